@@ -1,0 +1,42 @@
+/* Packet filter knobs shared by every tool: one struct set as rodata (`targ_filter`) before load.
+ * Data only, so the TypeScript encoder can mirror it byte for byte. Zero means "off" everywhere. */
+#ifndef NETSTRATA_FILTER_TYPES_H
+#define NETSTRATA_FILTER_TYPES_H
+
+#define NST_AF_INET  2
+#define NST_AF_INET6 10
+
+struct nst_filter {
+	__u8  saddr[16];   /* source address, network order; IPv4 uses the first 4 bytes */
+	__u8  daddr[16];   /* destination address */
+	__u8  addr[16];    /* either direction: matches source or destination */
+	__u8  family;      /* NST_AF_INET / NST_AF_INET6 when any address filter is set, else 0 */
+	__u8  saddr_plen;  /* prefix lengths; 0 = that address filter is off */
+	__u8  daddr_plen;
+	__u8  addr_plen;
+	__u8  protocol;    /* IPPROTO_TCP/UDP/ICMP/ICMPV6 (ICMP matches both ICMP and ICMPv6); 0 = any */
+	__u8  _pad0[3];
+	__u16 sport;       /* host order; 0 = off */
+	__u16 dport;
+	__u16 port;        /* either direction */
+	__u16 _pad1;
+	__u32 ifindex;     /* device index in netns `netns`; 0 = off */
+	__u32 netns;       /* network namespace inode; 0 = off */
+};
+
+_Static_assert(sizeof(struct nst_filter) == 72, "struct nst_filter layout is mirrored in bpf-common/src/filter");
+
+/* A packet's identity as the filter and the aggregation keys see it. */
+struct nst_flow {
+	__u8  saddr[16];
+	__u8  daddr[16];
+	__u16 sport;      /* host order; ICMP echo id in sport for ICMP */
+	__u16 dport;
+	__u8  family;     /* NST_AF_INET, NST_AF_INET6, or 0 when not IP */
+	__u8  protocol;
+	__u16 _pad;
+};
+
+_Static_assert(sizeof(struct nst_flow) == 40, "struct nst_flow layout is mirrored in bpf-common/src/filter");
+
+#endif

@@ -1,0 +1,60 @@
+/* Every loss is counted: a per-CPU array the user side sums and prints as lost / map_full /
+ * stack_failed / evicted. Silent loss would make a tool lie. */
+#ifndef NETSTRATA_LOSS_H
+#define NETSTRATA_LOSS_H
+
+enum nst_loss {
+	NST_LOST_EVENTS = 0,   /* ring buffer reserve failed: an event was not delivered */
+	NST_MAP_FULL = 1,      /* an aggregation map had no room for a new key */
+	NST_STACK_FAILED = 2,  /* a stack could not be captured or stored */
+	NST_EVICTED = 3,       /* a session was evicted before it completed */
+	NST_LOSS_KINDS = 4,
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NST_LOSS_KINDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+static __always_inline void nst_count_loss(enum nst_loss kind)
+{
+	__u32 key = kind;
+	__u64 *v = bpf_map_lookup_elem(&lost, &key);
+
+	if (v)
+		*v += 1;
+}
+
+/* Reserve an event in a ring buffer, counting a failure as a lost event. */
+#define nst_event_reserve(ring, size)                              \
+	({                                                         \
+		void *__e = bpf_ringbuf_reserve(ring, size, 0);    \
+		if (!__e)                                          \
+			nst_count_loss(NST_LOST_EVENTS);           \
+		__e;                                               \
+	})
+
+/* Add to a counter keyed in a hash map, creating it when new; a full map is counted, not hidden. */
+static __always_inline void nst_counter_add(void *map, const void *key, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(map, key);
+
+	if (v) {
+		__sync_fetch_and_add(v, n);
+		return;
+	}
+	__u64 init = n;
+	long err = bpf_map_update_elem(map, key, &init, BPF_NOEXIST);
+
+	if (err == -17 /* EEXIST: another CPU created it first */) {
+		v = bpf_map_lookup_elem(map, key);
+		if (v)
+			__sync_fetch_and_add(v, n);
+	} else if (err) {
+		nst_count_loss(NST_MAP_FULL);
+	}
+}
+
+#endif

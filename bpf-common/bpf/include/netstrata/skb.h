@@ -1,0 +1,211 @@
+/* Reading an sk_buff from any hook flavour: device, namespace and L3/L4 headers, and the shared
+ * packet filter. Every read goes through CO-RE so the same object runs on any kernel with BTF.
+ * Cheapest checks first: device and namespace come from two pointer reads; headers are parsed only
+ * when a filter or the caller needs them. */
+#ifndef NETSTRATA_SKB_H
+#define NETSTRATA_SKB_H
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "filter_types.h"
+
+#define NST_ETH_P_IP    0x0800
+#define NST_ETH_P_ARP   0x0806
+#define NST_ETH_P_IPV6  0x86DD
+#define NST_IPPROTO_HOPOPTS  0
+#define NST_IPPROTO_ICMP     1
+#define NST_IPPROTO_TCP      6
+#define NST_IPPROTO_UDP      17
+#define NST_IPPROTO_ROUTING  43
+#define NST_IPPROTO_FRAGMENT 44
+#define NST_IPPROTO_ICMPV6   58
+#define NST_IPPROTO_DSTOPTS  60
+/* An unset skb header offset (skb_reset_*_header never ran). */
+#define NST_HDR_UNSET ((__u16)~0U)
+/* IPv6 extension headers walked before giving up on finding L4: real traffic rarely has more. */
+#define NST_IPV6_EXT_MAX 4
+
+const volatile struct nst_filter targ_filter = {};
+
+static __always_inline __u32 nst_dev_netns(struct net_device *dev)
+{
+	if (!dev)
+		return 0;
+	return BPF_CORE_READ(dev, nd_net.net, ns.inum);
+}
+
+/* The device an skb is on, and the namespace it is in (from the socket when there is no device). */
+static __always_inline void nst_skb_dev(struct sk_buff *skb, __u32 *ifindex, __u32 *netns)
+{
+	struct net_device *dev = BPF_CORE_READ(skb, dev);
+
+	*ifindex = 0;
+	*netns = 0;
+	if (dev) {
+		*ifindex = BPF_CORE_READ(dev, ifindex);
+		*netns = nst_dev_netns(dev);
+		return;
+	}
+	struct sock *sk = BPF_CORE_READ(skb, sk);
+	if (sk)
+		*netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+/* True when the filter needs the L3/L4 headers. */
+static __always_inline bool nst_filter_needs_headers(void)
+{
+	return targ_filter.saddr_plen || targ_filter.daddr_plen || targ_filter.addr_plen ||
+	       targ_filter.protocol || targ_filter.sport || targ_filter.dport || targ_filter.port;
+}
+
+static __always_inline bool nst_dev_pass(__u32 ifindex, __u32 netns)
+{
+	if (targ_filter.netns && targ_filter.netns != netns)
+		return false;
+	if (targ_filter.ifindex && targ_filter.ifindex != ifindex)
+		return false;
+	return true;
+}
+
+/* Parse L3/L4 from the skb's header offsets. Returns false when the packet is not IP (the flow
+ * then holds only what is known). */
+static __always_inline bool nst_skb_flow(struct sk_buff *skb, struct nst_flow *flow)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u16 th = BPF_CORE_READ(skb, transport_header);
+	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	__u8 l4 = 0;
+	__u32 l4off = 0;
+
+	if (nh == NST_HDR_UNSET)
+		return false;
+	if (proto == NST_ETH_P_IP) {
+		struct iphdr ip;
+
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
+			return false;
+		flow->family = NST_AF_INET;
+		__builtin_memcpy(flow->saddr, &ip.saddr, 4);
+		__builtin_memcpy(flow->daddr, &ip.daddr, 4);
+		l4 = ip.protocol;
+		/* Fragments after the first carry no L4 header. */
+		if (ip.frag_off & bpf_htons(0x1fff)) {
+			flow->protocol = l4;
+			return true;
+		}
+		l4off = nh + ip.ihl * 4;
+	} else if (proto == NST_ETH_P_IPV6) {
+		struct ipv6hdr ip6;
+
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
+			return false;
+		flow->family = NST_AF_INET6;
+		__builtin_memcpy(flow->saddr, &ip6.saddr, 16);
+		__builtin_memcpy(flow->daddr, &ip6.daddr, 16);
+		l4 = ip6.nexthdr;
+		l4off = nh + sizeof(ip6);
+#pragma unroll
+		for (int i = 0; i < NST_IPV6_EXT_MAX; i++) {
+			struct { __u8 next; __u8 len; __u8 _rest[6]; } ext;
+
+			if (l4 != NST_IPPROTO_HOPOPTS && l4 != NST_IPPROTO_ROUTING &&
+			    l4 != NST_IPPROTO_FRAGMENT && l4 != NST_IPPROTO_DSTOPTS)
+				break;
+			if (bpf_probe_read_kernel(&ext, sizeof(ext), head + l4off))
+				return true;
+			if (l4 == NST_IPPROTO_FRAGMENT) {
+				/* Only the first fragment carries the L4 header. */
+				__u16 off = ((__u16)ext._rest[0] << 8 | ext._rest[1]) & 0xfff8;
+
+				l4 = ext.next;
+				l4off += 8;
+				if (off) {
+					flow->protocol = l4;
+					return true;
+				}
+				continue;
+			}
+			l4 = ext.next;
+			l4off += (ext.len + 1) * 8;
+		}
+	} else {
+		return false;
+	}
+	flow->protocol = l4;
+	/* Trust the kernel's transport offset when it has set one past the network header. */
+	if (th != NST_HDR_UNSET && th > nh && proto == NST_ETH_P_IP)
+		l4off = th;
+	if (l4 == NST_IPPROTO_TCP || l4 == NST_IPPROTO_UDP) {
+		__be16 ports[2];
+
+		if (!bpf_probe_read_kernel(ports, sizeof(ports), head + l4off)) {
+			flow->sport = bpf_ntohs(ports[0]);
+			flow->dport = bpf_ntohs(ports[1]);
+		}
+	} else if (l4 == NST_IPPROTO_ICMP || l4 == NST_IPPROTO_ICMPV6) {
+		/* type, code, checksum, then the echo identifier: kept in sport so echo flows group apart. */
+		__u8 icmp[6];
+
+		if (!bpf_probe_read_kernel(icmp, sizeof(icmp), head + l4off)) {
+			flow->sport = (__u16)icmp[4] << 8 | icmp[5];
+			flow->dport = (__u16)icmp[0] << 8 | icmp[1];
+		}
+	}
+	return true;
+}
+
+static __always_inline bool nst_prefix_match(const __u8 *addr, const volatile __u8 *want, __u8 plen)
+{
+#pragma unroll
+	for (int i = 0; i < 16; i++) {
+		if (plen >= 8) {
+			if (addr[i] != want[i])
+				return false;
+			plen -= 8;
+		} else {
+			if (plen) {
+				__u8 mask = (__u8)(0xff << (8 - plen));
+
+				if ((addr[i] & mask) != (want[i] & mask))
+					return false;
+			}
+			return true;
+		}
+	}
+	return true;
+}
+
+static __always_inline bool nst_flow_pass(const struct nst_flow *f)
+{
+	if (targ_filter.family && targ_filter.family != f->family)
+		return false;
+	if (targ_filter.protocol) {
+		if (targ_filter.protocol == NST_IPPROTO_ICMP) {
+			if (f->protocol != NST_IPPROTO_ICMP && f->protocol != NST_IPPROTO_ICMPV6)
+				return false;
+		} else if (targ_filter.protocol != f->protocol) {
+			return false;
+		}
+	}
+	if (targ_filter.saddr_plen && !nst_prefix_match(f->saddr, targ_filter.saddr, targ_filter.saddr_plen))
+		return false;
+	if (targ_filter.daddr_plen && !nst_prefix_match(f->daddr, targ_filter.daddr, targ_filter.daddr_plen))
+		return false;
+	if (targ_filter.addr_plen && !nst_prefix_match(f->saddr, targ_filter.addr, targ_filter.addr_plen) &&
+	    !nst_prefix_match(f->daddr, targ_filter.addr, targ_filter.addr_plen))
+		return false;
+	if (targ_filter.sport || targ_filter.dport || targ_filter.port) {
+		if (f->protocol != NST_IPPROTO_TCP && f->protocol != NST_IPPROTO_UDP)
+			return false;
+		if (targ_filter.sport && targ_filter.sport != f->sport)
+			return false;
+		if (targ_filter.dport && targ_filter.dport != f->dport)
+			return false;
+		if (targ_filter.port && targ_filter.port != f->sport && targ_filter.port != f->dport)
+			return false;
+	}
+	return true;
+}
+
+#endif

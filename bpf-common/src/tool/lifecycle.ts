@@ -1,0 +1,86 @@
+/**
+ * The tool lifecycle, written once: open → set rodata → choose flavours → load → attach → ready →
+ * loop → final → dispose. A tool supplies its object, its hooks, its rodata and its run loop.
+ * Every native handle belongs to the BpfObject, which `using` closes on every way out.
+ */
+import { writeFileSync } from 'node:fs';
+import { BpfError, BpfObject } from '@netstrata/libbpf-ts';
+import { applyFlavour, chooseFlavour, probeAll, type Hook, type FlavourChoice } from '../features/index.ts';
+import { UsageError } from '../cli/index.ts';
+
+export type RodataValue = Uint8Array | number | bigint | boolean;
+
+export interface ToolContext {
+  readonly obj: BpfObject;
+  readonly signal: AbortSignal;
+  readonly choices: readonly FlavourChoice[];
+  /** Diagnostics for --verbose, on stderr so they never mix with NDJSON. */
+  readonly debug: (message: string) => void;
+}
+
+export interface ToolDefinition {
+  /** Binary name, also the BPF object's name. */
+  readonly name: string;
+  readonly object: Uint8Array;
+  readonly hooks: readonly Hook[];
+  readonly rodata: Readonly<Record<string, RodataValue>>;
+  /** Before load: map sizes and other object settings that depend on options. */
+  readonly beforeLoad?: (obj: BpfObject) => void;
+  /** After attach and the ready file: runs until the signal fires, then prints the final record. */
+  readonly run: (ctx: ToolContext) => Promise<void>;
+}
+
+export interface LifecycleOptions {
+  readonly signal: AbortSignal;
+  readonly verbose?: boolean;
+  readonly readyFile?: string;
+}
+
+/** Chooses a flavour for every hook or explains, in one line, what this kernel lacks. */
+export async function chooseFlavours(hooks: readonly Hook[]): Promise<FlavourChoice[]> {
+  const probes = await probeAll();
+  return hooks.map((hook) => {
+    const choice = chooseFlavour(hook, probes);
+    if (!choice.chosen) {
+      const why = choice.rejected.map((r) => `${r.flavour}: ${r.reason}`).join('; ');
+      throw new UsageError(`cannot hook ${hook.name} on this kernel (${why})`);
+    }
+    return choice;
+  });
+}
+
+export async function runLifecycle(def: ToolDefinition, opts: LifecycleOptions): Promise<void> {
+  const debug = (message: string) => {
+    if (opts.verbose) process.stderr.write(`${def.name}: ${message}\n`);
+  };
+  const choices = await chooseFlavours(def.hooks);
+  for (const c of choices) debug(`hook ${c.hook}: using ${c.chosen!.name}`);
+
+  using obj = step('open', () => BpfObject.open(def.object, def.name));
+  step('set rodata', () => {
+    for (const [name, value] of Object.entries(def.rodata)) obj.setRodata(name, value);
+  });
+  for (const c of choices) applyFlavour(obj, c);
+  def.beforeLoad?.(obj);
+  step('load', () => obj.load());
+  for (const c of choices) {
+    for (const prog of c.chosen!.programs) {
+      step(`attach ${prog}`, () => obj.program(prog).attach());
+    }
+  }
+  if (opts.signal.aborted) return;
+  if (opts.readyFile) writeFileSync(opts.readyFile, `${process.pid}\n`);
+  debug('attached; ready');
+  await def.run({ obj, signal: opts.signal, choices, debug });
+}
+
+/** Runs one step of the lifecycle; a failure names the step (BpfErrors already name theirs). */
+function step<T>(name: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof BpfError || err instanceof UsageError) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(`failed to ${name}: ${message}`, { cause: err });
+  }
+}

@@ -1,0 +1,95 @@
+/** Pure renderers of packet_drop_details records. */
+import type { DropResolver, Flow, Location } from '../resolve.ts';
+
+/** Decoded headers as bpf-common's packet decoder returns them (only the parts printed here). */
+export interface Headers {
+  eth?: { src: string; dst: string; type: number };
+  vlans?: { tpid: number; id: number; pcp: number }[];
+  arp?: { op: number; senderMac: string; senderIp: string; targetMac: string; targetIp: string };
+  ipv4?: { src: string; dst: string; ttl: number; id: number; protocol: number; length: number };
+  ipv6?: { src: string; dst: string; hopLimit: number; nextHeader: number; payloadLength: number; flowLabel: number };
+  tcp?: { sport: number; dport: number; seq: number; ack: number; flags: string; window: number };
+  udp?: { sport: number; dport: number; length: number };
+  icmp?: { type: number; code: number; id?: number; seq?: number; v6: boolean; typeName?: string };
+  truncated?: boolean;
+}
+
+export interface DropEventRecord {
+  type: 'event';
+  tool: 'packet_drop_details';
+  time: string;
+  cpu: number;
+  pid: number;
+  tid: number;
+  comm: string;
+  netns: number;
+  ifindex: number;
+  device: string;
+  reason: string;
+  reason_code: number;
+  location: Location & { address: string };
+  len: number;
+  ethertype: number;
+  flow: Flow | null;
+  headers: Headers;
+  stack?: string[];
+}
+
+export interface DetailsFinalRecord {
+  type: 'final';
+  tool: 'packet_drop_details';
+  time: string;
+  events: number;
+  lost: number;
+  stack_failed: number;
+}
+
+/** Wall-clock time with microseconds, local time of day (the ISO string carries the date). */
+export function clock(iso: string, micros: number): string {
+  const d = new Date(iso);
+  return `${d.toTimeString().slice(0, 8)}.${String(micros).padStart(6, '0')}`;
+}
+
+export function renderEventText(e: DropEventRecord, r: Pick<DropResolver, 'formatFlow' | 'formatLocation'>, micros: number): string {
+  const where = `${e.location.symbol}+0x${e.location.offset.toString(16)}`;
+  const dev = e.device ? `dev ${e.device}` : e.ifindex ? `ifindex ${e.ifindex}` : 'no dev';
+  const lines = [`${clock(e.time, micros)} CPU${e.cpu} ${e.reason} at ${where} ${dev} netns ${e.netns} pid ${e.pid} (${e.comm}) len ${e.len}`];
+  lines.push(`    ${headerLine(e)}`);
+  for (const frame of e.stack ?? []) lines.push(`        ${frame}`);
+  return lines.join('\n');
+}
+
+export function headerLine(e: Pick<DropEventRecord, 'headers' | 'flow' | 'ethertype'>): string {
+  const h = e.headers;
+  const parts: string[] = [];
+  if (h.eth) parts.push(`${h.eth.src} > ${h.eth.dst}`);
+  for (const v of h.vlans ?? []) parts.push(`vlan ${v.id}${v.tpid === 0x88a8 ? ' (802.1ad)' : ''}`);
+  if (h.arp) {
+    parts.push(`ARP ${h.arp.op === 1 ? 'who-has' : h.arp.op === 2 ? 'reply' : `op ${h.arp.op}`} ${h.arp.targetIp} tell ${h.arp.senderIp}`);
+  } else if (h.ipv4 || h.ipv6) {
+    const ip = h.ipv4 ? `IPv4 ttl ${h.ipv4.ttl} id ${h.ipv4.id}` : `IPv6 hlim ${h.ipv6!.hopLimit}`;
+    const src = h.ipv4?.src ?? h.ipv6!.src;
+    const dst = h.ipv4?.dst ?? h.ipv6!.dst;
+    const bracket = (a: string) => (h.ipv6 ? `[${a}]` : a);
+    if (h.tcp) {
+      parts.push(`${ip} TCP ${bracket(src)}:${h.tcp.sport} -> ${bracket(dst)}:${h.tcp.dport} [${h.tcp.flags}] seq ${h.tcp.seq} ack ${h.tcp.ack} win ${h.tcp.window}`);
+    } else if (h.udp) {
+      parts.push(`${ip} UDP ${bracket(src)}:${h.udp.sport} -> ${bracket(dst)}:${h.udp.dport} len ${h.udp.length}`);
+    } else if (h.icmp) {
+      const echo = h.icmp.id !== undefined ? ` id ${h.icmp.id} seq ${h.icmp.seq}` : '';
+      parts.push(`${ip} ${h.icmp.v6 ? 'ICMPv6' : 'ICMP'} ${src} -> ${dst} ${h.icmp.typeName ?? `type ${h.icmp.type}`} code ${h.icmp.code}${echo}`);
+    } else {
+      parts.push(`${ip} ${src} -> ${dst} proto ${h.ipv4?.protocol ?? h.ipv6!.nextHeader}`);
+    }
+  } else if (!h.eth) {
+    parts.push(`ethertype 0x${e.ethertype.toString(16).padStart(4, '0')}, headers not captured`);
+  } else {
+    parts.push(`ethertype 0x${h.eth.type.toString(16).padStart(4, '0')}`);
+  }
+  if (h.truncated) parts.push('(truncated)');
+  return parts.join(' ');
+}
+
+export function renderDetailsFinalText(f: DetailsFinalRecord): string {
+  return `${f.events} drop events; lost ${f.lost} (ring buffer full), stack_failed ${f.stack_failed}`;
+}

@@ -1,0 +1,9 @@
+import { defineConfig } from 'tsup';
+import { toolBundle } from '../../tsup.shared.ts';
+
+export default defineConfig(
+  toolBundle({
+    packet_drop_summary: 'src/bin/packet_drop_summary.ts',
+    packet_drop_details: 'src/bin/packet_drop_details.ts',
+  }),
+);

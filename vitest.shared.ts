@@ -1,0 +1,15 @@
+import { readFileSync } from 'node:fs';
+import type { Plugin } from 'vite';
+
+/** Lets tests import compiled BPF objects the way tsup's binary loader does for the bundles. */
+export function bpfObjectPlugin(): Plugin {
+  return {
+    name: 'netstrata-bpf-object',
+    enforce: 'pre',
+    load(id) {
+      if (!id.endsWith('.bpf.o')) return null;
+      const b64 = readFileSync(id).toString('base64');
+      return `export default new Uint8Array(Buffer.from(${JSON.stringify(b64)}, 'base64'));`;
+    },
+  };
+}
