@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 need_pkgs=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for p in clang llvm libbpf-dev libbpf1 bpftool iproute2 nftables libelf1 zlib1g; do
+for p in clang llvm libbpf-dev libbpf1 bpftool iproute2 nftables iputils-ping util-linux libelf1 zlib1g; do
   have "$p" || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then

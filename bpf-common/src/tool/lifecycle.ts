@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { BpfError, BpfObject } from '@netstrata/libbpf-ts';
-import { applyFlavour, chooseFlavour, probeAll, type Hook, type FlavourChoice } from '../features/index.ts';
+import { applyFlavour, chooseFlavour, probe, type Hook, type FlavourChoice } from '../features/index.ts';
 import { UsageError } from '../cli/index.ts';
 
 export type RodataValue = Uint8Array | number | bigint | boolean;
@@ -37,10 +37,9 @@ export interface LifecycleOptions {
 }
 
 /** Chooses a flavour for every hook or explains, in one line, what this kernel lacks. */
-export async function chooseFlavours(hooks: readonly Hook[]): Promise<FlavourChoice[]> {
-  const probes = await probeAll();
+export function chooseFlavours(hooks: readonly Hook[]): FlavourChoice[] {
   return hooks.map((hook) => {
-    const choice = chooseFlavour(hook, probes);
+    const choice = chooseFlavour(hook, probe);
     if (!choice.chosen) {
       const why = choice.rejected.map((r) => `${r.flavour}: ${r.reason}`).join('; ');
       throw new UsageError(`cannot hook ${hook.name} on this kernel (${why})`);
@@ -53,7 +52,7 @@ export async function runLifecycle(def: ToolDefinition, opts: LifecycleOptions):
   const debug = (message: string) => {
     if (opts.verbose) process.stderr.write(`${def.name}: ${message}\n`);
   };
-  const choices = await chooseFlavours(def.hooks);
+  const choices = chooseFlavours(def.hooks);
   for (const c of choices) debug(`hook ${c.hook}: using ${c.chosen!.name}`);
 
   using obj = step('open', () => BpfObject.open(def.object, def.name));

@@ -45,6 +45,7 @@ export const n = {
   bpf_program__attach_raw_tracepoint: libbpf.func('bpf_link *bpf_program__attach_raw_tracepoint(const bpf_program *p, const char *name)'),
   bpf_program__attach_kprobe: libbpf.func('bpf_link *bpf_program__attach_kprobe(const bpf_program *p, bool retprobe, const char *func)'),
   bpf_program__attach_uprobe_opts: libbpf.func('bpf_link *bpf_program__attach_uprobe_opts(const bpf_program *p, int pid, const char *path, size_t offset, const void *opts)'),
+  bpf_program__attach_kprobe_multi_opts: libbpf.func('bpf_link *bpf_program__attach_kprobe_multi_opts(const bpf_program *p, const char *pattern, const void *opts)'),
   bpf_link__destroy: libbpf.func('int bpf_link__destroy(bpf_link *link)'),
 
   bpf_map__name: libbpf.func('const char *bpf_map__name(const bpf_map *m)'),

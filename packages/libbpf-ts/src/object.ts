@@ -132,6 +132,11 @@ export class BpfProgram {
     );
   }
 
+  /** kprobe.multi: one link for every kernel function matching a glob pattern. */
+  attachKprobeMulti(pattern: string): BpfLink {
+    return this.link(`attach ${this.name} to kprobe.multi ${pattern}`, () => n.bpf_program__attach_kprobe_multi_opts(this.ptr, pattern, null));
+  }
+
   attachUprobe(opts: { binaryPath: string; pid?: number; funcName?: string; offset?: number; retprobe?: boolean }): BpfLink {
     const o = Buffer.alloc(UPROBE_OPTS_SIZE);
     o.writeBigUInt64LE(BigInt(UPROBE_OPTS_SIZE), 0);

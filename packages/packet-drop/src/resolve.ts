@@ -25,6 +25,7 @@ export interface DropResolver {
   reasonName(code: number): string;
   location(addr: bigint): Location | undefined;
   stack(stackId: number): string[] | undefined;
+  frames(addrs: readonly bigint[]): string[];
   flow(raw: RawFlow): Flow | undefined;
   formatFlow(flow: Flow): string;
   formatLocation(loc: Location | undefined, addr: bigint): string;
@@ -56,4 +57,36 @@ export function toFlow(raw: RawFlow, formatAddress: (bytes: Uint8Array, family: 
     flow.dport = 0;
   }
   return flow;
+}
+
+/** A resolver backed by the running kernel: BTF drop reasons, kallsyms, the tool's stack map. */
+export function kernelResolver(deps: {
+  reasons: { name(code: number): string };
+  symbols: { resolve(addr: bigint): { symbol: string; offset: number } | undefined; kernelStack(addrs: readonly bigint[]): string[] };
+  stackAddrs?: (stackId: number) => bigint[] | undefined;
+  formatAddress: (bytes: Uint8Array, family: 4 | 6) => string;
+  formatFlow: (f: Flow) => string;
+}): DropResolver {
+  const stackCache = new Map<number, string[]>();
+  return {
+    reasonName: (code) => deps.reasons.name(code),
+    location: (addr) => {
+      const s = deps.symbols.resolve(addr);
+      return s ? { symbol: s.symbol, offset: s.offset } : undefined;
+    },
+    stack: (id) => {
+      let frames = stackCache.get(id);
+      if (!frames) {
+        const addrs = deps.stackAddrs?.(id);
+        if (!addrs) return undefined;
+        frames = deps.symbols.kernelStack(addrs);
+        stackCache.set(id, frames);
+      }
+      return frames;
+    },
+    frames: (addrs) => deps.symbols.kernelStack(addrs),
+    flow: (raw) => toFlow(raw, deps.formatAddress),
+    formatFlow: deps.formatFlow,
+    formatLocation: (loc, addr) => (loc ? `${loc.symbol}+0x${loc.offset.toString(16)}` : `0x${addr.toString(16)}`),
+  };
 }

@@ -1,0 +1,111 @@
+/**
+ * Runs a tool's command: yargs parses, zod validates, privileges are checked, then the handler
+ * runs. Every failure before the handler is one line and exit 2, with nothing loaded.
+ */
+import { readFileSync } from 'node:fs';
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import type { z } from 'zod';
+import { EXIT_OK, EXIT_USAGE, handleErrors, UsageError } from './errors.ts';
+
+export interface ToolCommand<S extends z.ZodType> {
+  name: string;
+  /** One sentence: the question the tool answers. */
+  describe: string;
+  examples: [string, string][];
+  epilog?: string;
+  options: (y: Argv) => Argv<unknown>;
+  schema: S;
+  /** Runs the tool; resolves when it has stopped and printed its final record. */
+  handler: (opts: z.infer<S>) => Promise<void>;
+  /** Whether the tool needs BPF privileges (default true). */
+  privileged?: boolean;
+}
+
+export async function runCli<S extends z.ZodType>(cmd: ToolCommand<S>, argv = hideBin(process.argv)): Promise<never> {
+  const code = await runCommand(cmd, argv);
+  // Let stdout drain before exiting: a piped consumer must get the final record.
+  await new Promise<void>((resolve) => (process.stdout.write('', () => resolve())));
+  process.exit(code);
+}
+
+/** The same as runCli without exiting: returns the exit code (tests call this). */
+export async function runCommand<S extends z.ZodType>(cmd: ToolCommand<S>, argv: string[]): Promise<number> {
+  let verbose = argv.includes('--verbose');
+  try {
+    const parsed = await parseArgs(cmd, argv);
+    if (parsed === undefined) return EXIT_OK; // --help
+    verbose = Boolean((parsed as { verbose?: boolean }).verbose);
+    if (cmd.privileged !== false) checkPrivileges();
+    await cmd.handler(parsed);
+    return EXIT_OK;
+  } catch (err) {
+    return handleErrors(cmd.name, err, { verbose });
+  }
+}
+
+export async function parseArgs<S extends z.ZodType>(cmd: ToolCommand<S>, argv: string[]): Promise<z.infer<S> | undefined> {
+  let helped = false;
+  const y = cmd
+    .options(
+      yargs(argv)
+        .scriptName(cmd.name)
+        .usage(`$0 [options]\n\n${cmd.describe}`)
+        .strict()
+        .parserConfiguration({ 'camel-case-expansion': true, 'strip-dashed': true })
+        .help('help')
+        .alias('help', 'h')
+        .version(false)
+        .wrap(Math.min(110, process.stdout.columns || 110))
+        .fail((msg, err) => {
+          throw err ?? new UsageError(yargsMessage(msg));
+        }),
+    )
+    .exitProcess(false);
+  for (const [ex, what] of cmd.examples) y.example(ex, what);
+  if (cmd.epilog) y.epilog(cmd.epilog);
+  const args = await y.parseAsync(argv, {}, (_err, _argv, output) => {
+    if (output) {
+      helped = true;
+      process.stdout.write(`${output}\n`);
+    }
+  });
+  if (helped) return undefined;
+  const { _: positional, $0: _script, ...rest } = args as Record<string, unknown> & { _: unknown[]; $0: string };
+  if (positional.length) throw new UsageError(`unexpected argument '${String(positional[0])}' (options start with --)`);
+  const result = cmd.schema.safeParse(rest);
+  if (!result.success) throw new UsageError(result.error.issues[0]?.message ?? 'invalid options');
+  return result.data;
+}
+
+/** yargs' messages, made into one line that names the option. */
+export function yargsMessage(msg: string): string {
+  const unknown = /^Unknown arguments?: (.*)$/.exec(msg);
+  if (unknown) {
+    const first = unknown[1]!.split(',')[0]!.trim();
+    return `unknown option ${first.length === 1 ? '-' : '--'}${first}`;
+  }
+  const missing = /^Not enough arguments following: (.*)$/.exec(msg);
+  if (missing) return `--${missing[1]}: needs a value`;
+  const invalid = /^Invalid values:\s*Argument: (\S+), Given: (.*?), Choices: (.*)$/s.exec(msg.replace(/\n/g, ' '));
+  if (invalid) return `--${invalid[1]}: ${invalid[2]} is not one of ${invalid[3]}`;
+  return msg.split('\n')[0]!;
+}
+
+const CAP_SYS_ADMIN = 21n;
+const CAP_PERFMON = 38n;
+const CAP_BPF = 39n;
+
+/** Root, or CAP_BPF with CAP_PERFMON, or CAP_SYS_ADMIN: what loading tracing programs needs. */
+export function checkPrivileges(status?: string): void {
+  const text = status ?? readStatus();
+  const m = /^CapEff:\s*([0-9a-f]+)/m.exec(text);
+  const caps = m ? BigInt(`0x${m[1]}`) : 0n;
+  const has = (c: bigint) => (caps >> c) & 1n;
+  if (has(CAP_SYS_ADMIN) || (has(CAP_BPF) && has(CAP_PERFMON))) return;
+  throw new UsageError('needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs; run it with sudo');
+}
+
+function readStatus(): string {
+  return readFileSync('/proc/self/status', 'utf8');
+}

@@ -1,0 +1,1 @@
+export { DropReasons } from './drop-reasons.ts';

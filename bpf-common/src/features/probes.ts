@@ -1,0 +1,127 @@
+/**
+ * Kernel feature probes. Each asks the kernel by loading or attaching the smallest program of a
+ * kind, never by version number, and answers yes / no / unknown with the reason.
+ */
+import { existsSync } from 'node:fs';
+import { BpfError, BpfObject, Btf, createMap } from '@netstrata/libbpf-ts';
+import probes from '../../build/bpf/probes.bpf.o';
+
+export const FEATURES = ['btf', 'tracefs', 'tp_btf', 'raw_tp', 'tracepoint', 'fentry', 'kprobe', 'kprobe_multi', 'ringbuf'] as const;
+export type FeatureName = (typeof FEATURES)[number];
+
+export interface Answer {
+  answer: 'yes' | 'no' | 'unknown';
+  reason: string;
+}
+
+/** Functions present in every kernel we support and never inlined away: probe attach targets. */
+const TARGETS = ['do_nanosleep', 'vfs_read', 'do_sys_openat2', 'ksys_read'];
+
+const cache = new Map<FeatureName, Answer>();
+
+function disabled(): Set<string> {
+  return new Set((process.env.NETSTRATA_DISABLE_FEATURES ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+}
+
+export function probe(name: FeatureName): Answer {
+  if (disabled().has(name)) return { answer: 'no', reason: 'disabled by NETSTRATA_DISABLE_FEATURES' };
+  let a = cache.get(name);
+  if (!a) {
+    a = run(name);
+    cache.set(name, a);
+  }
+  return a;
+}
+
+export function probeAll(): Record<FeatureName, Answer> {
+  return Object.fromEntries(FEATURES.map((f) => [f, probe(f)])) as Record<FeatureName, Answer>;
+}
+
+/** For tests: forget cached answers. */
+export function resetProbes(): void {
+  cache.clear();
+}
+
+function run(name: FeatureName): Answer {
+  switch (name) {
+    case 'btf':
+      return existsSync('/sys/kernel/btf/vmlinux')
+        ? { answer: 'yes', reason: '/sys/kernel/btf/vmlinux present' }
+        : { answer: 'no', reason: 'no /sys/kernel/btf/vmlinux: the kernel was built without CONFIG_DEBUG_INFO_BTF' };
+    case 'tracefs':
+      return existsSync('/sys/kernel/tracing/events') || existsSync('/sys/kernel/debug/tracing/events')
+        ? { answer: 'yes', reason: 'tracefs mounted' }
+        : { answer: 'no', reason: 'tracefs not mounted (mount -t tracefs nodev /sys/kernel/tracing)' };
+    case 'ringbuf':
+      try {
+        createMap(27 /* BPF_MAP_TYPE_RINGBUF */, 0, 0, 4096).close();
+        return { answer: 'yes', reason: 'ring buffer map created' };
+      } catch (e) {
+        return fromError(e, 'ring buffer maps');
+      }
+    case 'tp_btf':
+      return attachProbe('probe_tp_btf', (o) => o.program('probe_tp_btf').attach());
+    case 'raw_tp':
+      return attachProbe('probe_raw_tp', (o) => o.program('probe_raw_tp').attach());
+    case 'tracepoint':
+      return attachProbe('probe_tracepoint', (o) => o.program('probe_tracepoint').attach());
+    case 'fentry': {
+      const target = btfTarget();
+      if (!target) return { answer: 'unknown', reason: 'no known function in kernel BTF to probe with' };
+      return attachProbe('probe_fentry', (o) => o.program('probe_fentry').attach(), (o) => o.program('probe_fentry').setAttachTarget(target));
+    }
+    case 'kprobe': {
+      const target = btfTarget() ?? TARGETS[0]!;
+      return attachProbe('probe_kprobe', (o) => o.program('probe_kprobe').attachKprobe(target));
+    }
+    case 'kprobe_multi': {
+      const target = btfTarget() ?? TARGETS[0]!;
+      return attachProbe('probe_kprobe_multi', (o) => o.program('probe_kprobe_multi').attachKprobeMulti(target));
+    }
+  }
+}
+
+function btfTarget(): string | undefined {
+  try {
+    const funcs = Btf.vmlinux().funcNames();
+    return TARGETS.find((t) => funcs.has(t));
+  } catch {
+    return undefined;
+  }
+}
+
+function attachProbe(program: string, attach: (o: BpfObject) => unknown, before?: (o: BpfObject) => void): Answer {
+  let obj: BpfObject | undefined;
+  let step = 'open';
+  try {
+    obj = BpfObject.open(probes, 'nst_probe');
+    for (const p of obj.programs()) p.autoload = p.name === program;
+    before?.(obj);
+    step = 'load';
+    obj.load();
+    step = 'attach';
+    attach(obj);
+    return { answer: 'yes', reason: 'loaded and attached' };
+  } catch (e) {
+    return fromError(e, step === 'load' ? 'load' : 'attach');
+  } finally {
+    obj?.close();
+  }
+}
+
+function fromError(e: unknown, what: string): Answer {
+  if (e instanceof BpfError) {
+    if (e.kind === 'unsupported' || e.kind === 'permission' || e.kind === 'not-found' || e.kind === 'verifier') {
+      return { answer: 'no', reason: `${what} refused: ${e.errnoName}${hint(e)}` };
+    }
+    return { answer: 'unknown', reason: `${what} failed: ${e.message}` };
+  }
+  return { answer: 'unknown', reason: `${what} failed: ${e instanceof Error ? e.message : String(e)}` };
+}
+
+function hint(e: BpfError): string {
+  if (e.errno === 1 && /load/.test(e.op)) return ' (the kernel refuses this program type here, e.g. BPF trampolines are disabled)';
+  if (e.errno === 2 && /kprobe/.test(e.op)) return ' (this kernel cannot attach kprobes: CONFIG_KPROBES is off)';
+  if (e.errno === 95 || e.errno === 524) return ' (not supported by this kernel)';
+  return '';
+}

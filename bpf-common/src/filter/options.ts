@@ -1,0 +1,187 @@
+/**
+ * The packet filter every tool shares: yargs options, one zod schema, resolution of names to
+ * kernel identities, and the 72-byte `struct nst_filter` the BPF side reads as rodata.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import { z } from 'zod';
+import { UsageError } from '../cli/errors.ts';
+import { num } from '../cli/options.ts';
+import { parsePrefix, type Prefix } from './address.ts';
+
+export function withFilterOptions<T>(y: Argv<T>) {
+  const g = 'Filters (applied in the kernel):';
+  return y
+    .option('src-ip', { type: 'string', describe: 'source address or prefix (IPv4 or IPv6), e.g. 10.0.0.0/24', group: g })
+    .option('dst-ip', { type: 'string', describe: 'destination address or prefix', group: g })
+    .option('ip', { type: 'string', describe: 'address or prefix in either direction', group: g })
+    .option('src-port', { type: 'number', describe: 'source TCP/UDP port', group: g })
+    .option('dst-port', { type: 'number', describe: 'destination TCP/UDP port', group: g })
+    .option('port', { type: 'number', describe: 'TCP/UDP port in either direction', group: g })
+    .option('protocol', { type: 'string', describe: 'tcp, udp or icmp (icmp matches ICMPv6 too)', group: g })
+    .option('interface', { type: 'string', describe: 'device name (in --netns if given, else in this namespace)', group: g })
+    .option('netns', { type: 'string', describe: 'network namespace: a name from ip netns, a path such as /proc/PID/ns/net, or an inode number', group: g });
+}
+
+const PROTOCOLS: Record<string, number> = { tcp: 6, udp: 17, icmp: 1 };
+
+function prefix(option: string) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx): Prefix | undefined => {
+      if (v === undefined) return undefined;
+      const p = parsePrefix(v.trim());
+      if ('error' in p) {
+        ctx.addIssue({ code: 'custom', message: `--${option}: '${v}' ${p.error}` });
+        return z.NEVER;
+      }
+      return p;
+    });
+}
+
+const port = (option: string) => num(option, { int: true, min: 1, max: 65535 }).optional();
+
+export const filterSchema = z
+  .object({
+    srcIp: prefix('src-ip'),
+    dstIp: prefix('dst-ip'),
+    ip: prefix('ip'),
+    srcPort: port('src-port'),
+    dstPort: port('dst-port'),
+    port: port('port'),
+    protocol: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined) return undefined;
+        const p = PROTOCOLS[v.toLowerCase()];
+        if (p === undefined) {
+          ctx.addIssue({ code: 'custom', message: `--protocol: '${v}' is not one of tcp, udp, icmp` });
+          return z.NEVER;
+        }
+        return p;
+      }),
+    interface: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || (v.length > 0 && v.length < 16 && !/[\s/]/.test(v)), {
+        message: '--interface: not a valid device name',
+      }),
+    netns: z.string().optional(),
+  });
+
+export type FilterOptions = z.infer<typeof filterSchema>;
+
+/** Checks that need the options together. */
+export function checkFilter(f: FilterOptions): void {
+  const fams = new Set([f.srcIp, f.dstIp, f.ip].filter((p): p is Prefix => !!p).map((p) => p.family));
+  if (fams.size > 1) throw new UsageError('--src-ip/--dst-ip/--ip: mix IPv4 and IPv6; one family per run');
+  if ((f.srcPort || f.dstPort || f.port) && f.protocol === 1) {
+    throw new UsageError('--protocol icmp: ICMP has no ports; drop --src-port/--dst-port/--port');
+  }
+}
+
+export interface ResolvedFilter {
+  options: FilterOptions;
+  family: 0 | 4 | 6;
+  ifindex: number;
+  netns: number;
+  /** The namespace the filter resolved, for display. */
+  netnsLabel?: string;
+}
+
+/** Namespace option → inode and a path to enter it, or a usage error naming --netns. */
+export function resolveNetns(spec: string): { inode: number; path?: string } {
+  if (/^\d+$/.test(spec)) {
+    const inode = Number(spec);
+    if (!inode) throw new UsageError(`--netns: '${spec}' is not a namespace inode`);
+    return { inode, path: findNetnsPath(inode) };
+  }
+  const path = spec.includes('/') ? spec : `/run/netns/${spec}`;
+  if (!existsSync(path)) throw new UsageError(`--netns: no network namespace '${spec}' (not in ip netns list, not a path)`);
+  const st = statSync(path);
+  return { inode: st.ino, path };
+}
+
+function findNetnsPath(inode: number): string | undefined {
+  try {
+    for (const name of execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n')) {
+      const n = name.split(' ')[0];
+      if (n && statSync(`/run/netns/${n}`).ino === inode) return `/run/netns/${n}`;
+    }
+  } catch {
+    // No named namespaces: the inode still filters, but an interface name cannot be looked up.
+  }
+  return undefined;
+}
+
+/** ifindex of a device in a namespace (this one when no path is given). */
+export function resolveInterface(name: string, netnsPath?: string, netnsSpec?: string): number {
+  if (!netnsPath) {
+    const file = `/sys/class/net/${name}/ifindex`;
+    if (!existsSync(file)) throw new UsageError(`--interface: no device '${name}' in this network namespace`);
+    return Number(readFileSync(file, 'utf8').trim());
+  }
+  // sysfs shows the namespace it was mounted in, not ours: ask netlink inside the namespace.
+  try {
+    const out = execFileSync('nsenter', [`--net=${netnsPath}`, 'ip', '-j', 'link', 'show', 'dev', name], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const idx = (JSON.parse(out) as { ifindex: number }[])[0]?.ifindex;
+    if (idx) return idx;
+  } catch {
+    /* not there */
+  }
+  throw new UsageError(`--interface: no device '${name}' in network namespace ${netnsSpec ?? netnsPath}`);
+}
+
+export function currentNetns(): number {
+  return statSync('/proc/self/ns/net').ino;
+}
+
+/** Resolves names to kernel identities; all failures are usage errors, before anything loads. */
+export function resolveFilter(f: FilterOptions): ResolvedFilter {
+  checkFilter(f);
+  let netns = 0;
+  let path: string | undefined;
+  if (f.netns !== undefined) {
+    const r = resolveNetns(f.netns);
+    netns = r.inode;
+    path = r.path;
+  }
+  let ifindex = 0;
+  if (f.interface !== undefined) {
+    if (f.netns !== undefined && !path) throw new UsageError(`--interface: cannot look up '${f.interface}' in namespace inode ${f.netns}; give --netns as a name or path`);
+    ifindex = resolveInterface(f.interface, path, f.netns);
+    // An ifindex is only unique inside its namespace.
+    if (!netns) netns = currentNetns();
+  }
+  const fam = f.srcIp?.family ?? f.dstIp?.family ?? f.ip?.family ?? 0;
+  return { options: f, family: fam, ifindex, netns, netnsLabel: f.netns };
+}
+
+export const FILTER_SIZE = 72;
+
+/** struct nst_filter (bpf-common/bpf/include/netstrata/filter_types.h), byte for byte. */
+export function encodeFilter(r: ResolvedFilter): Uint8Array {
+  const b = new Uint8Array(FILTER_SIZE);
+  const v = new DataView(b.buffer);
+  const f = r.options;
+  if (f.srcIp) b.set(f.srcIp.bytes, 0);
+  if (f.dstIp) b.set(f.dstIp.bytes, 16);
+  if (f.ip) b.set(f.ip.bytes, 32);
+  b[48] = r.family === 4 ? 2 : r.family === 6 ? 10 : 0;
+  b[49] = f.srcIp?.plen ?? 0;
+  b[50] = f.dstIp?.plen ?? 0;
+  b[51] = f.ip?.plen ?? 0;
+  b[52] = f.protocol ?? 0;
+  v.setUint16(56, f.srcPort ?? 0, true);
+  v.setUint16(58, f.dstPort ?? 0, true);
+  v.setUint16(60, f.port ?? 0, true);
+  v.setUint32(64, r.ifindex, true);
+  v.setUint32(68, r.netns, true);
+  return b;
+}

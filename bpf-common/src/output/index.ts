@@ -1,0 +1,1 @@
+export { Sink, toJson, type Envelope, type OutputFormat } from './sink.ts';

@@ -1,0 +1,1 @@
+export { decodePacket, flowOf, formatFlow, type Decoded, type FlowText } from './decode.ts';

@@ -1,0 +1,1 @@
+export { KallsymsSymbolizer, stripSuffixes, type KernelSymbol } from './kallsyms.ts';

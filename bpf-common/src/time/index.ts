@@ -1,0 +1,1 @@
+export { WallClock } from './clock.ts';

@@ -1,0 +1,2 @@
+export { runLifecycle, chooseFlavours, type ToolDefinition, type ToolContext, type LifecycleOptions, type RodataValue } from './lifecycle.ts';
+export { everyInterval, untilStopped } from './interval-loop.ts';

@@ -1,0 +1,87 @@
+/** Runs a real tool binary the way a user does, and reads what it printed. */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface ToolRecord {
+  type: 'interval' | 'final' | 'event' | 'info';
+  tool: string;
+  time: string;
+  [field: string]: unknown;
+}
+
+export interface ToolResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  records: ToolRecord[];
+}
+
+export function parseNdjson(text: string): ToolRecord[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as ToolRecord;
+      } catch {
+        throw new Error(`line ${i + 1} of the tool's output is not JSON: ${l.slice(0, 200)}`);
+      }
+    });
+}
+
+export interface RunningTool {
+  pid: number;
+  /** Stops the tool (SIGINT by default) and returns what it printed. */
+  stop(signal?: NodeJS.Signals): Promise<ToolResult>;
+  readonly startedMs: number;
+}
+
+/** Starts `node BIN --output json --ready-file F ARGS` and resolves once the ready file exists. */
+export async function startTool(bin: string, args: readonly string[], opts: { timeoutMs?: number; json?: boolean } = {}): Promise<RunningTool> {
+  const dir = mkdtempSync(join(tmpdir(), 'nst-ready-'));
+  const ready = join(dir, 'ready');
+  const t0 = Date.now();
+  const child = spawn(process.execPath, [bin, ...(opts.json === false ? [] : ['--output', 'json']), '--ready-file', ready, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.once('exit', (code, signal) => res({ code, signal })));
+  let done = false;
+  void exited.then(() => (done = true));
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  while (!existsSync(ready)) {
+    if (done) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`tool exited before it was ready: ${stderr.trim()}`);
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`tool not ready after ${opts.timeoutMs ?? 30_000} ms: ${stderr.trim()}`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const startedMs = Date.now() - t0;
+  return {
+    pid: child.pid!,
+    startedMs,
+    async stop(signal: NodeJS.Signals = 'SIGINT') {
+      if (!done) child.kill(signal);
+      const { code, signal: sig } = await exited;
+      rmSync(dir, { recursive: true, force: true });
+      return { exitCode: code, signal: sig, stdout, stderr, records: opts.json === false ? [] : parseNdjson(stdout) };
+    },
+  };
+}
+
+/** A short-lived invocation (help, bad input): exit code and output. */
+export function runToolOnce(bin: string, args: readonly string[], opts: { uid?: number } = {}): { exitCode: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 30_000, uid: opts.uid, gid: opts.uid });
+  return { exitCode: r.status, stdout: r.stdout, stderr: r.stderr };
+}

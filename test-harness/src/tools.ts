@@ -1,0 +1,21 @@
+/** Paths of the built tool binaries the scenarios run. */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+function bin(pkg: string, name: string): string {
+  const p = fileURLToPath(new URL(`../../packages/${pkg}/dist/${name}.js`, import.meta.url));
+  if (!existsSync(p)) throw new Error(`${name} is not built (${p}); run npm run build`);
+  return p;
+}
+
+export const tools = {
+  get packetDropSummary() {
+    return bin('packet-drop', 'packet_drop_summary');
+  },
+  get packetDropDetails() {
+    return bin('packet-drop', 'packet_drop_details');
+  },
+  get netstrata() {
+    return bin('cli', 'netstrata');
+  },
+};

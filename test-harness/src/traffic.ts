@@ -1,0 +1,88 @@
+/** Traffic with ground truth: exact packet counts between namespaces, and sinks that count. */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Netns } from './lab.ts';
+import { run } from './exec.ts';
+
+const AGENT = fileURLToPath(new URL('../agents/traffic.mjs', import.meta.url));
+
+export interface Flow {
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  protocol: 'UDP' | 'TCP' | 'ICMP' | 'ICMPv6';
+}
+
+export interface Sent {
+  sent: number;
+  flow: Flow;
+}
+
+function agent(ns: Netns, spec: object): string {
+  return run('ip', ['netns', 'exec', ns.name, process.execPath, AGENT, JSON.stringify(spec)]);
+}
+
+export function sendUdp(
+  ns: Netns,
+  o: { src?: string; dst: string; dport: number; sport?: number; count: number; size?: number; ttl?: number; allowEperm?: boolean },
+): Sent {
+  const out = JSON.parse(agent(ns, { mode: 'udp-send', ...o })) as { sent: number; sport: number };
+  return { sent: out.sent, flow: { src: o.src ?? '', dst: o.dst, sport: out.sport, dport: o.dport, protocol: 'UDP' } };
+}
+
+export function sendTcp(ns: Netns, o: { dst: string; dport: number; count: number; size?: number }): Sent & { bytes: number } {
+  const out = JSON.parse(agent(ns, { mode: 'tcp-send', ...o })) as { sent: number; bytes: number; sport: number };
+  return { sent: out.sent, bytes: out.bytes, flow: { src: '', dst: o.dst, sport: out.sport, dport: o.dport, protocol: 'TCP' } };
+}
+
+/** One TCP connection attempt to a closed port: exactly one SYN on the wire. */
+export function tcpSynToClosedPort(ns: Netns, o: { dst: string; dport: number }): { refused: boolean } {
+  return JSON.parse(agent(ns, { mode: 'tcp-refused', ...o })) as { refused: boolean };
+}
+
+/** ICMP echo requests with iputils ping; returns requests sent and replies received. */
+export function ping(ns: Netns, dst: string, count: number, opts: { ttl?: number; size?: number } = {}): { sent: number; received: number } {
+  const args = ['-n', '-q', '-c', String(count), '-i', '0.002', '-W', '1'];
+  if (opts.ttl) args.push('-t', String(opts.ttl));
+  if (opts.size) args.push('-s', String(opts.size));
+  const out = ns.exec('ping', [...args, dst], { allowFail: true });
+  const m = /(\d+) packets transmitted, (\d+) received/.exec(out);
+  return { sent: Number(m?.[1] ?? 0), received: Number(m?.[2] ?? 0) };
+}
+
+export interface Sink {
+  stop(): Promise<number>;
+}
+
+/** A UDP or TCP sink in a namespace, ready (listening) when the promise resolves. */
+export function startSink(ns: Netns, o: { protocol: 'udp' | 'tcp'; bind: string; port: number }): Promise<Sink> {
+  const child = spawn('ip', ['netns', 'exec', ns.name, process.execPath, AGENT, JSON.stringify({ mode: `${o.protocol}-sink`, ...o })], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sink did not start: ${err}`)), 10_000);
+    child.stdout.on('data', () => {
+      if (!out.includes('"listening"')) return;
+      clearTimeout(timer);
+      resolve({
+        stop: () =>
+          new Promise((res) => {
+            child.once('exit', () => {
+              const last = out.trim().split('\n').pop()!;
+              res((JSON.parse(last) as { received: number }).received);
+            });
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (!out.includes('"listening"')) reject(new Error(`sink exited (${code}): ${err}`));
+    });
+  });
+}
