@@ -5,8 +5,8 @@ export function run(cmd: string, args: readonly string[], opts: { input?: string
   try {
     return execFileSync(cmd, args, { encoding: 'utf8', input: opts.input, stdio: ['pipe', 'pipe', 'pipe'] });
   } catch (err) {
-    if (opts.allowFail) return '';
-    const e = err as { stderr?: string; status?: number };
+    const e = err as { stdout?: string; stderr?: string; status?: number };
+    if (opts.allowFail) return e.stdout ?? '';
     throw new Error(`${cmd} ${args.join(' ')} failed (${e.status ?? '?'}): ${(e.stderr ?? '').trim()}`);
   }
 }

@@ -58,7 +58,7 @@ export async function parseArgs<S extends z.ZodType>(cmd: ToolCommand<S>, argv: 
         .version(false)
         .wrap(Math.min(110, process.stdout.columns || 110))
         .fail((msg, err) => {
-          throw err ?? new UsageError(yargsMessage(msg));
+          throw err ?? new UsageError(yargsMessage(msg, argv));
         }),
     )
     .exitProcess(false);
@@ -79,11 +79,15 @@ export async function parseArgs<S extends z.ZodType>(cmd: ToolCommand<S>, argv: 
 }
 
 /** yargs' messages, made into one line that names the option. */
-export function yargsMessage(msg: string): string {
+export function yargsMessage(msg: string, argv: readonly string[] = []): string {
   const unknown = /^Unknown arguments?: (.*)$/.exec(msg);
   if (unknown) {
     const first = unknown[1]!.split(',')[0]!.trim();
-    return `unknown option ${first.length === 1 ? '-' : '--'}${first}`;
+    if (argv.includes(first)) return `unexpected argument '${first}' (options start with --)`;
+    // yargs reports --no-x as x and camel-cases names: show the token the user typed.
+    const flat = (t: string) => t.replace(/^-+/, '').replace(/=.*$/, '').replace(/-/g, '').toLowerCase();
+    const typed = argv.find((t) => t.startsWith('-') && flat(t).endsWith(flat(first)));
+    return `unknown option ${typed?.replace(/=.*$/, '') ?? `--${first}`}`;
   }
   const missing = /^Not enough arguments following: (.*)$/.exec(msg);
   if (missing) return `--${missing[1]}: needs a value`;

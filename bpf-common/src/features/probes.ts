@@ -121,7 +121,9 @@ function fromError(e: unknown, what: string): Answer {
 
 function hint(e: BpfError): string {
   if (e.errno === 1 && /load/.test(e.op)) return ' (the kernel refuses this program type here, e.g. BPF trampolines are disabled)';
-  if (e.errno === 2 && /kprobe/.test(e.op)) return ' (this kernel cannot attach kprobes: CONFIG_KPROBES is off)';
+  if (e.errno === 2 && /kprobe/.test(e.op) && !existsSync('/sys/bus/event_source/devices/kprobe') && !existsSync('/sys/kernel/tracing/kprobe_events')) {
+    return ' (no kprobe PMU and no kprobe_events: the kernel is built without CONFIG_KPROBES)';
+  }
   if (e.errno === 95 || e.errno === 524) return ' (not supported by this kernel)';
   return '';
 }

@@ -84,7 +84,8 @@ export function decodeDropKey(bytes: Uint8Array): DropKey {
 }
 
 export function decodeDropEvent(v: DataView): DropEvent {
-  if (v.byteLength < DROP_EVENT_SIZE) throw new Error(`drop event is ${v.byteLength} bytes, expected ${DROP_EVENT_SIZE}`);
+  // Ring records are exactly sizeof(struct drop_event): any other size means object and decoder disagree.
+  if (v.byteLength !== DROP_EVENT_SIZE) throw new Error(`drop event is ${v.byteLength} bytes, expected ${DROP_EVENT_SIZE}`);
   const bytes = new Uint8Array(v.buffer, v.byteOffset, DROP_EVENT_SIZE);
   const hdrLen = Math.min(v.getUint16(86, true), HDR_CAPTURE);
   const stackLen = v.getInt32(92, true);

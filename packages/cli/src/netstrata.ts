@@ -1,0 +1,46 @@
+/** `netstrata`: list the tools, check what this kernel supports. */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { Sink, handleErrors, yargsMessage, UsageError } from '@netstrata/bpf-common';
+import { doctor, renderDoctor } from './doctor.ts';
+import { TOOLS } from './registry.ts';
+
+export function listText(): string {
+  const w = Math.max(...TOOLS.map((t) => t.name.length));
+  return TOOLS.map((t) => `${t.name.padEnd(w)}  ${t.describe.split('?')[0]}?`).join('\n');
+}
+
+export async function main(argv = hideBin(process.argv)): Promise<number> {
+  try {
+    const first = argv[0];
+    if (first && !first.startsWith('-') && !['list', 'doctor'].includes(first)) {
+      throw new UsageError(`unknown command '${first}' (commands: list, doctor)`);
+    }
+    await yargs(argv)
+      .scriptName('netstrata')
+      .usage('$0 <command>\n\nFind where packets are dropped and delayed on Linux hosts that run virtual machines.')
+      .command('list', 'the tools, one line each', (y) => y, () => void process.stdout.write(`${listText()}\n`))
+      .command(
+        'doctor',
+        'what this kernel supports, and the hook flavour each tool would use',
+        (y) => y.option('output', { choices: ['text', 'json'] as const, default: 'text' as const }),
+        (a) => {
+          const r = doctor();
+          new Sink(a.output).record(r, () => renderDoctor(r));
+        },
+      )
+      .demandCommand(1, 'give a command: list or doctor')
+      .strict()
+      .version(false)
+      .example('$0 doctor', 'check this host before running the tools')
+      .example('$0 list', 'what each tool answers')
+      .fail((msg, err) => {
+        throw err ?? new UsageError(yargsMessage(msg, argv));
+      })
+      .exitProcess(false)
+      .parseAsync();
+    return 0;
+  } catch (err) {
+    return handleErrors('netstrata', err);
+  }
+}

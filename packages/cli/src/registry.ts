@@ -1,0 +1,15 @@
+/** Every tool netstrata ships, with the question it answers and the hooks it needs. */
+import type { Hook } from '@netstrata/bpf-common';
+import { DETAILS_DESCRIBE, SUMMARY_DESCRIBE, kfreeSkbHook } from '@netstrata/packet-drop';
+
+export interface ToolInfo {
+  name: string;
+  domain: string;
+  describe: string;
+  hooks: Hook[];
+}
+
+export const TOOLS: ToolInfo[] = [
+  { name: 'packet_drop_summary', domain: 'packet-drop', describe: SUMMARY_DESCRIBE, hooks: [kfreeSkbHook] },
+  { name: 'packet_drop_details', domain: 'packet-drop', describe: DETAILS_DESCRIBE, hooks: [kfreeSkbHook] },
+];
