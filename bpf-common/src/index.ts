@@ -7,3 +7,4 @@ export * from './time/index.ts';
 export * from './output/index.ts';
 export * from './features/index.ts';
 export * from './tool/index.ts';
+export * from './histogram/index.ts';

@@ -3,7 +3,7 @@
  * are reported, with the fault's reason, location, device and flow, and none elsewhere.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Lab, faults, requireRoot, startTool, sweepStaleLabs, tools, twoHosts, sendUdp, type FaultCase, type ToolRecord } from './index.ts';
+import { Lab, faults, requireRoot, runToolOnce, startTool, sweepStaleLabs, tools, twoHosts, sendUdp, type FaultCase, type ToolRecord } from './index.ts';
 
 const N = 100;
 const run = requireRoot('packet_drop_summary end-to-end tests');
@@ -67,6 +67,32 @@ describe.runIf(run)('packet_drop_summary: injected faults', () => {
       expect(row.flow!.protocol).toBe('UDP');
     });
   }
+});
+
+describe.runIf(run)('packet_drop_summary: hook flavours', () => {
+  // Turning off the preferred flavours makes the tool fall back, as on an older kernel.
+  for (const [disabled, expected] of [['tp_btf', 'raw_tp'], ['tp_btf,raw_tp', 'tracepoint']] as const) {
+    it(`falls back to ${expected} and counts exactly`, async () => {
+      using lab = Lab.create();
+      const fault = faults.closedUdpPort(lab, 4);
+      const tool = await startTool(
+        tools.packetDropSummary,
+        ['--netns', fault.dropNs.name, '--group-by', 'reason,location,flow', '--interval', '3600', '--verbose'],
+        { env: { NETSTRATA_DISABLE_FEATURES: disabled } },
+      );
+      const flow = fault.send(N);
+      const res = await tool.stop();
+      expect(res.records.some((r) => r.type === 'info' && String(r.message).includes(`using ${expected}`))).toBe(true);
+      const ours = finalRows(res.records).filter((r) => r.flow?.sport === flow.sport);
+      expect(ours.map((r) => [r.reason, r.location.symbol, r.count])).toEqual([[fault.reason, fault.location, N]]);
+    });
+  }
+
+  it('explains, with exit status 2, a kernel where no flavour can attach', () => {
+    const r = runToolOnce(tools.packetDropSummary, ['--duration', '1'], { env: { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp,tracepoint' } });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^packet_drop_summary: cannot hook skb:kfree_skb on this kernel \(tp_btf: disabled by NETSTRATA_DISABLE_FEATURES; .*fentry: .*kprobe: .*\)$/);
+  });
 });
 
 describe.runIf(run)('packet_drop_summary: filters include and exclude in the kernel', () => {

@@ -40,12 +40,17 @@ export interface RunningTool {
 }
 
 /** Starts `node BIN --output json --ready-file F ARGS` and resolves once the ready file exists. */
-export async function startTool(bin: string, args: readonly string[], opts: { timeoutMs?: number; json?: boolean } = {}): Promise<RunningTool> {
+export async function startTool(
+  bin: string,
+  args: readonly string[],
+  opts: { timeoutMs?: number; json?: boolean; env?: Record<string, string> } = {},
+): Promise<RunningTool> {
   const dir = mkdtempSync(join(tmpdir(), 'nst-ready-'));
   const ready = join(dir, 'ready');
   const t0 = Date.now();
   const child = spawn(process.execPath, [bin, ...(opts.json === false ? [] : ['--output', 'json']), '--ready-file', ready, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...opts.env },
   });
   let stdout = '';
   let stderr = '';
@@ -81,7 +86,17 @@ export async function startTool(bin: string, args: readonly string[], opts: { ti
 }
 
 /** A short-lived invocation (help, bad input): exit code and output. */
-export function runToolOnce(bin: string, args: readonly string[], opts: { uid?: number } = {}): { exitCode: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 30_000, uid: opts.uid, gid: opts.uid });
+export function runToolOnce(
+  bin: string,
+  args: readonly string[],
+  opts: { uid?: number; env?: Record<string, string> } = {},
+): { exitCode: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    uid: opts.uid,
+    gid: opts.uid,
+    env: { ...process.env, ...opts.env },
+  });
   return { exitCode: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -34,6 +34,8 @@ export interface LifecycleOptions {
   readonly signal: AbortSignal;
   readonly verbose?: boolean;
   readonly readyFile?: string;
+  /** Where --verbose diagnostics go (the tool's sink: stderr in text, `info` records in JSON). */
+  readonly log?: (message: string) => void;
 }
 
 /** Chooses a flavour for every hook or explains, in one line, what this kernel lacks. */
@@ -50,7 +52,9 @@ export function chooseFlavours(hooks: readonly Hook[]): FlavourChoice[] {
 
 export async function runLifecycle(def: ToolDefinition, opts: LifecycleOptions): Promise<void> {
   const debug = (message: string) => {
-    if (opts.verbose) process.stderr.write(`${def.name}: ${message}\n`);
+    if (!opts.verbose) return;
+    if (opts.log) opts.log(message);
+    else process.stderr.write(`${def.name}: ${message}\n`);
   };
   const choices = chooseFlavours(def.hooks);
   for (const c of choices) debug(`hook ${c.hook}: using ${c.chosen!.name}`);

@@ -125,6 +125,6 @@ export async function runDetails(o: DetailsOptions): Promise<void> {
         sink.record(fin, () => renderDetailsFinalText(fin));
       },
     },
-    { signal, verbose: o.verbose, readyFile: o.readyFile },
+    { signal, verbose: o.verbose, readyFile: o.readyFile, log: (m) => sink.info('packet_drop_details', m) },
   );
 }

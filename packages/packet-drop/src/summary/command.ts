@@ -85,6 +85,6 @@ export async function runSummary(o: SummaryOptions): Promise<void> {
         report('final');
       },
     },
-    { signal, verbose: o.verbose, readyFile: o.readyFile },
+    { signal, verbose: o.verbose, readyFile: o.readyFile, log: (m) => sink.info('packet_drop_summary', m) },
   );
 }

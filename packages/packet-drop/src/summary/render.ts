@@ -134,8 +134,9 @@ export function renderSummaryText(rec: SummaryRecord, r: Pick<DropResolver, 'for
     });
   }
   if (rec.more_rows) lines.push(`  … ${rec.more_rows} more rows with ${rec.more_drops} drops (raise --top to see them)`);
-  if (rec.map_full || rec.stack_failed) {
-    lines.push(`  LOST: map_full ${rec.map_full} (drops not counted: key map full), stack_failed ${rec.stack_failed}`);
+  // Losses are always shown at the end, and in any interval where something was lost.
+  if (rec.type === 'final' || rec.map_full || rec.stack_failed) {
+    lines.push(`  lost: map_full ${rec.map_full} (drops not counted: group map full), stack_failed ${rec.stack_failed}`);
   }
   return lines.join('\n');
 }

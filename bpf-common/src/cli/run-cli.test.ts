@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { checkPrivileges, parseArgs, yargsMessage } from './run-cli.ts';
+import { commonSchema, withCommonOptions } from './options.ts';
+import { handleErrors, UsageError } from './errors.ts';
+
+const cmd = {
+  name: 'demo_tool',
+  describe: 'What does this answer?',
+  examples: [['$0', 'run it']] as [string, string][],
+  options: (y: never) => withCommonOptions(y),
+  schema: commonSchema,
+  handler: async () => {},
+};
+
+describe('CLI scaffolding', () => {
+  it('validates common options with one message naming the option', async () => {
+    await expect(parseArgs(cmd as never, ['--interval', '0'])).rejects.toThrow("--interval: '0' must be greater than 0");
+    await expect(parseArgs(cmd as never, ['--top', '2.5'])).rejects.toThrow("--top: '2.5' is not a whole number");
+    await expect(parseArgs(cmd as never, ['--output', 'yaml'])).rejects.toThrow(/--output: "yaml" is not one of/);
+    await expect(parseArgs(cmd as never, ['--bogus'])).rejects.toThrow('unknown option --bogus');
+    const ok = (await parseArgs(cmd as never, ['--interval', '2', '--ready-file', '/tmp/x'])) as z.infer<typeof commonSchema>;
+    expect(ok).toMatchObject({ interval: 2, duration: 0, top: 10, output: 'text', readyFile: '/tmp/x' });
+  });
+
+  it("turns yargs' messages into one line", () => {
+    expect(yargsMessage('Unknown arguments: no-such-flag, x', ['--no-such-flag'])).toBe('unknown option --no-such-flag');
+    expect(yargsMessage('Unknown argument: stray', ['stray'])).toBe("unexpected argument 'stray' (options start with --)");
+    expect(yargsMessage('Not enough arguments following: src-ip')).toBe('--src-ip: needs a value');
+  });
+
+  it('checks privileges from the effective capability set', () => {
+    expect(() => checkPrivileges('CapEff:\t0000000000000000\n')).toThrow(UsageError);
+    expect(() => checkPrivileges('CapEff:\t000001ffffffffff\n')).not.toThrow();
+    expect(() => checkPrivileges(`CapEff:\t${((1n << 39n) | (1n << 38n)).toString(16)}\n`)).not.toThrow();
+  });
+
+  it('maps errors to exit codes with one line', () => {
+    const out: string[] = [];
+    expect(handleErrors('t', new UsageError('--x: bad'), { write: (s) => out.push(s) })).toBe(2);
+    expect(handleErrors('t', new Error('failed to load: boom'), { write: (s) => out.push(s) })).toBe(1);
+    expect(out).toEqual(['t: --x: bad\n', 't: failed to load: boom\n']);
+  });
+});

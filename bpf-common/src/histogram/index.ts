@@ -1,0 +1,15 @@
+export {
+  SLOTS,
+  slotBounds,
+  slotOf,
+  decodeSlots,
+  diffSlots,
+  mergeSlots,
+  toHistogram,
+  percentile,
+  formatValue,
+  renderHistogram,
+  type Bucket,
+  type Bounds,
+  type Histogram,
+} from './log2.ts';

@@ -1,0 +1,4 @@
+import { defineConfig } from 'tsup';
+import { toolBundle } from '../tsup.shared.ts';
+
+export default defineConfig({ ...toolBundle({ demo: 'src/demo.ts' }), external: ['koffi'] });
