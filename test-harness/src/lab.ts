@@ -111,6 +111,9 @@ export class Lab {
     ns.sysctl('net.ipv6.conf.all.router_solicitations', 0);
     ns.sysctl('net.ipv6.conf.default.mldv2_unsolicited_report_interval', 0);
     ns.sysctl('net.ipv6.conf.default.mldv1_unsolicited_report_interval', 0);
+    // Duplicate address detection probes from link-local addresses are dropped by the peer too.
+    ns.sysctl('net.ipv6.conf.all.accept_dad', 0);
+    ns.sysctl('net.ipv6.conf.default.accept_dad', 0);
     return ns;
   }
 

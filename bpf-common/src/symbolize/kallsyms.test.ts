@@ -20,6 +20,7 @@ describe('KallsymsSymbolizer', () => {
     expect(s.resolve(0xffffffff81000250n)?.symbol).toBe('ip_rcv_finish_core');
     expect(s.format(0xffffffffc0000010n)).toBe('vhost_poll+0x10 [vhost]');
     expect(s.resolve(0x1000n)).toBeUndefined();
+    expect(s.resolve(0xffffffff81000300n + 0x200000n)).toBeUndefined();
   });
 
   it('strips compiler suffixes for display', () => {

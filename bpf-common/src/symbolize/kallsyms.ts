@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 
 const BASE = 0xffff000000000000n;
+const MAX_FUNCTION_SIZE = 0x100000;
 
 export interface KernelSymbol {
   /** Display name: compiler suffixes (.constprop.0, .isra.N, .part.N, .cold) removed. */
@@ -79,8 +80,9 @@ export class KallsymsSymbolizer {
       if (this.addrs[mid]! <= x) lo = mid;
       else hi = mid - 1;
     }
-    // Past the last text symbol (BPF programs, trampolines loaded after we read kallsyms): unknown.
-    if (lo === this.addrs.length - 1 && x - this.addrs[lo]! > 0x100000) return undefined;
+    // No function is a megabyte long: the address is in a region without symbols here (BPF
+    // programs and trampolines loaded after kallsyms was read, the gap after init text).
+    if (x - this.addrs[lo]! > MAX_FUNCTION_SIZE) return undefined;
     const raw = this.names[lo]!;
     const sym: KernelSymbol = { symbol: stripSuffixes(raw), raw, offset: x - this.addrs[lo]! };
     const m = this.modules[lo];

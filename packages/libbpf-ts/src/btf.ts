@@ -106,7 +106,8 @@ export class Btf {
     const step = t.kind === BTF_KIND.ENUM ? 8 : 12;
     for (let i = 0; i < t.vlen; i++) {
       const at = t.extra + i * step;
-      const value = t.kind === BTF_KIND.ENUM ? this.view.getInt32(at + 4, true) : this.view.getUint32(at + 4, true);
+      // ENUM64 values above 2^32 are kept as doubles (exact up to 2^53, enough for every kernel enum).
+      const value = t.kind === BTF_KIND.ENUM ? this.view.getInt32(at + 4, true) : this.view.getUint32(at + 4, true) + this.view.getUint32(at + 8, true) * 2 ** 32;
       out.set(value, this.strAt(this.view.getUint32(at, true)));
     }
     return out;

@@ -10,7 +10,8 @@ const LEVELS: Record<LogLevel, number> = { warn: 0, info: 1, debug: 2 };
 let level = LEVELS.debug;
 let installed = false;
 let capture: string[] | undefined;
-const scratch = Buffer.alloc(16 * 1024);
+// libbpf prints a failed load's whole verifier log as one message: room for a large one.
+const scratch = Buffer.alloc(4 << 20);
 
 function install(): void {
   if (installed) return;

@@ -22,12 +22,15 @@ export function numPossibleCpus(): number {
 
 /** Runs a libbpf call that returns a pointer (NULL + errno on failure). */
 function callPtr(op: string, kind: Parameters<typeof classify>[0], fn: () => Ptr): Ptr {
+  let e = 0;
   const { value, log } = withLog(() => {
     errno(0);
-    return fn();
+    const v = fn();
+    e = errno(); // read at once: later native calls may overwrite it
+    return v;
   });
   if (isNull(value)) {
-    const e = errno() || 22;
+    e ||= 22;
     throw new BpfError(op, e, cleanLog(log), classify(kind, e, log));
   }
   return value;
@@ -219,6 +222,10 @@ export class BpfMap {
 
   update(key: Uint8Array, value: Uint8Array, flags: 'any' | 'noexist' | 'exist' = 'any'): void {
     this.checkKey(key);
+    // The kernel reads valueBytes from the pointer: a shorter buffer would be read past its end.
+    if (value.byteLength !== this.valueBytes) {
+      throw new BpfError(`map ${this.name}`, 22, '', 'invalid', `value is ${value.byteLength} bytes, map wants ${this.valueBytes}`);
+    }
     const f = flags === 'any' ? 0n : flags === 'noexist' ? 1n : 2n;
     const rc = n.bpf_map_update_elem(this.fd, cbuf(key), cbuf(value), f) as number;
     if (rc !== 0) {

@@ -104,20 +104,24 @@ export class RingReader implements Owned {
     // by the data dependency through `cons < prod`; the kernel publishes with smp_store_release.
     const prod = Number(this.producer.getBigUint64(0, true));
     let got = 0;
-    while (cons < prod && got < budget) {
-      const off = cons & this.mask;
-      const len = data.getUint32(off, true);
-      if (len & BUSY) break;
-      const payload = len & 0x3fffffff;
-      if (!(len & DISCARD)) {
-        this.onRecord(new DataView(data.buffer, data.byteOffset + off + HDR, payload));
-        got++;
+    try {
+      while (cons < prod && got < budget) {
+        const off = cons & this.mask;
+        const len = data.getUint32(off, true);
+        if (len & BUSY) break;
+        const payload = len & 0x3fffffff;
+        // Step past the record first, so one that makes onRecord throw is not delivered again.
+        cons += (payload + HDR + 7) & ~7;
+        if (!(len & DISCARD)) {
+          got++;
+          this.onRecord(new DataView(data.buffer, data.byteOffset + off + HDR, payload));
+          if (this.closed) return got; // onRecord may have closed us
+        }
       }
-      cons += (payload + HDR + 7) & ~7;
-      if (this.closed) return got; // onRecord may have closed us
+    } finally {
+      if (!this.closed) this.consumer.setBigUint64(0, BigInt(cons), true);
+      this.delivered += got;
     }
-    this.consumer.setBigUint64(0, BigInt(cons), true);
-    this.delivered += got;
     return got;
   }
 
