@@ -20,7 +20,9 @@ if [ ! -d /sys/kernel/tracing/events ]; then
   mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
 fi
 
+# npm install, not npm ci: npm 11 here writes lock files without other platforms' optional
+# packages (nx, rollup) and then refuses them in npm ci. Versions still come from the lock file.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund
 fi
 npm run build

@@ -20,7 +20,9 @@ function udpSend() {
         console.log(JSON.stringify({ sent, sport }));
         return;
       }
-      sock.send(payload, spec.dport, spec.dst, (err) => {
+      // With dportCount, packet i goes to dport + (i mod dportCount): many distinct flows.
+      const dport = spec.dportCount ? spec.dport + (sent % spec.dportCount) : spec.dport;
+      sock.send(payload, dport, spec.dst, (err) => {
         // EPERM is what a local firewall drop looks like to the sender: the packet was sent into it.
         if (err && !(spec.allowEperm && err.code === 'EPERM')) {
           console.error(`send failed: ${err.message}`);

@@ -25,7 +25,7 @@ function agent(ns: Netns, spec: object): string {
 
 export function sendUdp(
   ns: Netns,
-  o: { src?: string; dst: string; dport: number; sport?: number; count: number; size?: number; ttl?: number; allowEperm?: boolean },
+  o: { src?: string; dst: string; dport: number; dportCount?: number; sport?: number; count: number; size?: number; ttl?: number; allowEperm?: boolean },
 ): Sent {
   const out = JSON.parse(agent(ns, { mode: 'udp-send', ...o })) as { sent: number; sport: number };
   return { sent: out.sent, flow: { src: o.src ?? '', dst: o.dst, sport: out.sport, dport: o.dport, protocol: 'UDP' } };

@@ -45,6 +45,12 @@ struct {
 	__type(value, __u64);
 } percpu SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} perf_events SEC(".maps");
+
 static __always_inline void bump(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
@@ -98,6 +104,27 @@ SEC("tracepoint/raw_syscalls/sys_enter")
 int sys_enter_tp(struct trace_event_raw_sys_enter *args)
 {
 	return on_syscall(args->id, 3);
+}
+
+/* The perf buffer fallback: same records, through a perf event array. */
+SEC("raw_tp/sys_enter")
+int BPF_PROG(sys_enter_perf, struct pt_regs *regs, long id)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 zero = 0;
+	struct record r = {};
+	__u64 *seq;
+
+	if (tgid != targ_tgid || id != targ_syscall)
+		return 0;
+	seq = bpf_map_lookup_elem(&counters, &zero);
+	if (!seq)
+		return 0;
+	r.seq = __sync_fetch_and_add(seq, 1);
+	r.tgid = tgid;
+	r.flavour = 4;
+	bpf_perf_event_output(ctx, &perf_events, BPF_F_CURRENT_CPU, &r, sizeof(r));
+	return 0;
 }
 
 SEC("uprobe")

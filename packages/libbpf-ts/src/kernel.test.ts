@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import basic from '../build/bpf/test_basic.bpf.o';
 import verifierReject from '../build/bpf/test_verifier_reject.bpf.o';
 import coreFail from '../build/bpf/test_core_fail.bpf.o';
-import { BpfError, BpfObject, RingReader, numPossibleCpus } from './index.ts';
+import { BpfError, BpfObject, PerfBuffer, RingReader, numPossibleCpus } from './index.ts';
 
 const isRoot = process.getuid?.() === 0;
 if (!isRoot && process.env.CI) throw new Error('kernel tests need root on CI');
@@ -71,6 +71,24 @@ kernel('libbpf-ts on the running kernel', () => {
     obj.program('sys_enter_raw_tp').attachRawTracepoint('sys_enter');
     for (let i = 0; i < 7; i++) void process.ppid;
     expect(counter(obj, 0)).toBe(7n);
+  });
+
+  it('delivers exactly N records through the perf buffer fallback', () => {
+    using obj = openBasic('sys_enter_perf');
+    obj.load();
+    const seen: bigint[] = [];
+    let lost = 0;
+    const pb = new PerfBuffer(
+      obj.map('perf_events'),
+      (d) => seen.push(d.getBigUint64(0, true)),
+      (_cpu, n) => (lost += n),
+    );
+    obj.program('sys_enter_perf').attach();
+    const N = 300;
+    for (let i = 0; i < N; i++) void process.ppid;
+    pb.drain();
+    expect(lost).toBe(0);
+    expect(seen.sort((x, y) => (x < y ? -1 : 1))).toEqual(Array.from({ length: N }, (_, i) => BigInt(i)));
   });
 
   it('counts ring overflow instead of losing silently', () => {
