@@ -1,12 +1,3 @@
-import { defineConfig } from 'vitest/config';
-import { bpfObjectPlugin } from '../vitest.shared.ts';
+import { packageTestConfig } from '../vitest.shared.ts';
 
-export default defineConfig({
-  plugins: [bpfObjectPlugin()],
-  test: {
-    include: ['src/**/*.test.ts'],
-    fileParallelism: false,
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-  },
-});
+export default packageTestConfig();

@@ -89,13 +89,16 @@ export async function startTool(
 export function runToolOnce(
   bin: string,
   args: readonly string[],
-  opts: { uid?: number; env?: Record<string, string> } = {},
+  opts: { unprivileged?: boolean; env?: Record<string, string> } = {},
 ): { exitCode: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], {
+  // Unprivileged: every capability dropped from the bounding set (the files stay readable, so the
+  // tool itself, not the file system, has to refuse).
+  const [cmd, pre] = opts.unprivileged
+    ? ['setpriv', ['--bounding-set=-all', '--inh-caps=-all', '--', process.execPath]]
+    : [process.execPath, []];
+  const r = spawnSync(cmd, [...pre, bin, ...args], {
     encoding: 'utf8',
     timeout: 30_000,
-    uid: opts.uid,
-    gid: opts.uid,
     env: { ...process.env, ...opts.env },
   });
   return { exitCode: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -46,7 +46,7 @@ static __always_inline void copy_headers(struct sk_buff *skb, struct drop_event 
 		e->hdr_len = n;
 }
 
-static __always_inline int emit_drop(void *ctx, struct sk_buff *skb, __u64 location, __u32 reason)
+static __always_inline int on_drop(void *ctx, struct sk_buff *skb, __u64 location, __u32 reason)
 {
 	struct drop_event *e;
 	__u32 ifindex, netns;
@@ -97,45 +97,4 @@ static __always_inline int emit_drop(void *ctx, struct sk_buff *skb, __u64 locat
 	return 0;
 }
 
-SEC("tp_btf/kfree_skb")
-int BPF_PROG(kfree_skb_tp_btf, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
-{
-	return emit_drop(ctx, skb, (__u64)location, reason);
-}
-
-SEC("raw_tp/kfree_skb")
-int BPF_PROG(kfree_skb_raw_tp, struct sk_buff *skb, void *location, enum skb_drop_reason reason)
-{
-	return emit_drop(ctx, skb, (__u64)location, reason);
-}
-
-SEC("tracepoint/skb/kfree_skb")
-int kfree_skb_tp(struct trace_event_raw_kfree_skb *args)
-{
-	__u32 reason = 0;
-
-	if (bpf_core_field_exists(args->reason))
-		reason = BPF_CORE_READ(args, reason);
-	return emit_drop(args, (struct sk_buff *)BPF_CORE_READ(args, skbaddr),
-			 (__u64)BPF_CORE_READ(args, location), reason);
-}
-
-/* Kernels older than the reason tracepoint (see packet_drop_summary.bpf.c). */
-SEC("kprobe/kfree_skb")
-int BPF_KPROBE(kfree_skb_kprobe, struct sk_buff *skb)
-{
-	__u64 ret = 0;
-
-	if (BPF_CORE_READ(skb, users.refs.counter) > 1)
-		return 0;
-	bpf_probe_read_kernel(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx));
-	return emit_drop(ctx, skb, ret, 0);
-}
-
-SEC("fentry/kfree_skb")
-int BPF_PROG(kfree_skb_fentry, struct sk_buff *skb)
-{
-	if (BPF_CORE_READ(skb, users.refs.counter) > 1)
-		return 0;
-	return emit_drop(ctx, skb, 0, 0);
-}
+#include "kfree_skb_flavours.h"
