@@ -45,13 +45,15 @@ export class KallsymsSymbolizer {
       const tab = rest.indexOf('\t');
       const name = tab < 0 ? rest : rest.slice(0, tab);
       const module = tab < 0 ? undefined : rest.slice(tab + 1).replace(/^\[|\]$/g, '');
-      const addr = BigInt(`0x${line.slice(0, s1)}`);
-      if (addr === 0n) {
+      // Two 32-bit halves as numbers: no BigInt per line (122k lines), exact below 2^53 offsets.
+      const hi = parseInt(line.slice(0, s1 - 8), 16);
+      const lo = parseInt(line.slice(s1 - 8, s1), 16);
+      if (!hi && !lo) {
         zero++;
         continue;
       }
-      if (addr < BASE) continue;
-      rows.push([Number(addr - BASE), name, module]);
+      if (s1 !== 16 || hi < 0xffff0000) continue;
+      rows.push([(hi - 0xffff0000) * 2 ** 32 + lo, name, module]);
     }
     rows.sort((a, b) => a[0] - b[0]);
     this.addrs = Float64Array.from(rows, (r) => r[0]);

@@ -14,15 +14,6 @@ const KIND_NAMES: Record<string, number> = {
   struct: BTF_KIND.STRUCT, union: BTF_KIND.UNION, enum: BTF_KIND.ENUM, func: BTF_KIND.FUNC, typedef: BTF_KIND.TYPEDEF,
 };
 
-interface RawType {
-  name: string;
-  kind: number;
-  vlen: number;
-  sizeOrType: number;
-  /** Byte offset of the kind-specific data that follows the 12-byte common header. */
-  extra: number;
-}
-
 export interface DatasecVariable {
   name: string;
   offset: number;
@@ -31,9 +22,18 @@ export interface DatasecVariable {
 
 export class Btf {
   private static kernel: Btf | undefined;
-  private readonly types: RawType[] = [];
-  private readonly byName = new Map<string, number[]>();
+  // One entry per type id, in typed arrays: vmlinux has over 100k types and most are never asked for.
+  private kinds!: Uint8Array;
+  private vlens!: Uint16Array;
+  private sizes!: Uint32Array;
+  private nameOffs!: Uint32Array;
+  private extras!: Uint32Array;
+  private count = 0;
+  private strOff = 0;
+  private strLen = 0;
+  private readonly byKind = new Map<number, Map<string, number>>();
   private readonly view: DataView;
+  private readonly decoder = new TextDecoder();
 
   private constructor(private readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -55,95 +55,110 @@ export class Btf {
     const hdrLen = v.getUint32(4, true);
     const typeOff = hdrLen + v.getUint32(8, true);
     const typeLen = v.getUint32(12, true);
-    const strOff = hdrLen + v.getUint32(16, true);
-    const strLen = v.getUint32(20, true);
-    const strings = this.bytes.subarray(strOff, strOff + strLen);
-    const decoder = new TextDecoder();
-    const str = (off: number): string => {
-      if (off === 0) return '';
-      let end = off;
-      while (end < strings.length && strings[end] !== 0) end++;
-      return decoder.decode(strings.subarray(off, end));
-    };
-    this.strAt = str;
-    this.types.push({ name: '', kind: 0, vlen: 0, sizeOrType: 0, extra: 0 }); // id 0 is void
+    this.strOff = hdrLen + v.getUint32(16, true);
+    this.strLen = v.getUint32(20, true);
+    // Every type is at least 12 bytes: an upper bound for the arrays.
+    const max = Math.floor(typeLen / 12) + 1;
+    this.kinds = new Uint8Array(max);
+    this.vlens = new Uint16Array(max);
+    this.sizes = new Uint32Array(max);
+    this.nameOffs = new Uint32Array(max);
+    this.extras = new Uint32Array(max);
+    let id = 1; // id 0 is void
     let p = typeOff;
     const end = typeOff + typeLen;
     while (p < end) {
-      const nameOff = v.getUint32(p, true);
       const info = v.getUint32(p + 4, true);
       const kind = (info >>> 24) & 0x1f;
       const vlen = info & 0xffff;
-      const t: RawType = { name: '', kind, vlen, sizeOrType: v.getUint32(p + 8, true), extra: p + 12 };
-      const id = this.types.length;
-      this.types.push(t);
+      this.nameOffs[id] = v.getUint32(p, true);
+      this.kinds[id] = kind;
+      this.vlens[id] = vlen;
+      this.sizes[id] = v.getUint32(p + 8, true);
+      this.extras[id] = p + 12;
+      id++;
       p += 12 + extraSize(kind, vlen);
-      if (nameOff) {
-        const name = str(nameOff);
-        t.name = name;
-        const ids = this.byName.get(name);
-        if (ids) ids.push(id);
-        else this.byName.set(name, [id]);
-      }
     }
+    this.count = id;
   }
 
-  private strAt: (off: number) => string = () => '';
+  private str(off: number): string {
+    if (off === 0) return '';
+    const start = this.strOff + off;
+    const limit = this.strOff + this.strLen;
+    let end = start;
+    while (end < limit && this.bytes[end] !== 0) end++;
+    return this.decoder.decode(this.bytes.subarray(start, end));
+  }
 
-  private find(name: string, kind: number): RawType | undefined {
-    for (const id of this.byName.get(name) ?? []) {
-      const t = this.types[id]!;
-      if (t.kind === kind) return t;
+  /** Name → id for one kind, built the first time that kind is asked for. */
+  private index(kind: number): Map<string, number> {
+    let m = this.byKind.get(kind);
+    if (!m) {
+      m = new Map();
+      for (let id = 1; id < this.count; id++) {
+        if (this.kinds[id] !== kind || !this.nameOffs[id]) continue;
+        const name = this.str(this.nameOffs[id]!);
+        if (!m.has(name)) m.set(name, id);
+      }
+      this.byKind.set(kind, m);
     }
-    return undefined;
+    return m;
+  }
+
+  private find(name: string, kind: number): number | undefined {
+    return this.index(kind).get(name);
   }
 
   /** Enumerator names by value, for ENUM and ENUM64 types. */
   enumValues(name: string): Map<number, string> | undefined {
-    const t = this.find(name, BTF_KIND.ENUM) ?? this.find(name, BTF_KIND.ENUM64);
-    if (!t) return undefined;
+    const id = this.find(name, BTF_KIND.ENUM) ?? this.find(name, BTF_KIND.ENUM64);
+    if (id === undefined) return undefined;
     const out = new Map<number, string>();
-    const step = t.kind === BTF_KIND.ENUM ? 8 : 12;
-    for (let i = 0; i < t.vlen; i++) {
-      const at = t.extra + i * step;
+    const kind = this.kinds[id]!;
+    const step = kind === BTF_KIND.ENUM ? 8 : 12;
+    const extra = this.extras[id]!;
+    for (let i = 0; i < this.vlens[id]!; i++) {
+      const at = extra + i * step;
       // ENUM64 values above 2^32 are kept as doubles (exact up to 2^53, enough for every kernel enum).
-      const value = t.kind === BTF_KIND.ENUM ? this.view.getInt32(at + 4, true) : this.view.getUint32(at + 4, true) + this.view.getUint32(at + 8, true) * 2 ** 32;
-      out.set(value, this.strAt(this.view.getUint32(at, true)));
+      const value = kind === BTF_KIND.ENUM ? this.view.getInt32(at + 4, true) : this.view.getUint32(at + 4, true) + this.view.getUint32(at + 8, true) * 2 ** 32;
+      out.set(value, this.str(this.view.getUint32(at, true)));
     }
     return out;
   }
 
   /** Names of every enum type, for finding subsystem drop-reason enums. */
   enumNames(): string[] {
-    return this.types.filter((t) => (t.kind === BTF_KIND.ENUM || t.kind === BTF_KIND.ENUM64) && t.name).map((t) => t.name);
+    return [...this.index(BTF_KIND.ENUM).keys(), ...this.index(BTF_KIND.ENUM64).keys()];
   }
 
   hasType(name: string, kind?: 'struct' | 'union' | 'enum' | 'func' | 'typedef'): boolean {
-    if (!kind) return this.byName.has(name);
+    if (!kind) return Object.values(KIND_NAMES).some((k) => this.find(name, k) !== undefined) || this.find(name, BTF_KIND.ENUM64) !== undefined;
     const k = KIND_NAMES[kind]!;
-    if (k === BTF_KIND.ENUM) return !!(this.find(name, BTF_KIND.ENUM) ?? this.find(name, BTF_KIND.ENUM64));
-    return !!this.find(name, k);
+    if (k === BTF_KIND.ENUM) return this.find(name, BTF_KIND.ENUM) !== undefined || this.find(name, BTF_KIND.ENUM64) !== undefined;
+    return this.find(name, k) !== undefined;
   }
 
   /** Size in bytes of a struct or union, for checking decoders against the object. */
   structSize(name: string): number | undefined {
-    return (this.find(name, BTF_KIND.STRUCT) ?? this.find(name, BTF_KIND.UNION))?.sizeOrType;
+    const id = this.find(name, BTF_KIND.STRUCT) ?? this.find(name, BTF_KIND.UNION);
+    return id === undefined ? undefined : this.sizes[id];
   }
 
   funcNames(): Set<string> {
-    return new Set(this.types.filter((t) => t.kind === BTF_KIND.FUNC).map((t) => t.name));
+    return new Set(this.index(BTF_KIND.FUNC).keys());
   }
 
   datasecVariables(secName: string): DatasecVariable[] {
     const sec = this.find(secName, BTF_KIND.DATASEC);
-    if (!sec) return [];
+    if (sec === undefined) return [];
     const out: DatasecVariable[] = [];
-    for (let i = 0; i < sec.vlen; i++) {
-      const at = sec.extra + i * 12;
+    const extra = this.extras[sec]!;
+    for (let i = 0; i < this.vlens[sec]!; i++) {
+      const at = extra + i * 12;
       const varId = this.view.getUint32(at, true);
-      const varType = this.types[varId];
       out.push({
-        name: varType?.name ?? `var#${varId}`,
+        name: varId < this.count ? this.str(this.nameOffs[varId]!) : `var#${varId}`,
         offset: this.view.getUint32(at + 4, true),
         size: this.view.getUint32(at + 8, true),
       });

@@ -11,7 +11,8 @@ let level = LEVELS.debug;
 let installed = false;
 let capture: string[] | undefined;
 // libbpf prints a failed load's whole verifier log as one message: room for a large one.
-const scratch = Buffer.alloc(4 << 20);
+// allocUnsafe: pages are only resident once a long log actually touches them.
+const scratch = Buffer.allocUnsafe(4 << 20);
 
 function install(): void {
   if (installed) return;

@@ -80,6 +80,7 @@ export const n = {
   munmap: libc.func('int munmap(void *addr, size_t len)'),
   close: libc.func('int close(int fd)'),
   sysconf: libc.func('long sysconf(int name)'),
+  malloc_trim: libc.func('int malloc_trim(size_t pad)'),
 };
 
 export const PROT_READ = 1;

@@ -432,7 +432,13 @@ export class BpfObject {
 
   load(): void {
     this.check();
-    callInt(`load BPF object ${this.name}`, 'load', () => n.bpf_object__load(this.ptr) as number);
+    try {
+      callInt(`load BPF object ${this.name}`, 'load', () => n.bpf_object__load(this.ptr) as number);
+    } finally {
+      // Loading parses the kernel's BTF for CO-RE (tens of MB) and frees it; give that back now,
+      // or a long-running tool keeps it resident for its whole life.
+      n.malloc_trim(0);
+    }
     this.isLoaded = true;
   }
 

@@ -90,8 +90,6 @@ export async function runDetails(o: DetailsOptions): Promise<void> {
   const reason = reasonCode(reasons, o.reason);
   const signal = stopSignal();
   const sink = new Sink(o.output);
-  const symbols = KallsymsSymbolizer.fromProc();
-  if (!symbols.available) sink.info('packet_drop_details', `locations shown as addresses: ${symbols.reason}`);
   const clock = new WallClock();
   await runLifecycle(
     {
@@ -101,6 +99,9 @@ export async function runDetails(o: DetailsOptions): Promise<void> {
       rodata: { targ_filter: encodeFilter(filter), targ_reason: reason, targ_stack: o.stack },
       beforeLoad: (obj) => obj.map('events').setMaxEntries(o.ringSize * 1024),
       run: async ({ obj, signal }) => {
+        // Read after attaching: ready sooner, and the kernel's symbols are what they are now.
+        const symbols = KallsymsSymbolizer.fromProc();
+        if (!symbols.available) sink.info('packet_drop_details', `locations shown as addresses: ${symbols.reason}`);
         const resolver = makeResolver(reasons, symbols);
         let events = 0;
         const reader = new RingReader(obj.map('events'), (data) => {

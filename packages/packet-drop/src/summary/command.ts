@@ -42,8 +42,6 @@ export async function runSummary(o: SummaryOptions): Promise<void> {
   const reason = reasonCode(reasons, o.reason);
   const signal = stopSignal();
   const sink = new Sink(o.output);
-  const symbols = KallsymsSymbolizer.fromProc();
-  if (!symbols.available) sink.info('packet_drop_summary', `locations shown as addresses: ${symbols.reason}`);
   const by = new Set(o.groupBy);
   await runLifecycle(
     {
@@ -60,6 +58,9 @@ export async function runSummary(o: SummaryOptions): Promise<void> {
         targ_by_flow: by.has('flow'),
       },
       run: async ({ obj, signal }) => {
+        // Read after attaching: ready sooner, and the kernel's symbols are what they are now.
+        const symbols = KallsymsSymbolizer.fromProc();
+        if (!symbols.available) sink.info('packet_drop_summary', `locations shown as addresses: ${symbols.reason}`);
         const drops = obj.map('drops');
         if (drops.keySize !== DROP_KEY_SIZE) throw new Error(`drop key is ${drops.keySize} bytes in the object, decoder expects ${DROP_KEY_SIZE}`);
         const resolver = makeResolver(reasons, symbols, by.has('stack') ? obj.map('stacks') : undefined);
