@@ -1,5 +1,5 @@
 import { defineConfig } from 'tsup';
-import { toolBundle } from '../../tsup.shared.ts';
+import { toolBundle } from '../../bpf-common/config/tsup.shared.ts';
 
 export default defineConfig(
   toolBundle({
