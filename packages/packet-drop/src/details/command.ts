@@ -6,8 +6,6 @@ import {
   WallClock,
   decodePacket,
   encodeFilter,
-  formatAddress,
-  parseAddress,
   resolveFilter,
   runLifecycle,
   stopSignal,
@@ -18,7 +16,7 @@ import { RingReader } from '@netstrata/libbpf-ts';
 import object from '../../build/bpf/packet_drop_details.bpf.o';
 import { kfreeSkbHook } from '../hooks.ts';
 import { decodeDropEvent, type DropEvent } from '../layout.ts';
-import { toFlow, type DropResolver } from '../resolve.ts';
+import { protocolName, type DropResolver, type Flow } from '../resolve.ts';
 import { makeResolver, readLosses, reasonCode } from '../shared.ts';
 import { detailsOptions, detailsSchema, type DetailsOptions } from './options.ts';
 import { renderDetailsFinalText, renderEventText, type DetailsFinalRecord, type DropEventRecord } from './render.ts';
@@ -66,22 +64,24 @@ export function eventRecord(e: DropEvent, clock: WallClock, r: DropResolver, sta
   return rec;
 }
 
-function flowFromHeaders(h: ReturnType<typeof decodePacket>) {
+function flowFromHeaders(h: ReturnType<typeof decodePacket>): Flow | undefined {
   const ip = h.ipv4 ?? h.ipv6;
   if (!ip) return undefined;
   const l4 = h.tcp ?? h.udp;
-  return toFlow(
-    {
-      family: h.ipv4 ? 2 : 10,
-      protocol: h.ipv4 ? h.ipv4.protocol : h.ipv6!.nextHeader,
-      saddr: parseAddress(ip.src)!.bytes,
-      daddr: parseAddress(ip.dst)!.bytes,
-      // Same packing as the kernel side's flows: ICMP echo id and type/code in the port slots.
-      sport: l4?.sport ?? h.icmp?.id ?? 0,
-      dport: l4?.dport ?? (h.icmp ? (h.icmp.type << 8) | h.icmp.code : 0),
-    },
-    formatAddress,
-  );
+  const flow: Flow = {
+    src: ip.src,
+    dst: ip.dst,
+    sport: l4?.sport ?? 0,
+    dport: l4?.dport ?? 0,
+    protocol: protocolName(h.ipv4 ? h.ipv4.protocol : h.ipv6!.nextHeader),
+  };
+  // The same shape as the summary's flows: ICMP carries its echo id and type/code, not ports.
+  if (h.icmp) {
+    flow.icmp_id = h.icmp.id ?? 0;
+    flow.icmp_type = h.icmp.type;
+    flow.icmp_code = h.icmp.code;
+  }
+  return flow;
 }
 
 export async function runDetails(o: DetailsOptions): Promise<void> {
