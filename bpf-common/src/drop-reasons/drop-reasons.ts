@@ -3,6 +3,7 @@
  * table in our code would lie somewhere. Subsystem reasons (the high 16 bits name a subsystem)
  * come from the subsystem's own enum when the kernel has it.
  */
+import { readFileSync } from 'node:fs';
 import { Btf } from '@netstrata/libbpf-ts';
 
 const PREFIX = 'SKB_DROP_REASON_';
@@ -37,8 +38,9 @@ export class DropReasons {
     return new DropReasons(core, subsys);
   }
 
-  static fromKernel(): DropReasons {
-    return DropReasons.fromBtf(Btf.vmlinux());
+  /** Parses the kernel's BTF for this alone and lets it go: a long-running tool keeps only names. */
+  static fromKernel(path = '/sys/kernel/btf/vmlinux'): DropReasons {
+    return DropReasons.fromBtf(Btf.parse(readFileSync(path)));
   }
 
   get size(): number {

@@ -20,6 +20,15 @@ export function stripSuffixes(name: string): string {
   return name.replace(/(\.(constprop|isra|part|cold|llvm|lto_priv)(\.\d+)?)+$/, '').replace(/\.(cold|\d+)$/, '');
 }
 
+function parseHex(buf: Uint8Array, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = buf[i]!;
+    v = v * 16 + (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57);
+  }
+  return v;
+}
+
 export class KallsymsSymbolizer {
   private readonly addrs: Float64Array;
   private readonly names: string[];
@@ -28,38 +37,42 @@ export class KallsymsSymbolizer {
   readonly available: boolean;
   readonly reason?: string;
 
-  constructor(text: string) {
-    const rows: [number, string, string | undefined][] = [];
+  constructor(text: string | Uint8Array) {
+    const buf = typeof text === 'string' ? Buffer.from(text, 'latin1') : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
+    const addrs: number[] = [];
+    const names: string[] = [];
+    const modules: (string | undefined)[] = [];
     let zero = 0;
     let start = 0;
-    while (start < text.length) {
-      let end = text.indexOf('\n', start);
-      if (end < 0) end = text.length;
-      const line = text.slice(start, end);
+    // Parsed from bytes: no string per line, only names of code symbols are made into strings.
+    while (start < buf.length) {
+      let end = buf.indexOf(0x0a, start);
+      if (end < 0) end = buf.length;
+      const line = start;
       start = end + 1;
-      // "ffffffff81000000 T _stext [module]"
-      const s1 = line.indexOf(' ');
-      const type = line.charCodeAt(s1 + 1) | 0x20; // lower-case
-      if (s1 < 0 || (type !== 0x74 /* t */ && type !== 0x77 /* w */)) continue;
-      const rest = line.slice(s1 + 3);
-      const tab = rest.indexOf('\t');
-      const name = tab < 0 ? rest : rest.slice(0, tab);
-      const module = tab < 0 ? undefined : rest.slice(tab + 1).replace(/^\[|\]$/g, '');
-      // Two 32-bit halves as numbers: no BigInt per line (122k lines), exact below 2^53 offsets.
-      const hi = parseInt(line.slice(0, s1 - 8), 16);
-      const lo = parseInt(line.slice(s1 - 8, s1), 16);
+      // "ffffffff81000000 T _stext\t[module]"
+      const sp = buf.indexOf(0x20, line);
+      if (sp < 0 || sp + 3 > end) continue;
+      const type = buf[sp + 1]! | 0x20; // lower-case
+      if (type !== 0x74 /* t */ && type !== 0x77 /* w */) continue;
+      const hi = parseHex(buf, line, sp - 8);
+      const lo = parseHex(buf, sp - 8, sp);
       if (!hi && !lo) {
         zero++;
         continue;
       }
-      if (s1 !== 16 || hi < 0xffff0000) continue;
-      rows.push([(hi - 0xffff0000) * 2 ** 32 + lo, name, module]);
+      if (sp - line !== 16 || hi < 0xffff0000) continue;
+      const tab = buf.indexOf(0x09, sp + 3);
+      const nameEnd = tab >= 0 && tab < end ? tab : end;
+      addrs.push((hi - 0xffff0000) * 2 ** 32 + lo);
+      names.push(buf.toString('latin1', sp + 3, nameEnd));
+      modules.push(nameEnd < end ? buf.toString('latin1', nameEnd + 1, end).replace(/^\[|\]$/g, '') : undefined);
     }
-    rows.sort((a, b) => a[0] - b[0]);
-    this.addrs = Float64Array.from(rows, (r) => r[0]);
-    this.names = rows.map((r) => r[1]);
-    this.modules = rows.map((r) => r[2]);
-    this.available = rows.length > 0;
+    const order = addrs.map((_, i) => i).sort((x, y) => addrs[x]! - addrs[y]!);
+    this.addrs = Float64Array.from(order, (i) => addrs[i]!);
+    this.names = order.map((i) => names[i]!);
+    this.modules = order.map((i) => modules[i]);
+    this.available = this.addrs.length > 0;
     if (!this.available) {
       this.reason = zero
         ? 'kernel addresses are hidden (kptr_restrict); run as root or set kernel.kptr_restrict=0'
@@ -68,7 +81,7 @@ export class KallsymsSymbolizer {
   }
 
   static fromProc(path = '/proc/kallsyms'): KallsymsSymbolizer {
-    return new KallsymsSymbolizer(readFileSync(path, 'utf8'));
+    return new KallsymsSymbolizer(readFileSync(path));
   }
 
   resolve(addr: bigint): KernelSymbol | undefined {
