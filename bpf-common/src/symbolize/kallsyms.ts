@@ -62,8 +62,9 @@ export class KallsymsSymbolizer {
         continue;
       }
       if (sp - line !== 16 || hi < 0xffff0000) continue;
-      const tab = buf.indexOf(0x09, sp + 3);
-      const nameEnd = tab >= 0 && tab < end ? tab : end;
+      // Look for the module's tab inside this line only: indexOf would scan ahead into later lines.
+      let nameEnd = sp + 3;
+      while (nameEnd < end && buf[nameEnd] !== 0x09) nameEnd++;
       addrs.push((hi - 0xffff0000) * 2 ** 32 + lo);
       names.push(buf.toString('latin1', sp + 3, nameEnd));
       modules.push(nameEnd < end ? buf.toString('latin1', nameEnd + 1, end).replace(/^\[|\]$/g, '') : undefined);
