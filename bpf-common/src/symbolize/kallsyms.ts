@@ -31,8 +31,12 @@ function parseHex(buf: Uint8Array, from: number, to: number): number {
 
 export class KallsymsSymbolizer {
   private readonly addrs: Float64Array;
-  private readonly names: string[];
-  private readonly modules: (string | undefined)[];
+  // Names live in one byte buffer, sliced into strings only when looked up: 122k strings would
+  // cost tens of MB of heap for a tool that resolves a handful of addresses.
+  private readonly nameBytes: Buffer;
+  private readonly nameStart: Uint32Array;
+  private readonly nameEnd: Uint32Array;
+  private readonly modules: Map<number, string>;
   /** False when addresses read as zero (kptr_restrict without CAP_SYSLOG). */
   readonly available: boolean;
   readonly reason?: string;
@@ -40,11 +44,12 @@ export class KallsymsSymbolizer {
   constructor(text: string | Uint8Array) {
     const buf = typeof text === 'string' ? Buffer.from(text, 'latin1') : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
     const addrs: number[] = [];
-    const names: string[] = [];
-    const modules: (string | undefined)[] = [];
+    const starts: number[] = [];
+    const ends: number[] = [];
+    const mods: (string | undefined)[] = [];
     let zero = 0;
     let start = 0;
-    // Parsed from bytes: no string per line, only names of code symbols are made into strings.
+    // Parsed from bytes: no string per line.
     while (start < buf.length) {
       let end = buf.indexOf(0x0a, start);
       if (end < 0) end = buf.length;
@@ -66,13 +71,26 @@ export class KallsymsSymbolizer {
       let nameEnd = sp + 3;
       while (nameEnd < end && buf[nameEnd] !== 0x09) nameEnd++;
       addrs.push((hi - 0xffff0000) * 2 ** 32 + lo);
-      names.push(buf.toString('latin1', sp + 3, nameEnd));
-      modules.push(nameEnd < end ? buf.toString('latin1', nameEnd + 1, end).replace(/^\[|\]$/g, '') : undefined);
+      starts.push(sp + 3);
+      ends.push(nameEnd);
+      mods.push(nameEnd < end ? buf.toString('latin1', nameEnd + 1, end).replace(/^\[|\]$/g, '') : undefined);
     }
     const order = addrs.map((_, i) => i).sort((x, y) => addrs[x]! - addrs[y]!);
     this.addrs = Float64Array.from(order, (i) => addrs[i]!);
-    this.names = order.map((i) => names[i]!);
-    this.modules = order.map((i) => modules[i]);
+    let total = 0;
+    for (const i of order) total += ends[i]! - starts[i]!;
+    this.nameBytes = Buffer.allocUnsafe(total);
+    this.nameStart = new Uint32Array(order.length);
+    this.nameEnd = new Uint32Array(order.length);
+    this.modules = new Map();
+    let at = 0;
+    order.forEach((i, k) => {
+      this.nameStart[k] = at;
+      at += buf.copy(this.nameBytes, at, starts[i]!, ends[i]!);
+      this.nameEnd[k] = at;
+      const m = mods[i];
+      if (m) this.modules.set(k, m);
+    });
     this.available = this.addrs.length > 0;
     if (!this.available) {
       this.reason = zero
@@ -99,21 +117,25 @@ export class KallsymsSymbolizer {
     // No function is a megabyte long: the address is in a region without symbols here (BPF
     // programs and trampolines loaded after kallsyms was read, the gap after init text).
     if (x - this.addrs[lo]! > MAX_FUNCTION_SIZE) return undefined;
-    const raw = this.names[lo]!;
+    const raw = this.name(lo);
     const sym: KernelSymbol = { symbol: stripSuffixes(raw), raw, offset: x - this.addrs[lo]! };
-    const m = this.modules[lo];
+    const m = this.modules.get(lo);
     if (m) sym.module = m;
     return sym;
   }
 
-  /** Address of a symbol by exact raw name (tests, probes). */
+  private name(k: number): string {
+    return this.nameBytes.toString('latin1', this.nameStart[k], this.nameEnd[k]);
+  }
+
+  /** Address of a symbol by exact raw name (tests, probes): a linear scan, not for hot paths. */
   lookup(name: string): bigint | undefined {
-    const i = this.names.indexOf(name);
-    return i < 0 ? undefined : BigInt(this.addrs[i]!) + BASE;
+    for (let k = 0; k < this.addrs.length; k++) if (this.name(k) === name) return BigInt(this.addrs[k]!) + BASE;
+    return undefined;
   }
 
   has(name: string): boolean {
-    return this.names.includes(name);
+    return this.lookup(name) !== undefined;
   }
 
   /**
