@@ -48,21 +48,14 @@ static __always_inline void copy_headers(struct sk_buff *skb, struct drop_event 
 
 static __always_inline int on_drop(void *ctx, struct sk_buff *skb, __u64 location, __u32 reason)
 {
+	struct nst_flow flow = {};
 	struct drop_event *e;
 	__u32 ifindex, netns;
 
 	if (targ_reason && reason != targ_reason)
 		return 0;
-	nst_skb_dev(skb, &ifindex, &netns);
-	if (!nst_dev_pass(ifindex, netns))
+	if (!nst_skb_pass(skb, &ifindex, &netns, &flow, false))
 		return 0;
-	if (nst_filter_needs_headers()) {
-		struct nst_flow flow = {};
-
-		nst_skb_flow(skb, &flow);
-		if (!nst_flow_pass(&flow))
-			return 0;
-	}
 	e = nst_event_reserve(&events, sizeof(*e));
 	if (!e)
 		return 0;

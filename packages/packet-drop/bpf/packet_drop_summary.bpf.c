@@ -36,22 +36,15 @@ struct {
 static __always_inline int on_drop(void *ctx, struct sk_buff *skb, __u64 location, __u32 reason)
 {
 	struct drop_key key = {};
+	struct nst_flow flow = {};
 	__u32 ifindex, netns;
 
 	if (targ_reason && reason != targ_reason)
 		return 0;
-	nst_skb_dev(skb, &ifindex, &netns);
-	if (!nst_dev_pass(ifindex, netns))
+	if (!nst_skb_pass(skb, &ifindex, &netns, &flow, targ_by_flow))
 		return 0;
-	if (nst_filter_needs_headers() || targ_by_flow) {
-		struct nst_flow flow = {};
-
-		nst_skb_flow(skb, &flow);
-		if (nst_filter_needs_headers() && !nst_flow_pass(&flow))
-			return 0;
-		if (targ_by_flow)
-			key.flow = flow;
-	}
+	if (targ_by_flow)
+		key.flow = flow;
 	if (targ_by_reason)
 		key.reason = reason;
 	if (targ_by_location)

@@ -208,4 +208,18 @@ static __always_inline bool nst_flow_pass(const struct nst_flow *f)
 	return true;
 }
 
+/* Every filter on one skb, cheapest first: device and namespace, then headers only when a filter
+ * (or the caller, with want_flow) needs them. Fills ifindex, netns and, when parsed, flow. */
+static __always_inline bool nst_skb_pass(struct sk_buff *skb, __u32 *ifindex, __u32 *netns, struct nst_flow *flow,
+					 bool want_flow)
+{
+	nst_skb_dev(skb, ifindex, netns);
+	if (!nst_dev_pass(*ifindex, *netns))
+		return false;
+	if (!nst_filter_needs_headers() && !want_flow)
+		return true;
+	nst_skb_flow(skb, flow);
+	return !nst_filter_needs_headers() || nst_flow_pass(flow);
+}
+
 #endif

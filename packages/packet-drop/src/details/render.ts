@@ -1,18 +1,9 @@
 /** Pure renderers of packet_drop_details records. */
+import type { Decoded } from '@netstrata/bpf-common';
 import type { DropResolver, Flow, Location } from '../resolve.ts';
 
-/** Decoded headers as bpf-common's packet decoder returns them (only the parts printed here). */
-export interface Headers {
-  eth?: { src: string; dst: string; type: number };
-  vlans?: { tpid: number; id: number; pcp: number }[];
-  arp?: { op: number; senderMac: string; senderIp: string; targetMac: string; targetIp: string };
-  ipv4?: { src: string; dst: string; ttl: number; id: number; protocol: number; length: number };
-  ipv6?: { src: string; dst: string; hopLimit: number; nextHeader: number; payloadLength: number; flowLabel: number };
-  tcp?: { sport: number; dport: number; seq: number; ack: number; flags: string; window: number };
-  udp?: { sport: number; dport: number; length: number };
-  icmp?: { type: number; code: number; id?: number; seq?: number; v6: boolean; typeName?: string };
-  truncated?: boolean;
-}
+/** Decoded headers, as bpf-common's packet decoder returns them. */
+export type Headers = Decoded;
 
 export interface DropEventRecord {
   type: 'event';
