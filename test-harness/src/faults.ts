@@ -19,6 +19,8 @@ export interface FaultCase {
   dropDev: string;
   /** Sends n packets into the fault; returns the flow they used. */
   send(n: number): Flow;
+  /** Protocol of the dropped packets as the tools name it (UDP unless said). */
+  protocol?: string;
 }
 
 type Family = 4 | 6;
@@ -124,5 +126,32 @@ export function tbfOversize(lab: Lab, family: Family): FaultCase {
     dropNs: a.ns,
     dropDev: a.dev,
     send: (n) => sendUdp(a.ns, { dst, dport: UDP_PORT, count: n, size: 1400 }).flow,
+  };
+}
+
+/**
+ * ARP requests dropped by an nftables arp-family rule on the peer: a resolves an address nobody
+ * has, sending exactly mcast_solicit broadcasts, each dropped on arrival at b.
+ */
+export function arpFiltered(lab: Lab): FaultCase {
+  const { a, b } = twoHosts(lab);
+  b.ns.nft('table arp nstfault {\n  chain c {\n    type filter hook input priority 0; policy accept;\n    arp operation request drop\n  }\n}\n');
+  const target = '10.200.0.9';
+  return {
+    name: 'ARP requests dropped by nftables (arp family)',
+    reason: 'NETFILTER_DROP',
+    location: 'nft_do_chain',
+    dropNs: b.ns,
+    dropDev: b.dev,
+    protocol: 'ARP',
+    send: (n) => {
+      a.ns.sysctl(`net.ipv4.neigh.${a.dev}.mcast_solicit`, n);
+      a.ns.sysctl(`net.ipv4.neigh.${a.dev}.app_solicit`, 0);
+      a.ns.sysctl(`net.ipv4.neigh.${a.dev}.retrans_time_ms`, 5);
+      sendUdp(a.ns, { dst: target, dport: UDP_PORT, count: 1 });
+      // Resolution gives up after n probes (at least 10 ms apart); wait until the entry has failed.
+      for (let i = 0; i < 200 && !/FAILED/.test(a.ns.ip('neigh', 'show', target)); i++) a.ns.exec('sleep', ['0.05']);
+      return { src: a.v4, dst: target, sport: 0, dport: 0, protocol: 'ARP' };
+    },
   };
 }

@@ -3,7 +3,7 @@
  * decoded, for UDP v4/v6, TCP and ICMP; filters keep other packets out.
  */
 import { describe, expect, it } from 'vitest';
-import { Lab, ping, requireRoot, sendUdp, startTool, tcpSynToClosedPort, tools, twoHosts, type ToolRecord } from './index.ts';
+import { Lab, faults, ping, requireRoot, sendUdp, startTool, tcpSynToClosedPort, tools, twoHosts, type ToolRecord } from './index.ts';
 
 const run = requireRoot('packet_drop_details end-to-end tests');
 
@@ -13,12 +13,13 @@ interface Ev {
   device: string;
   netns: number;
   len: number;
-  flow: { src: string; dst: string; sport: number; dport: number; protocol: string; icmp_id?: number } | null;
+  flow: { src: string; dst: string; sport: number; dport: number; protocol: string; icmp_id?: number; arp_op?: number } | null;
   headers: {
     eth?: { src: string; dst: string };
     ipv4?: { src: string; dst: string; ttl: number; protocol: number };
     ipv6?: { src: string; dst: string; hopLimit: number; nextHeader: number };
     udp?: { sport: number; dport: number; length: number };
+    arp?: { op: number; senderIp: string; targetIp: string };
     tcp?: { sport: number; dport: number; flags: string };
     icmp?: { type: number; id?: number; seq?: number; v6: boolean };
   };
@@ -95,6 +96,22 @@ describe.runIf(run)('packet_drop_details', () => {
     expect(v6evs.map((e) => e.headers.icmp!.seq)).toEqual([1, 2, 3]);
     expect(new Set(v4evs.map((e) => e.headers.icmp!.id)).size).toBe(1);
     expect(v4evs[0]!.flow).toEqual(expect.objectContaining({ src: a.v4, dst: b.v4, protocol: 'ICMP' }));
+  });
+
+  it('ARP: address filters match sender and target, headers decoded, port filters exclude it', async () => {
+    using lab = Lab.create();
+    const fault = faults.arpFiltered(lab);
+    const byIp = await startTool(tools.packetDropDetails, ['--netns', fault.dropNs.name, '--ip', '10.200.0.9']);
+    const byPort = await startTool(tools.packetDropDetails, ['--netns', fault.dropNs.name, '--dst-port', '40000']);
+    const flow = fault.send(6);
+    const evs = events((await byIp.stop()).records);
+    expect(evs).toHaveLength(6);
+    for (const e of evs) {
+      expect(e.reason).toBe('NETFILTER_DROP');
+      expect(e.headers.arp).toEqual(expect.objectContaining({ op: 1, senderIp: flow.src, targetIp: '10.200.0.9' }));
+      expect(e.flow).toEqual(expect.objectContaining({ src: flow.src, dst: '10.200.0.9', protocol: 'ARP', arp_op: 1 }));
+    }
+    expect(events((await byPort.stop()).records)).toHaveLength(0);
   });
 
   it('filters exclude other traffic sent at the same time', async () => {

@@ -40,6 +40,7 @@ const CASES: [string, (lab: Lab) => FaultCase][] = [
   ['reverse-path filter', (l) => faults.rpFilter(l)],
   ['tbf over burst v4', (l) => faults.tbfOversize(l, 4)],
   ['tbf over burst v6', (l) => faults.tbfOversize(l, 6)],
+  ['ARP dropped by nftables', (l) => faults.arpFiltered(l)],
 ];
 
 describe.runIf(run)('packet_drop_summary: injected faults', () => {
@@ -64,7 +65,7 @@ describe.runIf(run)('packet_drop_summary: injected faults', () => {
       expect(row.device).toBe(fault.dropDev);
       expect(row.flow!.dst).toBe(flow.dst);
       if (flow.src) expect(row.flow!.src).toBe(flow.src);
-      expect(row.flow!.protocol).toBe('UDP');
+      expect(row.flow!.protocol).toBe(fault.protocol ?? 'UDP');
     });
   }
 });

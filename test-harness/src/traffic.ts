@@ -11,7 +11,7 @@ export interface Flow {
   dst: string;
   sport: number;
   dport: number;
-  protocol: 'UDP' | 'TCP' | 'ICMP' | 'ICMPv6';
+  protocol: 'UDP' | 'TCP' | 'ICMP' | 'ICMPv6' | 'ARP';
 }
 
 export interface Sent {

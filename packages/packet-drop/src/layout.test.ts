@@ -17,9 +17,10 @@ describe('layout decoders', () => {
     v.setUint16(74, 53, true);
     b[76] = 2;
     b[77] = 17;
+    v.setUint16(78, 0x0800, true);
     const k = decodeDropKey(b);
     expect(k).toMatchObject({ location: 0xffffffff82046740n, reason: 3, stackId: -1, ifindex: 7, netns: 4026532246, dev: 'veth0' });
-    expect(k.flow).toMatchObject({ family: 2, protocol: 17, sport: 40000, dport: 53 });
+    expect(k.flow).toMatchObject({ family: 2, protocol: 17, ethertype: 0x0800, sport: 40000, dport: 53 });
     expect([...k.flow.saddr.slice(0, 4)]).toEqual([10, 0, 0, 1]);
   });
 

@@ -8,7 +8,8 @@ export const HDR_START_MAC = 0;
 
 /** struct nst_flow (bpf-common/bpf/include/netstrata/filter_types.h). */
 export interface RawFlow {
-  family: number; // 2 = IPv4, 10 = IPv6, 0 = not IP
+  family: number; // 2 = IPv4 (and ARP), 10 = IPv6, 0 = neither
+  ethertype: number; // 0x0800, 0x86dd, 0x0806 (ARP)
   protocol: number;
   saddr: Uint8Array; // 16 bytes, IPv4 in the first 4
   daddr: Uint8Array;
@@ -66,6 +67,7 @@ export function decodeFlow(bytes: Uint8Array, off: number): RawFlow {
     dport: v.getUint16(off + 34, true),
     family: bytes[off + 36]!,
     protocol: bytes[off + 37]!,
+    ethertype: v.getUint16(off + 38, true),
   };
 }
 

@@ -19,6 +19,8 @@ export interface Flow {
   icmp_id?: number;
   icmp_type?: number;
   icmp_code?: number;
+  /** ARP only: the opcode (1 request, 2 reply); src and dst are sender and target IPs. */
+  arp_op?: number;
 }
 
 export interface DropResolver {
@@ -41,6 +43,9 @@ export function protocolName(p: number): string {
 export function toFlow(raw: RawFlow, formatAddress: (bytes: Uint8Array, family: 4 | 6) => string): Flow | undefined {
   if (raw.family !== 2 && raw.family !== 10) return undefined;
   const fam = raw.family === 2 ? 4 : 6;
+  if (raw.ethertype === 0x0806) {
+    return { src: formatAddress(raw.saddr, 4), dst: formatAddress(raw.daddr, 4), sport: 0, dport: 0, protocol: 'ARP', arp_op: raw.sport };
+  }
   const flow: Flow = {
     src: formatAddress(raw.saddr, fam),
     dst: formatAddress(raw.daddr, fam),

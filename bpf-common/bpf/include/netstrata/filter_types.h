@@ -32,9 +32,9 @@ struct nst_flow {
 	__u8  daddr[16];
 	__u16 sport;      /* host order; ICMP echo id in sport for ICMP */
 	__u16 dport;
-	__u8  family;     /* NST_AF_INET, NST_AF_INET6, or 0 when not IP */
-	__u8  protocol;
-	__u16 _pad;
+	__u8  family;     /* NST_AF_INET, NST_AF_INET6 (ARP: NST_AF_INET), or 0 */
+	__u8  protocol;   /* L4 protocol; 0 for ARP */
+	__u16 ethertype;  /* host order: 0x0800, 0x86dd, or 0x0806 (ARP: addresses are sender and target IP, sport the opcode) */
 };
 
 _Static_assert(sizeof(struct nst_flow) == 40, "struct nst_flow layout is mirrored in bpf-common/src/filter");

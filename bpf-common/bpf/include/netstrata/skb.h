@@ -80,6 +80,26 @@ static __always_inline bool nst_skb_flow(struct sk_buff *skb, struct nst_flow *f
 
 	if (nh == NST_HDR_UNSET)
 		return false;
+	flow->ethertype = proto;
+	if (proto == NST_ETH_P_ARP) {
+		/* Ethernet/IPv4 ARP: address filters match the sender and target IPs. */
+		struct {
+			__be16 hrd, pro;
+			__u8 hln, pln;
+			__be16 op;
+			__u8 sha[6], sip[4], tha[6], tip[4];
+		} __attribute__((packed)) arp;
+
+		if (bpf_probe_read_kernel(&arp, sizeof(arp), head + nh))
+			return false;
+		if (arp.pro != bpf_htons(NST_ETH_P_IP) || arp.hln != 6 || arp.pln != 4)
+			return false;
+		flow->family = NST_AF_INET;
+		__builtin_memcpy(flow->saddr, arp.sip, 4);
+		__builtin_memcpy(flow->daddr, arp.tip, 4);
+		flow->sport = bpf_ntohs(arp.op);
+		return true;
+	}
 	if (proto == NST_ETH_P_IP) {
 		struct iphdr ip;
 
@@ -181,6 +201,8 @@ static __always_inline bool nst_flow_pass(const struct nst_flow *f)
 	if (targ_filter.family && targ_filter.family != f->family)
 		return false;
 	if (targ_filter.protocol) {
+		if (f->ethertype == NST_ETH_P_ARP)
+			return false;
 		if (targ_filter.protocol == NST_IPPROTO_ICMP) {
 			if (f->protocol != NST_IPPROTO_ICMP && f->protocol != NST_IPPROTO_ICMPV6)
 				return false;
@@ -196,7 +218,7 @@ static __always_inline bool nst_flow_pass(const struct nst_flow *f)
 	    !nst_prefix_match(f->daddr, targ_filter.addr, targ_filter.addr_plen))
 		return false;
 	if (targ_filter.sport || targ_filter.dport || targ_filter.port) {
-		if (f->protocol != NST_IPPROTO_TCP && f->protocol != NST_IPPROTO_UDP)
+		if (f->ethertype == NST_ETH_P_ARP || (f->protocol != NST_IPPROTO_TCP && f->protocol != NST_IPPROTO_UDP))
 			return false;
 		if (targ_filter.sport && targ_filter.sport != f->sport)
 			return false;

@@ -65,6 +65,7 @@ export function eventRecord(e: DropEvent, clock: WallClock, r: DropResolver, sta
 }
 
 function flowFromHeaders(h: ReturnType<typeof decodePacket>): Flow | undefined {
+  if (h.arp) return { src: h.arp.senderIp, dst: h.arp.targetIp, sport: 0, dport: 0, protocol: 'ARP', arp_op: h.arp.op };
   const ip = h.ipv4 ?? h.ipv6;
   if (!ip) return undefined;
   const l4 = h.tcp ?? h.udp;

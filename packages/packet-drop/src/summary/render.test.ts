@@ -21,7 +21,7 @@ const key = (reason: number, location: bigint) => ({
   ifindex: 5,
   netns: 4026531840,
   dev: 'eth0',
-  flow: { family: 2, protocol: 17, saddr: v4('10.0.0.1'), daddr: v4('10.0.0.2'), sport: 40000, dport: 53 },
+  flow: { family: 2, protocol: 17, ethertype: 0x0800, saddr: v4('10.0.0.1'), daddr: v4('10.0.0.2'), sport: 40000, dport: 53 },
 });
 const snap: DropSnapshot = {
   interval: [{ key: key(3, 1n), count: 75 }, { key: key(12, 2n), count: 20 }, { key: key(12, 3n), count: 5 }],
