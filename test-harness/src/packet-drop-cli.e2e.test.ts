@@ -86,6 +86,29 @@ describe.runIf(run)('packet-drop tools: nothing left behind', () => {
       });
     }
 
+    it(`${bin}: a reader that goes away (tool | head -1) ends it quietly with nothing left`, async () => {
+      using lab = Lab.create();
+      const { a, b } = twoHosts(lab);
+      const before = bpfState();
+      const child = spawn(process.execPath, [tools[bin], '--netns', b.ns.name, '--interval', '0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      let exited = false;
+      child.once('exit', () => (exited = true));
+      // Details prints only on drops, and any tool learns the reader left on its next write:
+      // keep making drops in the lab until it has exited.
+      const poke = setInterval(() => {
+        if (!exited) sendUdp(a.ns, { dst: b.v4, dport: 40000, count: 1 });
+      }, 200);
+      await new Promise((r) => child.stdout.once('data', r));
+      child.stdout.destroy();
+      const code = exited ? child.exitCode : await new Promise((r) => child.once('exit', r));
+      clearInterval(poke);
+      expect(code).toBe(0);
+      expect(stderr).not.toMatch(/EPIPE|Error/);
+      expect(await waitForNoLeftovers(before)).toEqual({ prog: [], link: [], map: [] });
+    });
+
     it(`${bin}: SIGKILL while running leaves nothing (the kernel closes what the process held)`, async () => {
       const before = bpfState();
       const tool = await startTool(tools[bin], []);

@@ -30,7 +30,14 @@ export class Sink {
   constructor(
     readonly format: OutputFormat,
     private readonly out: Writable = process.stdout,
-  ) {}
+  ) {
+    // The reader went away (`tool | head`): exit quietly, as a pipeline expects. Nothing is pinned,
+    // so the kernel detaches every program when the process's descriptors close.
+    out.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
 
   private pending: string[] = [];
   private scheduled = false;
