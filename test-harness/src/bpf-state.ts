@@ -33,3 +33,9 @@ export async function waitForNoLeftovers(before: BpfState, ms = 5000): Promise<{
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Names of the programs loaded since `before` (other processes may load their own meanwhile). */
+export function programsAddedSince(before: BpfState): string[] {
+  const out = run('bpftool', ['-j', 'prog', 'show'], { allowFail: true }) || '[]';
+  return (JSON.parse(out) as { id: number; name?: string }[]).filter((p) => !before.prog.has(p.id)).map((p) => p.name ?? `#${p.id}`);
+}

@@ -7,6 +7,7 @@ describe('BpfError', () => {
     expect(classify('load', 13, 'processed 12 insns (limit 1000000)\nR1 invalid mem access')).toBe('verifier');
     expect(classify('load', 22, 'libbpf: prog x: relo #0: <invalid CO-RE relocation>\nfailed to resolve CO-RE relocation')).toBe('core-relocation');
     expect(classify('attach', 2, '')).toBe('unsupported');
+    expect(classify('attach', 2, '', 'attach p to uprobe /lib/libc.so.6:nope')).toBe('not-found');
     expect(classify('attach', 95, '')).toBe('unsupported');
     expect(classify('map', 2, '')).toBe('not-found');
     expect(classify('load', 524, '')).toBe('unsupported');

@@ -72,7 +72,7 @@ function describe(errno: number): string {
 }
 
 /** Classifies a failing libbpf call from its errno, its operation and the log it printed. */
-export function classify(op: 'open' | 'load' | 'attach' | 'map' | 'other', errno: number, log: string): BpfErrorKind {
+export function classify(op: 'open' | 'load' | 'attach' | 'map' | 'other', errno: number, log: string, what = ''): BpfErrorKind {
   if (/failed to resolve CO-RE relocation|CO-RE relocating .* failed|<invalid CO-RE relocation>|relo #\d+: .*not found/i.test(log)) {
     return 'core-relocation';
   }
@@ -88,6 +88,8 @@ export function classify(op: 'open' | 'load' | 'attach' | 'map' | 'other', errno
     return 'other';
   }
   if (errno === 1 || errno === 13) return 'permission';
+  // A uprobe's ENOENT is a missing binary or symbol, not a kernel without uprobes.
+  if (op === 'attach' && errno === 2 && /uprobe/.test(what)) return 'not-found';
   if (op === 'attach' && (errno === 2 || errno === 22)) return 'unsupported';
   if (errno === 2) return 'not-found';
   if (errno === 22) return 'invalid';

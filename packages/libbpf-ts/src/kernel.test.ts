@@ -155,6 +155,20 @@ kernel('libbpf-ts on the running kernel', () => {
     expect(counter(obj, 2)).toBeGreaterThanOrEqual(1n);
   });
 
+  it('reports a missing uprobe symbol as not found', () => {
+    using obj = openBasic('uprobe_hit');
+    obj.load();
+    const libc = execFileSync('sh', ['-c', "ldd /bin/sh | awk '/libc.so/ {print $3}'"], { encoding: 'utf8' }).trim();
+    let err: BpfError | undefined;
+    try {
+      obj.program('uprobe_hit').attachUprobe({ binaryPath: libc, funcName: 'netstrata_no_such_symbol' });
+    } catch (e) {
+      err = e as BpfError;
+    }
+    expect(err?.kind).toBe('not-found');
+    expect(err?.op).toMatch(/uprobe .*netstrata_no_such_symbol/);
+  });
+
   it('explains a verifier rejection with the verifier log', () => {
     using obj = BpfObject.open(verifierReject, 'test_reject');
     const err = (() => {

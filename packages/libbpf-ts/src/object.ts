@@ -31,7 +31,7 @@ function callPtr(op: string, kind: Parameters<typeof classify>[0], fn: () => Ptr
   });
   if (isNull(value)) {
     e ||= 22;
-    throw new BpfError(op, e, cleanLog(log), classify(kind, e, log));
+    throw new BpfError(op, e, cleanLog(log), classify(kind, e, log, op));
   }
   return value;
 }
