@@ -147,10 +147,13 @@ export function arpFiltered(lab: Lab): FaultCase {
     send: (n) => {
       a.ns.sysctl(`net.ipv4.neigh.${a.dev}.mcast_solicit`, n);
       a.ns.sysctl(`net.ipv4.neigh.${a.dev}.app_solicit`, 0);
+      a.ns.sysctl(`net.ipv4.neigh.${a.dev}.ucast_solicit`, 0);
       a.ns.sysctl(`net.ipv4.neigh.${a.dev}.retrans_time_ms`, 5);
       sendUdp(a.ns, { dst: target, dport: UDP_PORT, count: 1 });
       // Resolution gives up after n probes (at least 10 ms apart); wait until the entry has failed.
       for (let i = 0; i < 200 && !/FAILED/.test(a.ns.ip('neigh', 'show', target)); i++) a.ns.exec('sleep', ['0.05']);
+      // The probes leave from a timer, not from our send: let the last ones reach b's softirq.
+      a.ns.exec('sleep', ['0.2']);
       return { src: a.v4, dst: target, sport: 0, dport: 0, protocol: 'ARP' };
     },
   };
