@@ -70,6 +70,18 @@ describe.runIf(run)('examples for the documentation', () => {
     publish('packet_drop_details_json', `packet_drop_details ${args.join(' ').replace(b.ns.name, 'lab-b')} --output json`, res.stdout);
   });
 
+  it('system_network_metrics_summary', async () => {
+    using lab = Lab.create();
+    const { a, b } = routed(lab);
+    const run = ['--netns', lab.id + '-r', '--interval', '60'];
+    const tool = await startTool(tools.systemNetworkMetrics, run, { json: false });
+    sendUdp(a.ns, { dst: b.v4, dport: 7000, count: 300, size: 200 });
+    sendUdp(a.ns, { dst: b.v6, dport: 7000, count: 100, size: 1000 });
+    const res = await tool.stop();
+    expect(res.stdout).toMatch(/ra\s+\d+\s+400\s+178800\s/);
+    publish('system_network_metrics_summary', `system_network_metrics_summary ${run.join(' ').replace(lab.id + '-r', 'lab-r')}`, res.stdout);
+  });
+
   it('netstrata doctor and list', () => {
     const doctor = runToolOnce(tools.netstrata, ['doctor']);
     expect(doctor.exitCode).toBe(0);

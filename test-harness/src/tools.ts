@@ -15,6 +15,9 @@ export const tools = {
   get packetDropDetails() {
     return bin('packet-drop', 'packet_drop_details');
   },
+  get systemNetworkMetrics() {
+    return bin('system-network', 'system_network_metrics_summary');
+  },
   get netstrata() {
     return bin('cli', 'netstrata');
   },

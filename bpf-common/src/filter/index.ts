@@ -1,6 +1,8 @@
 export { parseAddress, parsePrefix, formatAddress, type Prefix } from './address.ts';
 export {
   withFilterOptions,
+  withDeviceFilterOptions,
+  deviceFilterSchema,
   filterSchema,
   checkFilter,
   resolveFilter,

@@ -24,6 +24,14 @@ export function withFilterOptions<T>(y: Argv<T>) {
     .option('netns', { type: 'string', describe: 'network namespace: a name from ip netns, a path such as /proc/PID/ns/net, or an inode number', group: g });
 }
 
+/** Only --interface and --netns, for tools that count per device rather than per packet. */
+export function withDeviceFilterOptions<T>(y: Argv<T>) {
+  const g = 'Filters (applied in the kernel):';
+  return y
+    .option('interface', { type: 'string', describe: 'device name (in --netns if given, else in this namespace)', group: g })
+    .option('netns', { type: 'string', describe: 'network namespace: a name from ip netns, a path such as /proc/PID/ns/net, or an inode number', group: g });
+}
+
 const PROTOCOLS: Record<string, number> = { tcp: 6, udp: 17, icmp: 1 };
 
 function prefix(option: string) {
@@ -74,8 +82,10 @@ export const filterSchema = z
 
 export type FilterOptions = z.infer<typeof filterSchema>;
 
+export const deviceFilterSchema = filterSchema.pick({ interface: true, netns: true });
+
 /** Checks that need the options together. */
-export function checkFilter(f: FilterOptions): void {
+export function checkFilter(f: Partial<FilterOptions>): void {
   const fams = new Set([f.srcIp, f.dstIp, f.ip].filter((p): p is Prefix => !!p).map((p) => p.family));
   if (fams.size > 1) throw new UsageError('--src-ip/--dst-ip/--ip: mix IPv4 and IPv6; one family per run');
   if ((f.srcPort || f.dstPort || f.port) && f.protocol === 1) {
@@ -84,7 +94,7 @@ export function checkFilter(f: FilterOptions): void {
 }
 
 export interface ResolvedFilter {
-  options: FilterOptions;
+  options: Partial<FilterOptions>;
   family: 0 | 4 | 6;
   ifindex: number;
   netns: number;
@@ -143,7 +153,7 @@ export function currentNetns(): number {
 }
 
 /** Resolves names to kernel identities; all failures are usage errors, before anything loads. */
-export function resolveFilter(f: FilterOptions): ResolvedFilter {
+export function resolveFilter(f: Partial<FilterOptions>): ResolvedFilter {
   checkFilter(f);
   let netns = 0;
   let path: string | undefined;

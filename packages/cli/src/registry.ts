@@ -1,6 +1,7 @@
 /** Every tool netstrata ships, with the question it answers and the hooks it needs. */
 import type { Hook } from '@netstrata/bpf-common';
 import { DETAILS_DESCRIBE, SUMMARY_DESCRIBE, kfreeSkbHook } from '@netstrata/packet-drop';
+import { METRICS_DESCRIBE, netDevXmitHook, netifReceiveSkbHook } from '@netstrata/system-network';
 
 export interface ToolInfo {
   name: string;
@@ -12,4 +13,10 @@ export interface ToolInfo {
 export const TOOLS: ToolInfo[] = [
   { name: 'packet_drop_summary', domain: 'packet-drop', describe: SUMMARY_DESCRIBE, hooks: [kfreeSkbHook] },
   { name: 'packet_drop_details', domain: 'packet-drop', describe: DETAILS_DESCRIBE, hooks: [kfreeSkbHook] },
+  {
+    name: 'system_network_metrics_summary',
+    domain: 'system-network',
+    describe: METRICS_DESCRIBE,
+    hooks: [netifReceiveSkbHook, netDevXmitHook],
+  },
 ];

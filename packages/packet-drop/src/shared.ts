@@ -12,15 +12,6 @@ export function reasonCode(reasons: DropReasons, name: string | undefined): numb
   return code;
 }
 
-/** Sums the per-CPU loss counters (bpf-common/bpf/include/netstrata/loss.h). */
-export function readLosses(lost: BpfMap): { lost: number; map_full: number; stack_failed: number; evicted: number } {
-  const sum = (idx: number) => {
-    const key = new Uint8Array(new Uint32Array([idx]).buffer);
-    return lost.lookupPerCpu(key).reduce((s, b) => s + Number(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true)), 0);
-  };
-  return { lost: sum(0), map_full: sum(1), stack_failed: sum(2), evicted: sum(3) };
-}
-
 export function makeResolver(reasons: DropReasons, symbols: KallsymsSymbolizer, stacks?: BpfMap): DropResolver {
   return kernelResolver({
     reasons,

@@ -7,6 +7,7 @@ import {
   decodePacket,
   encodeFilter,
   resolveFilter,
+  readLosses,
   runLifecycle,
   stopSignal,
   untilStopped,
@@ -17,7 +18,7 @@ import object from '../../build/bpf/packet_drop_details.bpf.o';
 import { kfreeSkbHook } from '../hooks.ts';
 import { decodeDropEvent, type DropEvent } from '../layout.ts';
 import { protocolName, type DropResolver, type Flow } from '../resolve.ts';
-import { makeResolver, readLosses, reasonCode } from '../shared.ts';
+import { makeResolver, reasonCode } from '../shared.ts';
 import { detailsOptions, detailsSchema, type DetailsOptions } from './options.ts';
 import { renderDetailsFinalText, renderEventText, type DetailsFinalRecord, type DropEventRecord } from './render.ts';
 

@@ -6,6 +6,7 @@ import {
   encodeFilter,
   everyInterval,
   resolveFilter,
+  readLosses,
   runLifecycle,
   stopSignal,
   type ToolCommand,
@@ -13,7 +14,7 @@ import {
 import object from '../../build/bpf/packet_drop_summary.bpf.o';
 import { kfreeSkbHook } from '../hooks.ts';
 import { DROP_KEY_SIZE } from '../layout.ts';
-import { makeResolver, readLosses, reasonCode } from '../shared.ts';
+import { makeResolver, reasonCode } from '../shared.ts';
 import { DropAggregator } from './aggregate.ts';
 import { summaryOptions, summarySchema, type SummaryOptions } from './options.ts';
 import { renderSummaryText, summaryRecord } from './render.ts';

@@ -1,0 +1,28 @@
+/** Every flavour of every system-network program against this kernel's verifier. */
+import { describe, expect, it } from 'vitest';
+import { BpfObject } from '@netstrata/libbpf-ts';
+import metrics from '../build/bpf/system_network_metrics_summary.bpf.o';
+import { netDevXmitHook, netifReceiveSkbHook } from './hooks.ts';
+import { DEV_KEY_SIZE, DEV_STATS_SIZE } from './layout.ts';
+
+const isRoot = process.getuid?.() === 0;
+if (!isRoot && process.env.CI) throw new Error('verifier tests need root on CI');
+if (!isRoot) console.warn('skipping system-network verifier tests: not root');
+
+describe.runIf(isRoot)('system-network programs pass the verifier', () => {
+  for (const hook of [netifReceiveSkbHook, netDevXmitHook]) {
+    for (const flavour of hook.flavours) {
+      it(`system_network_metrics_summary: ${hook.name} ${flavour.name}`, () => {
+        using obj = BpfObject.open(metrics, 'system_network_metrics_summary');
+        for (const p of obj.programs()) p.autoload = flavour.programs.includes(p.name);
+        expect(() => obj.load()).not.toThrow();
+      });
+    }
+  }
+
+  it('decoders agree with the object on record sizes', () => {
+    using obj = BpfObject.open(metrics, 'system_network_metrics_summary');
+    expect(obj.map('devs').keySize).toBe(DEV_KEY_SIZE);
+    expect(obj.map('devs').valueSize).toBe(DEV_STATS_SIZE);
+  });
+});
