@@ -25,6 +25,18 @@ export interface FlavourChoice {
   all: HookFlavour[];
 }
 
+/**
+ * The three flavours of a tracepoint hook, in order of preference, for programs named by the
+ * convention `<stem>_tp_btf`, `<stem>_raw_tp`, `<stem>_tp`.
+ */
+export function tracepointFlavours(stem: string): HookFlavour[] {
+  return [
+    { name: 'tp_btf', programs: [`${stem}_tp_btf`], needs: 'tp_btf' },
+    { name: 'raw_tp', programs: [`${stem}_raw_tp`], needs: 'raw_tp' },
+    { name: 'tracepoint', programs: [`${stem}_tp`], needs: 'tracepoint' },
+  ];
+}
+
 export function chooseFlavour(hook: Hook, ask: (f: FeatureName) => Answer): FlavourChoice {
   const rejected: FlavourChoice['rejected'] = [];
   for (const f of hook.flavours) {

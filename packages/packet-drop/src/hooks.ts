@@ -1,6 +1,6 @@
 /** The one hook both packet-drop tools use, with its flavours in order of preference. */
 import { existsSync, readFileSync } from 'node:fs';
-import type { Hook } from '@netstrata/bpf-common';
+import { tracepointFlavours, type Hook } from '@netstrata/bpf-common';
 import { Btf } from '@netstrata/libbpf-ts';
 
 /** The free function hooked on kernels older than the reason tracepoint. */
@@ -20,9 +20,7 @@ function freeFunctionInKallsyms(): true | string {
 export const kfreeSkbHook: Hook = {
   name: 'skb:kfree_skb',
   flavours: [
-    { name: 'tp_btf', programs: ['kfree_skb_tp_btf'], needs: 'tp_btf' },
-    { name: 'raw_tp', programs: ['kfree_skb_raw_tp'], needs: 'raw_tp' },
-    { name: 'tracepoint', programs: ['kfree_skb_tp'], needs: 'tracepoint' },
+    ...tracepointFlavours('kfree_skb'),
     // Before the reason tracepoint existed, kfree_skb() was a real function called only to drop.
     { name: 'fentry', programs: ['kfree_skb_fentry'], needs: 'fentry', available: freeFunctionInBtf },
     { name: 'kprobe', programs: ['kfree_skb_kprobe'], needs: 'kprobe', available: freeFunctionInKallsyms },
