@@ -5,14 +5,28 @@ cd "$(dirname "$0")/.."
 
 need_pkgs=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for p in clang llvm libbpf-dev libbpf1 bpftool iproute2 nftables iputils-ping util-linux libelf1 zlib1g; do
+# prometheus: the e2e test scrapes --prometheus with a real Prometheus it starts itself.
+for p in clang llvm libbpf-dev libbpf1 bpftool iproute2 nftables iputils-ping util-linux libelf1 zlib1g python3 prometheus; do
   have "$p" || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "setup: installing ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # Debian's prometheus starts a system service on install (port 9090, its own storage): keep
+  # maintainer scripts from starting services; the tests run their own instances on free ports.
+  own_policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=1
+  fi
   apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+  if [ -n "$own_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
+fi
+# Whatever installed it before, no system prometheus may hold ports the tests use.
+if [ -d /run/systemd/system ]; then
+  systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+elif [ -x /etc/init.d/prometheus ]; then
+  /etc/init.d/prometheus stop >/dev/null 2>&1 || true
 fi
 
 # Tracepoint attachment and the lab's fault checks need tracefs; BPF needs nothing pinned.

@@ -72,11 +72,14 @@ describe.runIf(run)('examples for the documentation', () => {
 
   it('system_network_metrics_summary', async () => {
     using lab = Lab.create();
-    const { a, b } = routed(lab);
+    const { a, b, r } = routed(lab);
+    // A rate-limited uplink on the router, so the example shows a qdisc sojourn histogram.
+    r.tc('qdisc', 'add', 'dev', 'rb', 'root', 'tbf', 'rate', '10mbit', 'burst', '2000', 'limit', '1000000');
     const run = ['--netns', lab.id + '-r', '--interval', '60'];
     const tool = await startTool(tools.systemNetworkMetrics, run, { json: false });
     sendUdp(a.ns, { dst: b.v4, dport: 7000, count: 300, size: 200 });
     sendUdp(a.ns, { dst: b.v6, dport: 7000, count: 100, size: 1000 });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the tbf queue drains in ~150 ms
     const res = await tool.stop();
     expect(res.stdout).toMatch(/ra\s+\d+\s+400\s+178800\s/);
     publish('system_network_metrics_summary', `system_network_metrics_summary ${run.join(' ').replace(lab.id + '-r', 'lab-r')}`, res.stdout);

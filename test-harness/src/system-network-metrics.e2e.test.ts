@@ -3,6 +3,7 @@
  * what the lab sent, and equal the devices' own statistics.
  */
 import { describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Lab, requireRoot, sendUdp, startTool, tools, twoHosts, type Netns } from './index.ts';
 
 const run = requireRoot('system_network_metrics_summary end-to-end tests');
@@ -16,6 +17,40 @@ interface Dev {
   tx_bytes: number;
   tx_errors: number;
 }
+
+interface Hist {
+  count: number;
+  percentiles: { p50: { low: number; high: number }; p99: { low: number; high: number } } | null;
+}
+interface Queue {
+  device: string;
+  ifindex: number;
+  netns: number;
+  qdisc_dequeued: number;
+  qdisc_unmatched: number;
+  napi_polls: number;
+  napi_packets: number;
+  napi_exhausted: number;
+  qdisc_sojourn_us: Hist;
+}
+interface Drop {
+  device: string;
+  netns: number;
+  reason: string;
+  count: number;
+}
+interface Softirq {
+  cpu: number;
+  vector: string;
+  count: number;
+  time_us: number;
+}
+
+/** log2 slot of a value in µs, as the tool's histogram buckets it (slot k: [2^(k-1), 2^k)). */
+const slotOf = (us: number) => (us < 1 ? 0 : Math.floor(Math.log2(us)) + 1);
+
+/** The sample of rank ceil(q × n), as the tool's percentiles pick it. */
+const rank = (sorted: number[], q: number) => sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1]!;
 
 function kernelStats(ns: Netns, dev: string): { rx_packets: number; rx_bytes: number; tx_packets: number; tx_bytes: number } {
   const s = JSON.parse(ns.ip('-j', '-s', 'link', 'show', 'dev', dev))[0].stats64;
@@ -57,4 +92,74 @@ describe.runIf(run)('system_network_metrics_summary', () => {
       expect(devB.rx_bytes).toBe(afterB.rx_bytes - beforeB.rx_bytes);
     });
   }
+
+  it('measures qdisc sojourn behind a tbf, drops by reason, NAPI polls and NET_RX softirq time', async () => {
+    using lab = Lab.create();
+    const { a, b } = twoHosts(lab);
+    // tbf at a known rate with a burst of about one frame: back-to-back packets queue, and packet
+    // i leaves when the bucket has refilled for it, ((i + 1) × frame − burst) / rate after the first.
+    const rateBps = 1_000_000 / 8;
+    const burst = 2000;
+    a.ns.tc('qdisc', 'add', 'dev', a.dev, 'root', 'tbf', 'rate', '1mbit', 'burst', String(burst), 'limit', '1000000');
+    const onA = await startTool(tools.systemNetworkMetrics, ['--netns', a.ns.name, '--interval', '3600']);
+    const onB = await startTool(tools.systemNetworkMetrics, ['--netns', b.ns.name, '--interval', '3600']);
+    const host = await startTool(tools.systemNetworkMetrics, ['--interval', '3600']);
+    const N = 50;
+    const size = 1000;
+    const frame = size + 8 + 20 + 14;
+    // Nothing listens on b's port 40001: every packet that reaches b is a NO_SOCKET drop there.
+    const sent = sendUdp(a.ns, { dst: b.v4, dport: 40001, count: N, size });
+    expect(sent.sent).toBe(N);
+    // The queue drains at the tbf rate: wait for all of it, with margin.
+    await sleep(((N * frame) / rateBps) * 1000 + 700);
+    const final = async (t: typeof onA) => (await t.stop()).records.find((r) => r.type === 'final')!;
+    const recA = await final(onA);
+    const recB = await final(onB);
+    const recH = await final(host);
+
+    const qa = (recA.queues as Queue[]).find((q) => q.device === a.dev)!;
+    expect(qa.qdisc_dequeued).toBeGreaterThanOrEqual(N);
+    const predicted = Array.from({ length: N }, (_, i) => Math.max(0, ((i + 1) * frame - burst) / rateBps) * 1e6).sort((x, y) => x - y);
+    const h = qa.qdisc_sojourn_us;
+    expect(h.count).toBeGreaterThanOrEqual(N);
+    expect(Math.abs(slotOf(h.percentiles!.p50.low) - slotOf(rank(predicted, 0.5)))).toBeLessThanOrEqual(1);
+    expect(Math.abs(slotOf(h.percentiles!.p99.low) - slotOf(rank(predicted, 0.99)))).toBeLessThanOrEqual(1);
+    console.log(`tbf sojourn: count ${h.count}, p50 [${h.percentiles!.p50.low}, ${h.percentiles!.p50.high}) µs (predicted ${Math.round(rank(predicted, 0.5))}), p99 [${h.percentiles!.p99.low}, ${h.percentiles!.p99.high}) µs (predicted ${Math.round(rank(predicted, 0.99))})`);
+
+    // Drops by reason, named from BTF: exactly the N packets to the closed port, on b's device.
+    const dropsB = recB.drops as Drop[];
+    expect(dropsB.find((d) => d.device === b.dev && d.reason === 'NO_SOCKET')?.count).toBe(N);
+    expect((recA.drops as Drop[]).filter((d) => d.reason === 'QDISC_DROP')).toEqual([]);
+
+    // veth hands packets to the receiving CPU's backlog, a NAPI instance with no device: its polls
+    // carried at least the N packets b received (and whatever else the host received meanwhile).
+    const backlog = (recH.queues as Queue[]).find((q) => q.ifindex === 0)!;
+    expect(backlog.napi_polls).toBeGreaterThan(0);
+    expect(backlog.napi_packets).toBeGreaterThanOrEqual(N);
+    expect(backlog.napi_polls).toBeLessThanOrEqual(backlog.napi_packets + backlog.napi_polls);
+    // A filtered tool counts only its own devices: b has no NAPI of its own, so no device-less rows.
+    expect((recB.queues as Queue[]).filter((q) => q.ifindex === 0)).toEqual([]);
+    const devB = (recB.devices as Dev[]).find((d) => d.device === b.dev)!;
+    expect(devB.rx_packets).toBe(N);
+    console.log(`napi backlog: polls ${backlog.napi_polls}, packets ${backlog.napi_packets}, budget exhausted ${backlog.napi_exhausted}`);
+
+    // Receiving ran in NET_RX softirqs, and they took time on some CPU.
+    const netRx = (recB.softirqs as Softirq[]).filter((s) => s.vector === 'NET_RX');
+    expect(netRx.reduce((t, s) => t + s.time_us, 0)).toBeGreaterThan(0);
+    expect(netRx.reduce((t, s) => t + s.count, 0)).toBeGreaterThan(0);
+    console.log(`softirq NET_RX: ${netRx.map((s) => `cpu${s.cpu} ${s.count} runs ${s.time_us} µs`).join(', ')}`);
+  });
+
+  it('drops over the tbf burst are QDISC_DROP on the sending device, exactly', async () => {
+    using lab = Lab.create();
+    const { a, b } = twoHosts(lab);
+    // Every frame is larger than the burst: tbf drops each one at enqueue.
+    a.ns.tc('qdisc', 'add', 'dev', a.dev, 'root', 'tbf', 'rate', '10mbit', 'burst', '1000', 'limit', '100000');
+    const onA = await startTool(tools.systemNetworkMetrics, ['--netns', a.ns.name, '--interval', '3600']);
+    const N = 40;
+    sendUdp(a.ns, { dst: b.v4, dport: 40002, count: N, size: 1200, allowEperm: true });
+    const rec = (await onA.stop()).records.find((r) => r.type === 'final')!;
+    const drops = rec.drops as Drop[];
+    expect(drops.find((d) => d.device === a.dev && d.reason === 'QDISC_DROP')?.count).toBe(N);
+  });
 });

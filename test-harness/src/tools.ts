@@ -18,6 +18,12 @@ export const tools = {
   get systemNetworkMetrics() {
     return bin('system-network', 'system_network_metrics_summary');
   },
+  get systemNetworkLatency() {
+    return bin('system-network', 'system_network_latency_summary');
+  },
+  get systemNetworkLatencyDetails() {
+    return bin('system-network', 'system_network_latency_details');
+  },
   get netstrata() {
     return bin('cli', 'netstrata');
   },

@@ -86,3 +86,58 @@ export function startSink(ns: Netns, o: { protocol: 'udp' | 'tcp'; bind: string;
     });
   });
 }
+
+const PACED = fileURLToPath(new URL('../agents/paced.py', import.meta.url));
+
+export interface SlowReaderSpec {
+  protocol: 'udp' | 'tcp';
+  bind: string;
+  port: number;
+  /** Packets (UDP datagrams, or TCP chunks of `size` bytes) to read before exiting. */
+  count: number;
+  /** Time the reader waits, once a packet is readable, before it reads it. */
+  delayMs: number;
+  /** Only the first `slow` packets wait; the rest are read at once. Default: all. */
+  slow?: number;
+  size?: number;
+}
+
+/**
+ * A reader that leaves each packet in its socket for a known time before reading it: the
+ * ground truth of the socket-queue stage. Resolves once it listens; `done` resolves with the
+ * number of packets read.
+ */
+export function startSlowReader(ns: Netns, o: SlowReaderSpec): Promise<{ done: Promise<number> }> {
+  const spec = { mode: 'reader', protocol: o.protocol, bind: o.bind, port: o.port, count: o.count, delay_ms: o.delayMs, slow: o.slow ?? o.count, size: o.size ?? 100 };
+  const child = spawn('ip', ['netns', 'exec', ns.name, 'python3', PACED, JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const done = new Promise<number>((res, rej) =>
+    child.once('exit', (code) => {
+      const m = /"received": (\d+)/.exec(out);
+      if (m) res(Number(m[1]));
+      else rej(new Error(`slow reader exited (${code}): ${err}`));
+    }),
+  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`slow reader did not start: ${err}`)), 10_000);
+    child.stdout.on('data', () => {
+      if (!out.includes('"listening"')) return;
+      clearTimeout(timer);
+      resolve({ done });
+    });
+    done.catch((e: unknown) => {
+      clearTimeout(timer);
+      reject(e as Error);
+    });
+  });
+}
+
+/** `count` packets of `size` bytes, `gapMs` apart (TCP: one segment each, TCP_NODELAY). */
+export function sendPaced(ns: Netns, o: { protocol: 'udp' | 'tcp'; dst: string; dport: number; count: number; size?: number; gapMs: number }): Sent {
+  const spec = { mode: 'sender', protocol: o.protocol, dst: o.dst, dport: o.dport, count: o.count, size: o.size ?? 100, gap_ms: o.gapMs };
+  const r = JSON.parse(run('ip', ['netns', 'exec', ns.name, 'python3', PACED, JSON.stringify(spec)])) as { sent: number; sport: number };
+  return { sent: r.sent, flow: { src: '', dst: o.dst, sport: r.sport, dport: o.dport, protocol: o.protocol === 'udp' ? 'UDP' : 'TCP' } };
+}

@@ -1,7 +1,7 @@
 /** Every tool netstrata ships, with the question it answers and the hooks it needs. */
 import type { Hook } from '@netstrata/bpf-common';
 import { DETAILS_DESCRIBE, SUMMARY_DESCRIBE, kfreeSkbHook } from '@netstrata/packet-drop';
-import { METRICS_DESCRIBE, netDevXmitHook, netifReceiveSkbHook } from '@netstrata/system-network';
+import { METRICS_DESCRIBE, metricsHooks } from '@netstrata/system-network';
 
 export interface ToolInfo {
   name: string;
@@ -17,6 +17,6 @@ export const TOOLS: ToolInfo[] = [
     name: 'system_network_metrics_summary',
     domain: 'system-network',
     describe: METRICS_DESCRIBE,
-    hooks: [netifReceiveSkbHook, netDevXmitHook],
+    hooks: metricsHooks,
   },
 ];

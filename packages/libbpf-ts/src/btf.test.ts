@@ -61,5 +61,8 @@ describe('Btf', () => {
     const k = Btf.vmlinux();
     expect(k.enumValues('skb_drop_reason')!.size).toBeGreaterThan(50);
     expect(k.hasType('sk_buff', 'struct')).toBe(true);
+    // NET_RX_SOFTIRQ lives in an anonymous enum: found by enumerator name alone.
+    expect(k.enumerator('NET_RX_SOFTIRQ')).toBeTypeOf('number');
+    expect(k.enumerator('NO_SUCH_ENUMERATOR_HERE')).toBeUndefined();
   });
 });

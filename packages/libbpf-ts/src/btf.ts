@@ -127,6 +127,21 @@ export class Btf {
     return out;
   }
 
+  /** Value of an enumerator by its name in any enum, named or anonymous (the kernel keeps
+   * constants such as NET_RX_SOFTIRQ in anonymous enums, which CO-RE cannot relocate). */
+  enumerator(name: string): number | undefined {
+    for (let id = 1; id < this.count; id++) {
+      const kind = this.kinds[id];
+      if (kind !== BTF_KIND.ENUM && kind !== BTF_KIND.ENUM64) continue;
+      const step = kind === BTF_KIND.ENUM ? 8 : 12;
+      for (let i = 0; i < this.vlens[id]!; i++) {
+        const at = this.extras[id]! + i * step;
+        if (this.str(this.view.getUint32(at, true)) === name) return this.view.getInt32(at + 4, true);
+      }
+    }
+    return undefined;
+  }
+
   /** Names of every enum type, for finding subsystem drop-reason enums. */
   enumNames(): string[] {
     return [...this.index(BTF_KIND.ENUM).keys(), ...this.index(BTF_KIND.ENUM64).keys()];

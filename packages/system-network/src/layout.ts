@@ -38,3 +38,53 @@ export function sumDevStats(perCpu: readonly Uint8Array[]): DevStats {
   }
   return out;
 }
+
+export const QUEUE_STATS_SIZE = 56;
+export const DROP_DEV_KEY_SIZE = 28;
+export const SOFTIRQ_STATS_SIZE = 24;
+
+/** struct qdisc_napi_stats, summed over CPUs. */
+export interface QueueStats {
+  name: string;
+  qdisc_dequeued: number;
+  qdisc_unmatched: number;
+  napi_polls: number;
+  napi_packets: number;
+  napi_exhausted: number;
+}
+
+export const QUEUE_COUNTERS = ['qdisc_dequeued', 'qdisc_unmatched', 'napi_polls', 'napi_packets', 'napi_exhausted'] as const;
+
+function cString(b: Uint8Array): string {
+  const end = b.indexOf(0);
+  return Buffer.from(b.subarray(0, end < 0 ? b.length : end)).toString('utf8');
+}
+
+export function sumQueueStats(perCpu: readonly Uint8Array[]): QueueStats {
+  const out: QueueStats = { name: '', qdisc_dequeued: 0, qdisc_unmatched: 0, napi_polls: 0, napi_packets: 0, napi_exhausted: 0 };
+  for (const b of perCpu) {
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    QUEUE_COUNTERS.forEach((c, i) => (out[c] += Number(v.getBigUint64(i * 8, true))));
+    if (!out.name) out.name = cString(b.subarray(40, 56));
+  }
+  return out;
+}
+
+/** struct drop_dev_key. */
+export interface DropDevKey {
+  ifindex: number;
+  netns: number;
+  reason: number;
+  name: string;
+}
+
+export function decodeDropDevKey(b: Uint8Array): DropDevKey {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return { ifindex: v.getUint32(0, true), netns: v.getUint32(4, true), reason: v.getUint32(8, true), name: cString(b.subarray(12, 28)) };
+}
+
+/** struct softirq_stats of one CPU (start_ns is the kernel's scratch, not reported). */
+export function decodeSoftirqStats(b: Uint8Array): { count: number; time_ns: number } {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return { count: Number(v.getBigUint64(0, true)), time_ns: Number(v.getBigUint64(8, true)) };
+}

@@ -2,19 +2,19 @@
 import { describe, expect, it } from 'vitest';
 import { BpfObject } from '@netstrata/libbpf-ts';
 import metrics from '../build/bpf/system_network_metrics_summary.bpf.o';
-import { netDevXmitHook, netifReceiveSkbHook } from './hooks.ts';
-import { DEV_KEY_SIZE, DEV_STATS_SIZE } from './layout.ts';
+import { metricsHooks, unusedDropPrograms } from './hooks.ts';
+import { DEV_KEY_SIZE, DEV_STATS_SIZE, DROP_DEV_KEY_SIZE, QUEUE_STATS_SIZE, SOFTIRQ_STATS_SIZE } from './layout.ts';
 
 const isRoot = process.getuid?.() === 0;
 if (!isRoot && process.env.CI) throw new Error('verifier tests need root on CI');
 if (!isRoot) console.warn('skipping system-network verifier tests: not root');
 
 describe.runIf(isRoot)('system-network programs pass the verifier', () => {
-  for (const hook of [netifReceiveSkbHook, netDevXmitHook]) {
+  for (const hook of metricsHooks) {
     for (const flavour of hook.flavours) {
       it(`system_network_metrics_summary: ${hook.name} ${flavour.name}`, () => {
         using obj = BpfObject.open(metrics, 'system_network_metrics_summary');
-        for (const p of obj.programs()) p.autoload = flavour.programs.includes(p.name);
+        for (const p of obj.programs()) p.autoload = flavour.programs.includes(p.name) && !unusedDropPrograms.includes(p.name);
         expect(() => obj.load()).not.toThrow();
       });
     }
@@ -24,5 +24,9 @@ describe.runIf(isRoot)('system-network programs pass the verifier', () => {
     using obj = BpfObject.open(metrics, 'system_network_metrics_summary');
     expect(obj.map('devs').keySize).toBe(DEV_KEY_SIZE);
     expect(obj.map('devs').valueSize).toBe(DEV_STATS_SIZE);
+    expect(obj.map('queues').valueSize).toBe(QUEUE_STATS_SIZE);
+    expect(obj.map('drops').keySize).toBe(DROP_DEV_KEY_SIZE);
+    expect(obj.map('softirqs').valueSize).toBe(SOFTIRQ_STATS_SIZE);
+    expect(obj.map('hists').valueSize).toBe(65 * 8);
   });
 });

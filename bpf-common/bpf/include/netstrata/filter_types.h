@@ -39,4 +39,17 @@ struct nst_flow {
 
 _Static_assert(sizeof(struct nst_flow) == 40, "struct nst_flow layout is mirrored in bpf-common/src/filter");
 
+/* Packet identity beyond the 5-tuple: what joins one packet across stages and devices. */
+struct nst_ident {
+	__u32 tcp_seq;     /* host order */
+	__u16 ip_id;       /* IPv4 only */
+	__u16 icmp_id;
+	__u16 icmp_seq;
+	__u16 l4_payload;  /* bytes after the TCP/UDP header (from the IP length) */
+	__u8  tcp_flags;   /* FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 ... */
+	__u8  _pad[3];
+};
+
+_Static_assert(sizeof(struct nst_ident) == 16, "struct nst_ident layout is mirrored by the tools that decode it");
+
 #endif

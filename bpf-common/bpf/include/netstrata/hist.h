@@ -23,8 +23,11 @@ static __always_inline __u32 nst_log2_slot(__u64 v)
 
 static __always_inline void nst_hist_add(struct nst_hist *h, __u64 v)
 {
-	__u32 slot = nst_log2_slot(v);
+	__u64 slot = nst_log2_slot(v);
 
+	/* One register for the check and the index: clang may otherwise check a 32-bit copy and
+	 * index with the 64-bit original, which the verifier cannot bound. */
+	barrier_var(slot);
 	if (slot < NST_HIST_SLOTS)
 		__sync_fetch_and_add(&h->slots[slot], 1);
 }

@@ -69,11 +69,9 @@ static __always_inline bool nst_dev_pass(__u32 ifindex, __u32 netns)
 
 /* Parse L3/L4 from the skb's header offsets. Returns false when the packet is not IP (the flow
  * then holds only what is known). */
-static __always_inline bool nst_skb_flow(struct sk_buff *skb, struct nst_flow *flow)
+static __always_inline bool nst_skb_flow_at(struct sk_buff *skb, struct nst_flow *flow, __u16 nh, __u16 th)
 {
 	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
-	__u16 th = BPF_CORE_READ(skb, transport_header);
 	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
 	__u8 l4 = 0;
 	__u32 l4off = 0;
@@ -175,6 +173,72 @@ static __always_inline bool nst_skb_flow(struct sk_buff *skb, struct nst_flow *f
 	return true;
 }
 
+static __always_inline bool nst_skb_flow(struct sk_buff *skb, struct nst_flow *flow)
+{
+	return nst_skb_flow_at(skb, flow, BPF_CORE_READ(skb, network_header), BPF_CORE_READ(skb, transport_header));
+}
+
+/* Offset of skb->data from skb->head: where the network header starts on the receive path at
+ * net:netif_receive_skb, before the stack resets network_header (which may still be stale then). */
+static __always_inline __u16 nst_skb_data_off(struct sk_buff *skb)
+{
+	return (__u16)(BPF_CORE_READ(skb, data) - BPF_CORE_READ(skb, head));
+}
+
+/* A packet's identity beyond the 5-tuple (the details tools' packet identity), from the network
+ * header at nh: IPv4 id, TCP sequence/flags/payload length, ICMP echo id and sequence. */
+static __always_inline void nst_skb_ident(struct sk_buff *skb, __u16 nh, struct nst_ident *id)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	__u32 l4off, l3len, l4 = 0;
+
+	if (nh == NST_HDR_UNSET)
+		return;
+	if (proto == NST_ETH_P_IP) {
+		struct iphdr ip;
+
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
+			return;
+		id->ip_id = bpf_ntohs(ip.id);
+		if (ip.frag_off & bpf_htons(0x1fff))
+			return;
+		l4 = ip.protocol;
+		l4off = nh + ip.ihl * 4;
+		l3len = bpf_ntohs(ip.tot_len);
+		l3len = l3len > ip.ihl * 4 ? l3len - ip.ihl * 4 : 0;
+	} else if (proto == NST_ETH_P_IPV6) {
+		struct ipv6hdr ip6;
+
+		/* Extension headers are not walked here: their packets keep a zero identity. */
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
+			return;
+		l4 = ip6.nexthdr;
+		l4off = nh + sizeof(ip6);
+		l3len = bpf_ntohs(ip6.payload_len);
+	} else {
+		return;
+	}
+	if (l4 == NST_IPPROTO_TCP) {
+		struct tcphdr th;
+
+		if (bpf_probe_read_kernel(&th, sizeof(th), head + l4off))
+			return;
+		id->tcp_seq = bpf_ntohl(th.seq);
+		id->tcp_flags = ((__u8 *)&th)[13];
+		id->l4_payload = l3len > th.doff * 4 ? l3len - th.doff * 4 : 0;
+	} else if (l4 == NST_IPPROTO_UDP) {
+		id->l4_payload = l3len > 8 ? l3len - 8 : 0;
+	} else if (l4 == NST_IPPROTO_ICMP || l4 == NST_IPPROTO_ICMPV6) {
+		__u8 icmp[8];
+
+		if (bpf_probe_read_kernel(icmp, sizeof(icmp), head + l4off))
+			return;
+		id->icmp_id = (__u16)icmp[4] << 8 | icmp[5];
+		id->icmp_seq = (__u16)icmp[6] << 8 | icmp[7];
+	}
+}
+
 static __always_inline bool nst_prefix_match(const __u8 *addr, const volatile __u8 *want, __u8 plen)
 {
 #pragma unroll
@@ -241,6 +305,19 @@ static __always_inline bool nst_skb_pass(struct sk_buff *skb, __u32 *ifindex, __
 	if (!nst_filter_needs_headers() && !want_flow)
 		return true;
 	nst_skb_flow(skb, flow);
+	return !nst_filter_needs_headers() || nst_flow_pass(flow);
+}
+
+/* nst_skb_pass with the network header at nh (nst_skb_data_off() on the receive path). */
+static __always_inline bool nst_skb_pass_at(struct sk_buff *skb, __u16 nh, __u32 *ifindex, __u32 *netns,
+					    struct nst_flow *flow, bool want_flow)
+{
+	nst_skb_dev(skb, ifindex, netns);
+	if (!nst_dev_pass(*ifindex, *netns))
+		return false;
+	if (!nst_filter_needs_headers() && !want_flow)
+		return true;
+	nst_skb_flow_at(skb, flow, nh, NST_HDR_UNSET);
 	return !nst_filter_needs_headers() || nst_flow_pass(flow);
 }
 

@@ -1,0 +1,455 @@
+/* The stage and session machinery both latency tools share: every hook in every flavour, one
+ * session per skb keyed by its address and direction in an LRU map, started only at the first
+ * stage and only for packets that pass the filters (later stages cost one hash lookup), and for
+ * UDP reads a per-socket FIFO, because no tracepoint sees a UDP skb when the application reads it.
+ *
+ * The including program defines, before including this file,
+ *   #define LAT_DETAILS 0 or 1   (1: fill flow, identity, device and task fields in the session)
+ *   static __always_inline void lat_on_complete(void *ctx, struct lat_session *s, __u64 skb);
+ * which runs once per packet that reached the last stage of its direction. */
+#ifndef LATENCY_STAGES_H
+#define LATENCY_STAGES_H
+
+#include "netstrata/skb.h"
+#include "netstrata/loss.h"
+#include "system_network_latency.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LAT_SESSIONS_MAX);
+	__type(key, struct lat_key);
+	__type(value, struct lat_session);
+} sessions SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LAT_SOCKS_MAX);
+	__type(key, __u64);
+	__type(value, struct lat_fifo);
+} fifos SEC(".maps");
+
+/* Never written: the zeroed value a new FIFO is created from (too large for the BPF stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lat_fifo);
+} fifo_zero SEC(".maps");
+
+/* The skb this CPU is delivering: net:netif_receive_skb and the sock:sk_data_ready it causes run
+ * back to back in one softirq on one CPU, and sk_data_ready names only the socket. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} rx_current SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LAT_DIRS * LAT_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counts SEC(".maps");
+
+static __always_inline void lat_count(__u32 dir, __u32 counter)
+{
+	__u32 key = dir * LAT_COUNTERS + counter;
+	__u64 *v;
+
+	if (key >= LAT_DIRS * LAT_COUNTERS)
+		return;
+	v = bpf_map_lookup_elem(&counts, &key);
+	if (v)
+		*v += 1;
+}
+
+static __always_inline void lat_task(__u32 *cpu, __u32 *pid, char *comm)
+{
+#if LAT_DETAILS
+	*cpu = bpf_get_smp_processor_id();
+	*pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(comm, LAT_COMM_LEN);
+#endif
+}
+
+/* First stage: filters, then a new session (an existing one keeps its first device). */
+static __always_inline void lat_start(struct sk_buff *skb, __u32 dir, __u16 nh)
+{
+	struct lat_key key = { .skb = (__u64)skb, .dir = dir };
+	struct lat_session s = {};
+	__u32 ifindex, netns;
+
+	if (bpf_map_lookup_elem(&sessions, &key))
+		return;
+	if (!nst_skb_pass_at(skb, nh, &ifindex, &netns, &s.flow, dir == LAT_DIR_RX || LAT_DETAILS))
+		return;
+	if (dir == LAT_DIR_RX) {
+		/* Only packets an application reads have a read stage: UDP, and TCP segments with data
+		 * (pure ACKs, SYNs and FINs end in the stack). */
+		if (s.flow.protocol == NST_IPPROTO_TCP) {
+			nst_skb_ident(skb, nh, &s.ident);
+			if (!s.ident.l4_payload)
+				return;
+		} else if (s.flow.protocol != NST_IPPROTO_UDP) {
+			return;
+		}
+	}
+#if LAT_DETAILS
+	struct net_device *dev = BPF_CORE_READ(skb, dev);
+
+	if (dir == LAT_DIR_TX)
+		nst_skb_ident(skb, nh, &s.ident);
+	else if (s.flow.protocol != NST_IPPROTO_TCP)
+		nst_skb_ident(skb, nh, &s.ident);
+	if (dev)
+		bpf_probe_read_kernel_str(s.dev, sizeof(s.dev), dev->name);
+	s.len = BPF_CORE_READ(skb, len);
+#endif
+	s.ifindex = ifindex;
+	s.netns = netns;
+	s.dir = dir;
+	s.tracked = 1;
+	s.ts[0] = bpf_ktime_get_ns();
+	lat_task(&s.first_cpu, &s.first_pid, s.first_comm);
+	/* An LRU map never refuses: it evicts its oldest session instead (counted by difference). */
+	if (bpf_map_update_elem(&sessions, &key, &s, BPF_NOEXIST))
+		return;
+	lat_count(dir, LAT_STARTED);
+}
+
+static __always_inline struct lat_session *lat_lookup(const void *skb, __u32 dir)
+{
+	struct lat_key key = { .skb = (__u64)skb, .dir = dir };
+
+	return bpf_map_lookup_elem(&sessions, &key);
+}
+
+static __always_inline void lat_stamp(const void *skb, __u32 dir, __u32 stage)
+{
+	struct lat_session *s = lat_lookup(skb, dir);
+
+	if (s && stage < LAT_STAGES && !s->ts[stage])
+		s->ts[stage] = bpf_ktime_get_ns();
+}
+
+/* Last stage reached: the including program reports it, then the session ends. */
+static __always_inline void lat_finish(void *ctx, struct lat_session *s, __u64 skb, __u32 stage)
+{
+	if (stage >= LAT_STAGES)
+		return;
+	s->ts[stage] = bpf_ktime_get_ns();
+	lat_task(&s->last_cpu, &s->last_pid, s->last_comm);
+	lat_count(s->dir, LAT_COMPLETED);
+	lat_on_complete(ctx, s, skb);
+}
+
+static __always_inline void lat_finish_skb(void *ctx, const void *skb, __u32 dir, __u32 stage)
+{
+	struct lat_key key = { .skb = (__u64)skb, .dir = dir };
+	struct lat_session *s = bpf_map_lookup_elem(&sessions, &key);
+
+	if (!s)
+		return;
+	lat_finish(ctx, s, (__u64)skb, stage);
+	bpf_map_delete_elem(&sessions, &key);
+}
+
+/* ---- the cores, one per hook ---- */
+
+static __always_inline int on_netif_receive_skb(struct sk_buff *skb)
+{
+	__u32 zero = 0;
+	__u64 *cur = bpf_map_lookup_elem(&rx_current, &zero);
+
+	if (cur)
+		*cur = (__u64)skb;
+	lat_start(skb, LAT_DIR_RX, nst_skb_data_off(skb));
+	return 0;
+}
+
+/* TCP: the segment just queued is the tail of the receive queue (the tail it was merged into, if
+ * it was coalesced). UDP: the datagram this CPU is delivering joins the socket's FIFO. */
+static __always_inline int on_sk_data_ready(const struct sock *sk)
+{
+	__u16 proto = BPF_CORE_READ(sk, sk_protocol);
+	__u64 skaddr = (__u64)sk;
+	__u32 zero = 0;
+
+	if (proto == NST_IPPROTO_TCP) {
+		struct sk_buff *tail = BPF_CORE_READ(sk, sk_receive_queue.prev);
+
+		if ((void *)tail != (void *)&sk->sk_receive_queue)
+			lat_stamp(tail, LAT_DIR_RX, LAT_RX_QUEUED);
+		return 0;
+	}
+	if (proto != NST_IPPROTO_UDP)
+		return 0;
+	__u64 *cur = bpf_map_lookup_elem(&rx_current, &zero);
+
+	if (!cur || !*cur)
+		return 0;
+	struct lat_key key = { .skb = *cur, .dir = LAT_DIR_RX };
+	struct lat_session *s = bpf_map_lookup_elem(&sessions, &key);
+	struct lat_fifo *f = bpf_map_lookup_elem(&fifos, &skaddr);
+
+	*cur = 0;
+	if (!f) {
+		if (!s)
+			return 0;
+		struct lat_fifo *z = bpf_map_lookup_elem(&fifo_zero, &zero);
+
+		if (!z || bpf_map_update_elem(&fifos, &skaddr, z, BPF_NOEXIST) ||
+		    !(f = bpf_map_lookup_elem(&fifos, &skaddr))) {
+			nst_count_loss(NST_MAP_FULL);
+			bpf_map_delete_elem(&sessions, &key);
+			return 0;
+		}
+		/* Datagrams queued before this one (not followed) are read first. */
+		struct udp_sock *up = (struct udp_sock *)sk;
+		__u32 queued = BPF_CORE_READ(sk, sk_receive_queue.qlen) + BPF_CORE_READ(up, reader_queue.qlen);
+
+		f->skip = queued ? queued - 1 : 0;
+	}
+	__u32 tail = f->tail;
+
+	if (tail - f->head >= LAT_FIFO_DEPTH) {
+		/* The application is this far behind: this datagram is not followed, and from here on
+		 * the socket's FIFO no longer matches its queue, so following stops for the socket. */
+		nst_count_loss(NST_MAP_FULL);
+		if (s)
+			bpf_map_delete_elem(&sessions, &key);
+		bpf_map_delete_elem(&fifos, &skaddr);
+		return 0;
+	}
+	struct lat_session *slot = &f->e[tail & (LAT_FIFO_DEPTH - 1)];
+
+	if (s) {
+		s->ts[LAT_RX_QUEUED] = bpf_ktime_get_ns();
+		__builtin_memcpy(slot, s, sizeof(*slot));
+		bpf_map_delete_elem(&sessions, &key);
+	} else {
+		slot->tracked = 0;
+	}
+	f->tail = tail + 1;
+	return 0;
+}
+
+static __always_inline int on_skb_copy_datagram_iovec(void *ctx, const struct sk_buff *skb)
+{
+	lat_finish_skb(ctx, skb, LAT_DIR_RX, LAT_RX_READ);
+	return 0;
+}
+
+#define LAT_MSG_PEEK 2
+
+static __always_inline int on_sock_recv_length(void *ctx, struct sock *sk, int ret, int flags)
+{
+	__u64 skaddr = (__u64)sk;
+	struct lat_fifo *f;
+
+	if (ret < 0 || (flags & LAT_MSG_PEEK))
+		return 0;
+	f = bpf_map_lookup_elem(&fifos, &skaddr);
+	if (!f)
+		return 0;
+	if (BPF_CORE_READ(sk, sk_protocol) != NST_IPPROTO_UDP)
+		return 0;
+	if (f->skip) {
+		f->skip--;
+		return 0;
+	}
+	__u32 head = f->head;
+
+	if (head == f->tail) {
+		lat_count(LAT_DIR_RX, LAT_UNTRACKED);
+		return 0;
+	}
+	struct lat_session s;
+
+	__builtin_memcpy(&s, &f->e[head & (LAT_FIFO_DEPTH - 1)], sizeof(s));
+	f->head = head + 1;
+	if (f->head == f->tail && !f->skip)
+		bpf_map_delete_elem(&fifos, &skaddr);
+	if (s.tracked)
+		lat_finish(ctx, &s, 0, LAT_RX_READ);
+	return 0;
+}
+
+static __always_inline int on_net_dev_queue(struct sk_buff *skb)
+{
+	lat_start(skb, LAT_DIR_TX, BPF_CORE_READ(skb, network_header));
+	return 0;
+}
+
+static __always_inline int on_qdisc_enqueue(const struct sk_buff *skb)
+{
+	lat_stamp(skb, LAT_DIR_TX, LAT_TX_ENQUEUE);
+	return 0;
+}
+
+/* A dequeue can hand over a short list (bulk dequeue): stamp each skb on it. */
+#define LAT_BULK_MAX 8
+
+static __always_inline int on_qdisc_dequeue(struct sk_buff *skb, int packets)
+{
+#pragma unroll
+	for (int i = 0; i < LAT_BULK_MAX; i++) {
+		if (!skb || i >= packets)
+			break;
+		lat_stamp(skb, LAT_DIR_TX, LAT_TX_DEQUEUE);
+		skb = BPF_CORE_READ(skb, next);
+	}
+	return 0;
+}
+
+static __always_inline int on_net_dev_start_xmit(const struct sk_buff *skb)
+{
+	lat_stamp(skb, LAT_DIR_TX, LAT_TX_START);
+	return 0;
+}
+
+static __always_inline int on_net_dev_xmit(void *ctx, const struct sk_buff *skb, int rc)
+{
+	/* NETDEV_TX_BUSY: the skb is requeued and will be sent again. */
+	if (rc)
+		return 0;
+	lat_finish_skb(ctx, skb, LAT_DIR_TX, LAT_TX_DONE);
+	return 0;
+}
+
+/* An skb freed with a session still open did not reach its last stage, except one a driver
+ * frees inside ndo_start_xmit (the transmission is done then). */
+static __always_inline int on_free(void *ctx, const struct sk_buff *skb)
+{
+	struct lat_key key = { .skb = (__u64)skb, .dir = LAT_DIR_TX };
+	struct lat_session *s = bpf_map_lookup_elem(&sessions, &key);
+
+	if (s) {
+		if (s->ts[LAT_TX_START])
+			lat_finish(ctx, s, (__u64)skb, LAT_TX_DONE);
+		else
+			lat_count(LAT_DIR_TX, LAT_INCOMPLETE);
+		bpf_map_delete_elem(&sessions, &key);
+	}
+	key.dir = LAT_DIR_RX;
+	if (bpf_map_lookup_elem(&sessions, &key)) {
+		lat_count(LAT_DIR_RX, LAT_INCOMPLETE);
+		bpf_map_delete_elem(&sessions, &key);
+	}
+	return 0;
+}
+
+/* ---- thin handlers: tp_btf, raw_tp and classic tracepoint flavours of every hook ---- */
+
+SEC("tp_btf/netif_receive_skb")
+int BPF_PROG(netif_receive_skb_tp_btf, struct sk_buff *skb) { return on_netif_receive_skb(skb); }
+SEC("raw_tp/netif_receive_skb")
+int BPF_PROG(netif_receive_skb_raw_tp, struct sk_buff *skb) { return on_netif_receive_skb(skb); }
+SEC("tracepoint/net/netif_receive_skb")
+int netif_receive_skb_tp(struct trace_event_raw_net_dev_template *args)
+{
+	return on_netif_receive_skb((struct sk_buff *)BPF_CORE_READ(args, skbaddr));
+}
+
+SEC("tp_btf/sk_data_ready")
+int BPF_PROG(sk_data_ready_tp_btf, const struct sock *sk) { return on_sk_data_ready(sk); }
+SEC("raw_tp/sk_data_ready")
+int BPF_PROG(sk_data_ready_raw_tp, const struct sock *sk) { return on_sk_data_ready(sk); }
+SEC("tracepoint/sock/sk_data_ready")
+int sk_data_ready_tp(struct trace_event_raw_sk_data_ready *args)
+{
+	return on_sk_data_ready((const struct sock *)BPF_CORE_READ(args, skaddr));
+}
+
+SEC("tp_btf/skb_copy_datagram_iovec")
+int BPF_PROG(skb_copy_datagram_iovec_tp_btf, const struct sk_buff *skb, int len) { return on_skb_copy_datagram_iovec(ctx, skb); }
+SEC("raw_tp/skb_copy_datagram_iovec")
+int BPF_PROG(skb_copy_datagram_iovec_raw_tp, const struct sk_buff *skb, int len) { return on_skb_copy_datagram_iovec(ctx, skb); }
+SEC("tracepoint/skb/skb_copy_datagram_iovec")
+int skb_copy_datagram_iovec_tp(struct trace_event_raw_skb_copy_datagram_iovec *args)
+{
+	return on_skb_copy_datagram_iovec(args, BPF_CORE_READ(args, skbaddr));
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(sock_recv_length_tp_btf, struct sock *sk, int ret, int flags) { return on_sock_recv_length(ctx, sk, ret, flags); }
+SEC("raw_tp/sock_recv_length")
+int BPF_PROG(sock_recv_length_raw_tp, struct sock *sk, int ret, int flags) { return on_sock_recv_length(ctx, sk, ret, flags); }
+SEC("tracepoint/sock/sock_recv_length")
+int sock_recv_length_tp(struct trace_event_raw_sock_msg_length *args)
+{
+	return on_sock_recv_length(args, (struct sock *)BPF_CORE_READ(args, sk), BPF_CORE_READ(args, ret), BPF_CORE_READ(args, flags));
+}
+
+SEC("tp_btf/net_dev_queue")
+int BPF_PROG(net_dev_queue_tp_btf, struct sk_buff *skb) { return on_net_dev_queue(skb); }
+SEC("raw_tp/net_dev_queue")
+int BPF_PROG(net_dev_queue_raw_tp, struct sk_buff *skb) { return on_net_dev_queue(skb); }
+SEC("tracepoint/net/net_dev_queue")
+int net_dev_queue_tp(struct trace_event_raw_net_dev_template *args)
+{
+	return on_net_dev_queue((struct sk_buff *)BPF_CORE_READ(args, skbaddr));
+}
+
+SEC("tp_btf/qdisc_enqueue")
+int BPF_PROG(qdisc_enqueue_tp_btf, struct Qdisc *q, const struct netdev_queue *txq, struct sk_buff *skb) { return on_qdisc_enqueue(skb); }
+SEC("raw_tp/qdisc_enqueue")
+int BPF_PROG(qdisc_enqueue_raw_tp, struct Qdisc *q, const struct netdev_queue *txq, struct sk_buff *skb) { return on_qdisc_enqueue(skb); }
+SEC("tracepoint/qdisc/qdisc_enqueue")
+int qdisc_enqueue_tp(struct trace_event_raw_qdisc_enqueue *args)
+{
+	return on_qdisc_enqueue((const struct sk_buff *)BPF_CORE_READ(args, skbaddr));
+}
+
+SEC("tp_btf/qdisc_dequeue")
+int BPF_PROG(qdisc_dequeue_tp_btf, struct Qdisc *q, const struct netdev_queue *txq, int packets, struct sk_buff *skb) { return on_qdisc_dequeue(skb, packets); }
+SEC("raw_tp/qdisc_dequeue")
+int BPF_PROG(qdisc_dequeue_raw_tp, struct Qdisc *q, const struct netdev_queue *txq, int packets, struct sk_buff *skb) { return on_qdisc_dequeue(skb, packets); }
+SEC("tracepoint/qdisc/qdisc_dequeue")
+int qdisc_dequeue_tp(struct trace_event_raw_qdisc_dequeue *args)
+{
+	return on_qdisc_dequeue((struct sk_buff *)BPF_CORE_READ(args, skbaddr), BPF_CORE_READ(args, packets));
+}
+
+SEC("tp_btf/net_dev_start_xmit")
+int BPF_PROG(net_dev_start_xmit_tp_btf, const struct sk_buff *skb, const struct net_device *dev) { return on_net_dev_start_xmit(skb); }
+SEC("raw_tp/net_dev_start_xmit")
+int BPF_PROG(net_dev_start_xmit_raw_tp, const struct sk_buff *skb, const struct net_device *dev) { return on_net_dev_start_xmit(skb); }
+SEC("tracepoint/net/net_dev_start_xmit")
+int net_dev_start_xmit_tp(struct trace_event_raw_net_dev_start_xmit *args)
+{
+	return on_net_dev_start_xmit(BPF_CORE_READ(args, skbaddr));
+}
+
+SEC("tp_btf/net_dev_xmit")
+int BPF_PROG(net_dev_xmit_tp_btf, struct sk_buff *skb, int rc, struct net_device *dev, unsigned int len) { return on_net_dev_xmit(ctx, skb, rc); }
+SEC("raw_tp/net_dev_xmit")
+int BPF_PROG(net_dev_xmit_raw_tp, struct sk_buff *skb, int rc, struct net_device *dev, unsigned int len) { return on_net_dev_xmit(ctx, skb, rc); }
+SEC("tracepoint/net/net_dev_xmit")
+int net_dev_xmit_tp(struct trace_event_raw_net_dev_xmit *args)
+{
+	return on_net_dev_xmit(args, (const struct sk_buff *)BPF_CORE_READ(args, skbaddr), BPF_CORE_READ(args, rc));
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(kfree_skb_tp_btf, struct sk_buff *skb, void *location) { return on_free(ctx, skb); }
+SEC("raw_tp/kfree_skb")
+int BPF_PROG(kfree_skb_raw_tp, struct sk_buff *skb, void *location) { return on_free(ctx, skb); }
+SEC("tracepoint/skb/kfree_skb")
+int kfree_skb_tp(struct trace_event_raw_kfree_skb *args)
+{
+	return on_free(args, (const struct sk_buff *)BPF_CORE_READ(args, skbaddr));
+}
+
+SEC("tp_btf/consume_skb")
+int BPF_PROG(consume_skb_tp_btf, struct sk_buff *skb, void *location) { return on_free(ctx, skb); }
+SEC("raw_tp/consume_skb")
+int BPF_PROG(consume_skb_raw_tp, struct sk_buff *skb, void *location) { return on_free(ctx, skb); }
+SEC("tracepoint/skb/consume_skb")
+int consume_skb_tp(struct trace_event_raw_consume_skb *args)
+{
+	return on_free(args, (const struct sk_buff *)BPF_CORE_READ(args, skbaddr));
+}
+
+#endif

@@ -1,0 +1,88 @@
+/* Records shared by the system-network latency programs and their decoders (src/latency/layout.ts). */
+#ifndef SYSTEM_NETWORK_LATENCY_H
+#define SYSTEM_NETWORK_LATENCY_H
+
+#include "netstrata/filter_types.h"
+
+#define LAT_DIR_RX 0
+#define LAT_DIR_TX 1
+#define LAT_DIRS 2
+
+/* Stage slots in a session, per direction. A stage the packet did not pass stays 0. */
+#define LAT_RX_DEVICE 0   /* net:netif_receive_skb (first device) */
+#define LAT_RX_QUEUED 1   /* sock:sk_data_ready: queued to the socket */
+#define LAT_RX_READ 2     /* read by the application: skb:skb_copy_datagram_iovec (TCP), sock:sock_recv_length (UDP) */
+#define LAT_TX_QUEUE 0    /* net:net_dev_queue (first device) */
+#define LAT_TX_ENQUEUE 1  /* qdisc:qdisc_enqueue */
+#define LAT_TX_DEQUEUE 2  /* qdisc:qdisc_dequeue */
+#define LAT_TX_START 3    /* net:net_dev_start_xmit */
+#define LAT_TX_DONE 4     /* net:net_dev_xmit (rc 0), or the skb freed by the driver inside ndo_start_xmit */
+#define LAT_STAGES 6
+/* Histogram slot of the end-to-end (first → last stage) histogram of a direction. */
+#define LAT_E2E (LAT_STAGES - 1)
+#define LAT_HISTS (LAT_DIRS * LAT_STAGES * LAT_STAGES)
+
+/* Per-direction packet counters (PERCPU_ARRAY index dir * LAT_COUNTERS + counter). */
+#define LAT_STARTED 0
+#define LAT_COMPLETED 1
+#define LAT_INCOMPLETE 2  /* freed (dropped or consumed) before the last stage */
+#define LAT_UNTRACKED 3   /* UDP reads the per-socket queue could not attribute (queue state unknown) */
+#define LAT_COUNTERS 4
+
+/* Sessions in flight: 64k skbs is far more than a host holds in its queues at once; an LRU evicts
+ * the oldest beyond that (counted by difference, see docs/output-fields.md). */
+#define LAT_SESSIONS_MAX 65536
+/* UDP sockets with datagrams in flight, and datagrams per socket followed in order. */
+#define LAT_SOCKS_MAX 256
+#define LAT_FIFO_DEPTH 64
+#define LAT_DEV_NAME_LEN 16
+#define LAT_COMM_LEN 16
+#define LAT_STACK_DEPTH 32
+
+struct lat_key {
+	__u64 skb;
+	__u32 dir;
+	__u32 _pad;
+};
+
+struct lat_session {
+	__u64 ts[LAT_STAGES];          /* bpf_ktime_get_ns at each stage, 0 = not passed */
+	struct nst_flow flow;          /* details only */
+	struct nst_ident ident;        /* details only */
+	__u32 ifindex;
+	__u32 netns;
+	char  dev[LAT_DEV_NAME_LEN];
+	__u32 first_cpu;
+	__u32 first_pid;
+	__u32 last_cpu;
+	__u32 last_pid;
+	char  first_comm[LAT_COMM_LEN];
+	char  last_comm[LAT_COMM_LEN];
+	__u32 len;
+	__u8  dir;
+	__u8  tracked;                 /* 0: a placeholder in a socket FIFO (a datagram not followed) */
+	__u8  _pad[2];
+};
+
+/* Datagrams queued to one UDP socket, in queue order: a read pops the oldest. */
+struct lat_fifo {
+	__u32 head;
+	__u32 tail;
+	__u32 skip;                    /* datagrams already queued when following started */
+	__u32 _pad;
+	struct lat_session e[LAT_FIFO_DEPTH];
+};
+
+struct lat_event {
+	struct lat_session s;
+	__u64 skb;
+	__s32 stack_len;               /* bytes valid in stack, or a negative error; 0 without --stack */
+	__u32 _pad;
+	__u64 stack[LAT_STACK_DEPTH];
+};
+
+_Static_assert(sizeof(struct lat_key) == 16, "lat_key size is mirrored in src/latency/layout.ts");
+_Static_assert(sizeof(struct lat_session) == 184, "lat_session size is mirrored in src/latency/layout.ts");
+_Static_assert(sizeof(struct lat_event) == 184 + 16 + 8 * LAT_STACK_DEPTH, "lat_event size is mirrored in src/latency/layout.ts");
+
+#endif

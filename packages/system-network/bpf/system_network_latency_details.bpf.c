@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+/* system_network_latency_details: which packets were slow in the host stack, and at which stage?
+ * Every stage's time is kept in the packet's session; one event is submitted at the last stage,
+ * only when the whole path took at least the threshold (faster packets cost no submit). */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "system_network_latency.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define LAT_DETAILS 1
+
+/* Path time (first to last stage) at or above which a packet is reported, in ns. */
+const volatile __u64 targ_threshold_ns = 0;
+const volatile bool targ_stack = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+struct lat_session;
+static __always_inline void lat_on_complete(void *ctx, struct lat_session *s, __u64 skb);
+
+#include "latency_stages.h"
+
+static __always_inline void lat_on_complete(void *ctx, struct lat_session *s, __u64 skb)
+{
+	__u64 first = 0, last = 0;
+
+#pragma unroll
+	for (int i = 0; i < LAT_STAGES; i++) {
+		__u64 t = s->ts[i];
+
+		if (!t)
+			continue;
+		if (!first)
+			first = t;
+		last = t;
+	}
+	if (last - first < targ_threshold_ns)
+		return;
+	struct lat_event *e = nst_event_reserve(&events, sizeof(*e));
+
+	if (!e)
+		return;
+	__builtin_memcpy(&e->s, s, sizeof(e->s));
+	e->skb = skb;
+	e->stack_len = 0;
+	if (targ_stack) {
+		/* The stack of the last stage: where the packet left the path (the read, or the xmit). */
+		e->stack_len = bpf_get_stack(ctx, e->stack, sizeof(e->stack), 0);
+		if (e->stack_len < 0)
+			nst_count_loss(NST_STACK_FAILED);
+	}
+	bpf_ringbuf_submit(e, 0);
+}

@@ -1,0 +1,107 @@
+/** Pure renderers of system_network_latency_details records. */
+import type { LatFlow, LatSession, Dir } from './layout.ts';
+import { stageName } from './layout.ts';
+
+export interface StageDelta {
+  from: string;
+  to: string;
+  delta_us: number;
+}
+
+export interface LatencyEventRecord {
+  type: 'event';
+  tool: 'system_network_latency_details';
+  time: string;
+  direction: Dir;
+  flow: LatFlow | null;
+  tcp?: { seq: number; flags: string; payload: number };
+  ip_id?: number;
+  icmp?: { id: number; seq: number };
+  device: string;
+  ifindex: number;
+  netns: number;
+  len: number;
+  first: { stage: string; cpu: number; pid: number; comm: string };
+  last: { stage: string; cpu: number; pid: number; comm: string };
+  stages: StageDelta[];
+  total_us: number;
+  stack?: string[];
+}
+
+export interface LatencyDetailsFinal {
+  type: 'final';
+  tool: 'system_network_latency_details';
+  time: string;
+  events: number;
+  lost: number;
+  stack_failed: number;
+  threshold_us: number;
+}
+
+const TCP_FLAGS = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'];
+
+export function tcpFlags(f: number): string {
+  return TCP_FLAGS.filter((_, i) => f & (1 << i)).join(',') || 'none';
+}
+
+const us = (ns: bigint) => Number(ns) / 1000;
+
+/** The record of one slow packet; time is the wall-clock time of its first stage. */
+export function eventRecord(s: LatSession, time: string, stack?: string[]): LatencyEventRecord {
+  const present = s.ts.map((t, i) => [i, t] as const).filter(([, t]) => t > 0n);
+  const stages: StageDelta[] = [];
+  for (let i = 1; i < present.length; i++) {
+    const [a, ta] = present[i - 1]!;
+    const [b, tb] = present[i]!;
+    stages.push({ from: stageName(s.dir, a), to: stageName(s.dir, b), delta_us: us(tb - ta) });
+  }
+  const [f, tf] = present[0] ?? [0, 0n];
+  const [l, tl] = present.at(-1) ?? [0, 0n];
+  const rec: LatencyEventRecord = {
+    type: 'event',
+    tool: 'system_network_latency_details',
+    time,
+    direction: s.dir,
+    flow: s.flow,
+    device: s.dev,
+    ifindex: s.ifindex,
+    netns: s.netns,
+    len: s.len,
+    first: { stage: stageName(s.dir, f), cpu: s.first.cpu, pid: s.first.pid, comm: s.first.comm },
+    last: { stage: stageName(s.dir, l), cpu: s.last.cpu, pid: s.last.pid, comm: s.last.comm },
+    stages,
+    total_us: us(tl - tf),
+  };
+  if (s.flow?.protocol === 'TCP') rec.tcp = { seq: s.tcpSeq, flags: tcpFlags(s.tcpFlags), payload: s.l4Payload };
+  else if (s.flow?.protocol === 'ICMP' || s.flow?.protocol === 'ICMPv6') rec.icmp = { id: s.icmpId, seq: s.icmpSeq };
+  if (s.flow && !s.flow.src.includes(':')) rec.ip_id = s.ipId;
+  if (stack) rec.stack = stack;
+  return rec;
+}
+
+function flowText(f: LatFlow | null): string {
+  if (!f) return 'non-IP';
+  const v6 = f.src.includes(':');
+  const h = (a: string) => (v6 ? `[${a}]` : a);
+  if (f.protocol === 'TCP' || f.protocol === 'UDP') return `${h(f.src)}:${f.sport} -> ${h(f.dst)}:${f.dport} (${f.protocol})`;
+  return `${f.src} -> ${f.dst} (${f.protocol})`;
+}
+
+const fmt = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(3)} ms` : `${v.toFixed(1)} us`);
+
+export function renderEventText(e: LatencyEventRecord): string {
+  const t = new Date(e.time);
+  const clock = `${t.toTimeString().slice(0, 8)}.${e.time.slice(20, 26)}`;
+  const id = e.tcp ? ` seq ${e.tcp.seq} [${e.tcp.flags}] len ${e.tcp.payload}` : e.icmp ? ` id ${e.icmp.id} seq ${e.icmp.seq}` : e.ip_id !== undefined ? ` ip id ${e.ip_id}` : '';
+  const lines = [
+    `${clock} ${e.direction.toUpperCase()} ${fmt(e.total_us)} ${flowText(e.flow)}${id} dev ${e.device || e.ifindex} netns ${e.netns}`,
+    `    ${e.stages.map((s) => `${s.from}->${s.to} ${fmt(s.delta_us)}`).join('  ')}`,
+    `    first CPU${e.first.cpu} pid ${e.first.pid} (${e.first.comm})  last CPU${e.last.cpu} pid ${e.last.pid} (${e.last.comm})`,
+  ];
+  for (const f of e.stack ?? []) lines.push(`        ${f}`);
+  return lines.join('\n');
+}
+
+export function renderFinalText(f: LatencyDetailsFinal): string {
+  return `${f.events} packets at or over ${f.threshold_us} us; lost ${f.lost} (ring buffer full), stack_failed ${f.stack_failed}`;
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { toHistogram } from '@netstrata/bpf-common';
+import { cumulativeBuckets, families } from './prometheus.ts';
+import { metricsRecord } from './render.ts';
+import { parseListen } from './options.ts';
+
+describe('Prometheus exposition', () => {
+  it('turns log2 buckets into cumulative le buckets at each bucket end', () => {
+    const slots = new Array<bigint>(65).fill(0n);
+    slots[0] = 1n; // [0, 1)
+    slots[3] = 4n; // [4, 8)
+    slots[40] = 2n; // beyond the exported bounds: only in +Inf
+    const b = cumulativeBuckets(toHistogram(slots, 'us').buckets);
+    expect(b.find((x) => x.le === '1')!.count).toBe(1);
+    expect(b.find((x) => x.le === '4')!.count).toBe(1);
+    expect(b.find((x) => x.le === '8')!.count).toBe(5);
+    expect(b.find((x) => x.le === String(2 ** 31))!.count).toBe(5);
+    expect(b.at(-1)).toEqual({ le: '+Inf', count: 7 });
+    for (let i = 1; i < b.length; i++) expect(b[i]!.count).toBeGreaterThanOrEqual(b[i - 1]!.count);
+  });
+
+  it('names series from the field list, with device, netns and ifindex labels', () => {
+    const rec = metricsRecord('final', [{ name: 'eth0', ifindex: 2, netns: 7, rx_packets: 5, rx_bytes: 500, tx_packets: 0, tx_bytes: 0, tx_errors: 0 }], {
+      time: new Date(0),
+      intervalS: 1,
+      top: 10,
+      mapFull: 0,
+      vitals: { queues: [], drops: [{ device: 'eth0', ifindex: 2, netns: 7, reason: 'NO_SOCKET', reason_code: 3, count: 4 }], softirqs: [{ cpu: 1, vector: 'NET_RX', count: 2, time_us: 1500 }] },
+    });
+    const f = families(rec);
+    expect(f.find((x) => x.name === 'netstrata_device_rx_packets_total')!.values).toEqual([{ labels: { device: 'eth0', netns: 7, ifindex: 2 }, value: 5 }]);
+    expect(f.find((x) => x.name === 'netstrata_drops_total')!.values[0]).toEqual({ labels: { device: 'eth0', netns: 7, ifindex: 2, reason: 'NO_SOCKET' }, value: 4 });
+    expect(f.find((x) => x.name === 'netstrata_softirq_seconds_total')!.values[0]!.value).toBe(0.0015);
+    expect(f.find((x) => x.name === 'netstrata_lost_total')!.values.map((v) => v.labels.kind)).toEqual(['lost', 'map_full', 'stack_failed', 'evicted']);
+  });
+});
+
+describe('--prometheus [ADDR:]PORT', () => {
+  it('defaults to loopback and checks address and port', () => {
+    expect(parseListen('9464')).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(parseListen('0.0.0.0:9464')).toEqual({ host: '0.0.0.0', port: 9464 });
+    expect(parseListen('[::1]:9464')).toEqual({ host: '::1', port: 9464 });
+    expect(parseListen('70000')).toMatch(/out of range/);
+    expect(parseListen('10.0.0.300:80')).toMatch(/not an IPv4 or IPv6/);
+    expect(parseListen('localhost')).toMatch(/not \[ADDR:\]PORT/);
+  });
+});

@@ -1,0 +1,122 @@
+/**
+ * --prometheus: serve the totals since start at /metrics, built as the same record (and from the
+ * same field list) the text and JSON outputs print. Each scrape reads the maps once.
+ */
+import { createServer, type Server } from 'node:http';
+import promClient from 'prom-client';
+import { DEVICE_FIELDS, DROPS_PROM, LOST_PROM, QUEUE_FIELDS, SOFTIRQ_PROM, SOJOURN_PROM } from './fields.ts';
+import type { ListenAddress } from './options.ts';
+import type { MetricsRecord } from './render.ts';
+
+type Labels = Record<string, string | number>;
+interface Sample {
+  labels: Labels;
+  value: number;
+  metricName?: string;
+}
+
+/** Histogram le bounds exported: log2 slots 0..31 (up to 2^31 µs, about 36 min); +Inf holds the rest. */
+const LE_SLOTS = 32;
+
+/**
+ * A log2 histogram ({start, end, count} buckets, start <= v < end) as cumulative Prometheus buckets.
+ * le = end is honest: every sample counted under it was below end. The kernel keeps no sum, so no
+ * _sum series is exported rather than a made-up one.
+ */
+export function cumulativeBuckets(buckets: readonly { start: number; end: number; count: number }[]): { le: string; count: number }[] {
+  const out: { le: string; count: number }[] = [];
+  let seen = 0;
+  let i = 0;
+  for (let k = 0; k < LE_SLOTS; k++) {
+    const end = 2 ** k;
+    while (i < buckets.length && buckets[i]!.end <= end) seen += buckets[i++]!.count;
+    out.push({ le: String(end), count: seen });
+  }
+  const total = buckets.reduce((s, b) => s + b.count, 0);
+  out.push({ le: '+Inf', count: total });
+  return out;
+}
+
+/** The exposition of one record, as metric families (name, help, type, samples). */
+export function families(rec: MetricsRecord | undefined): { name: string; help: string; type: 'counter' | 'histogram'; values: Sample[] }[] {
+  const devices = rec?.devices ?? [];
+  const queues = rec?.queues ?? [];
+  const dev = (d: { device: string; netns: number; ifindex: number }): Labels => ({ device: d.device, netns: d.netns, ifindex: d.ifindex });
+  const out: ReturnType<typeof families> = [];
+  for (const f of DEVICE_FIELDS) out.push({ name: f.prom, help: f.help, type: 'counter', values: devices.map((d) => ({ labels: dev(d), value: d[f.key] })) });
+  for (const f of QUEUE_FIELDS) out.push({ name: f.prom, help: f.help, type: 'counter', values: queues.map((q) => ({ labels: dev(q), value: q[f.key] })) });
+  const sojourn: Sample[] = [];
+  for (const q of queues) {
+    if (!q.qdisc_sojourn_us.count) continue;
+    for (const b of cumulativeBuckets(q.qdisc_sojourn_us.buckets)) sojourn.push({ metricName: `${SOJOURN_PROM.prom}_bucket`, labels: { ...dev(q), le: b.le }, value: b.count });
+    sojourn.push({ metricName: `${SOJOURN_PROM.prom}_count`, labels: dev(q), value: q.qdisc_sojourn_us.count });
+  }
+  out.push({ name: SOJOURN_PROM.prom, help: SOJOURN_PROM.help, type: 'histogram', values: sojourn });
+  out.push({
+    name: DROPS_PROM.prom,
+    help: DROPS_PROM.help,
+    type: 'counter',
+    values: (rec?.drops ?? []).map((d) => ({ labels: { ...dev(d), reason: d.reason }, value: d.count })),
+  });
+  const softirqs = rec?.softirqs ?? [];
+  out.push({ name: SOFTIRQ_PROM.seconds.prom, help: SOFTIRQ_PROM.seconds.help, type: 'counter', values: softirqs.map((s) => ({ labels: { cpu: s.cpu, vector: s.vector }, value: s.time_us / 1e6 })) });
+  out.push({ name: SOFTIRQ_PROM.count.prom, help: SOFTIRQ_PROM.count.help, type: 'counter', values: softirqs.map((s) => ({ labels: { cpu: s.cpu, vector: s.vector }, value: s.count })) });
+  out.push({
+    name: LOST_PROM.prom,
+    help: LOST_PROM.help,
+    type: 'counter',
+    values: Object.entries(rec?.lost ?? { lost: 0, map_full: 0, stack_failed: 0, evicted: 0 }).map(([kind, value]) => ({ labels: { kind }, value })),
+  });
+  return out;
+}
+
+export interface PrometheusServer {
+  readonly address: ListenAddress;
+  close(): Promise<void>;
+}
+
+/** Listens before anything is loaded, so a busy port fails fast and names the option. */
+export async function startPrometheus(at: ListenAddress, latest: () => MetricsRecord | undefined): Promise<PrometheusServer> {
+  const registry = new promClient.Registry();
+  // prom-client formats the exposition; the values come from our record on every scrape.
+  // One read per scrape, shared by every family (prom-client asks each in turn).
+  let current: ReturnType<typeof families> = families(undefined);
+  for (const f of families(undefined)) {
+    registry.registerMetric({
+      name: f.name,
+      get: async () => {
+        const fam = current.find((x) => x.name === f.name)!;
+        return { name: fam.name, help: fam.help, type: fam.type, aggregator: 'sum', values: fam.values };
+      },
+    } as never);
+  }
+  const server: Server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404).end('not found: try /metrics\n');
+      return;
+    }
+    try {
+      current = families(latest());
+    } catch (err) {
+      res.writeHead(500).end(`${String(err)}\n`);
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      (err: unknown) => res.writeHead(500).end(`${String(err)}\n`),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new Error(`--prometheus: cannot listen on ${at.host}:${at.port}: ${(err as Error).message}`)));
+    server.listen(at.port, at.host, () => resolve());
+  });
+  return {
+    address: at,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // A scraper keeps its connection alive: without this, close would wait for it.
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { DropReasons } from '@netstrata/bpf-common';
+import { VitalsAggregator, softirqMask } from './vitals.ts';
+
+const u32s = (...v: number[]) => new Uint8Array(new Uint32Array(v).buffer);
+const u64s = (...v: number[]) => new Uint8Array(new BigUint64Array(v.map(BigInt)).buffer);
+
+function queue(name: string, c: number[]): Uint8Array {
+  const b = new Uint8Array(56);
+  b.set(u64s(...c), 0);
+  b.set(new TextEncoder().encode(name), 40);
+  return b;
+}
+
+function dropKey(ifindex: number, netns: number, reason: number, name: string): Uint8Array {
+  const b = new Uint8Array(28);
+  b.set(u32s(ifindex, netns, reason), 0);
+  b.set(new TextEncoder().encode(name), 12);
+  return b;
+}
+
+describe('vitals', () => {
+  it('sums CPUs, names reasons and vectors, and reports intervals as differences', () => {
+    const agg = new VitalsAggregator(new DropReasons(new Map([[3, 'SKB_DROP_REASON_NO_SOCKET']])), [{ vec: 3, name: 'NET_RX' }]);
+    const hist = new Uint8Array(65 * 8);
+    new DataView(hist.buffer).setBigUint64(5 * 8, 10n, true); // 10 samples in [16, 32) µs
+    const maps = (n: number) => ({
+      queues: [[u32s(2, 7), [queue('eth0', [10 * n, 0, 1, 4, 0]), queue('', [0, 1, 1, 4, 0])]]] as [Uint8Array, Uint8Array[]][],
+      hists: [[u32s(2, 7), hist]] as [Uint8Array, Uint8Array][],
+      drops: [[dropKey(2, 7, 3, 'eth0'), u64s(5 * n)]] as [Uint8Array, Uint8Array][],
+      softirqs: () => [u64s(2 * n, 3000 * n, 0), u64s(0, 0, 0)],
+    });
+    const first = agg.update(maps(1));
+    expect(first.total.queues[0]).toMatchObject({ device: 'eth0', ifindex: 2, netns: 7, qdisc_dequeued: 10, qdisc_unmatched: 1, napi_polls: 2, napi_packets: 8 });
+    expect(first.total.queues[0]!.qdisc_sojourn_us.buckets).toEqual([{ start: 16, end: 32, count: 10 }]);
+    expect(first.total.drops).toEqual([{ device: 'eth0', ifindex: 2, netns: 7, reason: 'NO_SOCKET', reason_code: 3, count: 5 }]);
+    expect(first.total.softirqs).toEqual([{ cpu: 0, vector: 'NET_RX', count: 2, time_us: 3 }]);
+    const second = agg.update(maps(2));
+    expect(second.interval.queues[0]).toMatchObject({ qdisc_dequeued: 10, napi_polls: 0 });
+    expect(second.interval.queues[0]!.qdisc_sojourn_us.count).toBe(0);
+    expect(second.interval.drops[0]!.count).toBe(5);
+    expect(second.interval.softirqs).toEqual([{ cpu: 0, vector: 'NET_RX', count: 2, time_us: 3 }]);
+  });
+
+  it('masks the vectors it was given', () => {
+    expect(softirqMask([{ vec: 3, name: 'NET_RX' }, { vec: 2, name: 'NET_TX' }])).toBe(0b1100);
+  });
+});
