@@ -81,11 +81,8 @@ static __always_inline int on_drop(void *ctx, struct sk_buff *skb, __u64 locatio
 	e->hdr_start = HDR_START_MAC;
 	copy_headers(skb, e);
 	e->stack_len = 0;
-	if (targ_stack) {
-		e->stack_len = bpf_get_stack(ctx, e->stack, sizeof(e->stack), 0);
-		if (e->stack_len < 0)
-			nst_count_loss(NST_STACK_FAILED);
-	}
+	if (targ_stack)
+		e->stack_len = nst_stack_get(ctx, e->stack, sizeof(e->stack));
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

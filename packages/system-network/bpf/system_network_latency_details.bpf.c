@@ -51,9 +51,7 @@ static __always_inline void lat_on_complete(void *ctx, struct lat_session *s, __
 	e->stack_len = 0;
 	if (targ_stack) {
 		/* The stack of the last stage: where the packet left the path (the read, or the xmit). */
-		e->stack_len = bpf_get_stack(ctx, e->stack, sizeof(e->stack), 0);
-		if (e->stack_len < 0)
-			nst_count_loss(NST_STACK_FAILED);
+		e->stack_len = nst_stack_get(ctx, e->stack, sizeof(e->stack));
 	}
 	bpf_ringbuf_submit(e, 0);
 }

@@ -36,6 +36,17 @@ static __always_inline void nst_count_loss(enum nst_loss kind)
 		__e;                                               \
 	})
 
+/* The current kernel stack into buf; a failure is counted as stack_failed. Returns the bytes
+ * written or a negative error, as bpf_get_stack does. */
+static __always_inline long nst_stack_get(void *ctx, void *buf, __u32 size)
+{
+	long n = bpf_get_stack(ctx, buf, size, 0);
+
+	if (n < 0)
+		nst_count_loss(NST_STACK_FAILED);
+	return n;
+}
+
 /* Add to a counter keyed in a hash map, creating it when new; a full map is counted, not hidden. */
 static __always_inline void nst_counter_add(void *map, const void *key, __u64 n)
 {
