@@ -93,9 +93,11 @@ describe.runIf(run && havePrometheus)('system_network_metrics_summary --promethe
       const r = await query(base, `netstrata_drops_total{device="${b.dev}",reason="NO_SOCKET"}`);
       return r.length === 1 && Number(r[0]!.value[1]) === N ? Number(r[0]!.value[1]) : undefined;
     });
-    // One more scrape after the ICMP errors have left b's qdisc (they follow each packet at once).
-    await sleep(2500);
-    const sojournCount = Number((await query(base, `netstrata_qdisc_sojourn_us_count${sel}`))[0]!.value[1]);
+    // The ICMP errors follow each packet at once: wait for a scrape after some have left b's qdisc.
+    const sojournCount = await until('qdisc sojourn samples in Prometheus', async () => {
+      const r = await query(base, `netstrata_qdisc_sojourn_us_count${sel}`);
+      return r.length === 1 && Number(r[0]!.value[1]) > 0 ? Number(r[0]!.value[1]) : undefined;
+    });
     const sojournInf = Number((await query(base, `netstrata_qdisc_sojourn_us_bucket{device="${b.dev}",le="+Inf"}`))[0]!.value[1]);
     const p99 = Number((await query(base, `histogram_quantile(0.99, netstrata_qdisc_sojourn_us_bucket${sel})`))[0]!.value[1]);
     const rxBytes = Number((await query(base, `netstrata_device_rx_bytes_total${sel}`))[0]!.value[1]);

@@ -57,6 +57,13 @@ function kernelStats(ns: Netns, dev: string): { rx_packets: number; rx_bytes: nu
   return { rx_packets: s.rx.packets, rx_bytes: s.rx.bytes, tx_packets: s.tx.packets, tx_bytes: s.tx.bytes };
 }
 
+/** The namespace's UDP NoPorts counter (/proc/net/snmp): datagrams refused for want of a socket. */
+function udpNoPorts(ns: Netns): number {
+  const lines = ns.exec('cat', ['/proc/net/snmp']).split('\n').filter((l) => l.startsWith('Udp:'));
+  const names = lines[0]!.split(/\s+/);
+  return Number(lines[1]!.split(/\s+/)[names.indexOf('NoPorts')]);
+}
+
 describe.runIf(run)('system_network_metrics_summary', () => {
   for (const family of [4, 6] as const) {
     it(`counts exactly the packets and bytes sent over a veth (IPv${family})`, async () => {
@@ -108,10 +115,17 @@ describe.runIf(run)('system_network_metrics_summary', () => {
     const size = 1000;
     const frame = size + 8 + 20 + 14;
     // Nothing listens on b's port 40001: every packet that reaches b is a NO_SOCKET drop there.
+    const noPortsBefore = udpNoPorts(b.ns);
     const sent = sendUdp(a.ns, { dst: b.v4, dport: 40001, count: N, size });
     expect(sent.sent).toBe(N);
-    // The queue drains at the tbf rate: wait for all of it, with margin.
-    await sleep(((N * frame) / rateBps) * 1000 + 700);
+    // The queue drains at the tbf rate, (N × frame) / rate if the softirqs run on time; on a loaded
+    // machine they run later, so wait until b's UDP has refused every packet (counted just before
+    // the NO_SOCKET drop), then a moment for that last drop to be traced.
+    const drain = ((N * frame) / rateBps) * 1000;
+    const deadline = Date.now() + drain + 15_000;
+    while (udpNoPorts(b.ns) - noPortsBefore < N && Date.now() < deadline) await sleep(50);
+    expect(udpNoPorts(b.ns) - noPortsBefore).toBe(N);
+    await sleep(50);
     const final = async (t: typeof onA) => (await t.stop()).records.find((r) => r.type === 'final')!;
     const recA = await final(onA);
     const recB = await final(onB);
