@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Lab, requireRoot, sendUdp, startTool, tools, twoHosts, type Netns } from './index.ts';
+import { bucketOf, Lab, rank, requireRoot, sendUdp, startTool, tools, twoHosts, type Netns } from './index.ts';
 
 const run = requireRoot('system_network_metrics_summary end-to-end tests');
 
@@ -45,12 +45,6 @@ interface Softirq {
   count: number;
   time_us: number;
 }
-
-/** log2 slot of a value in µs, as the tool's histogram buckets it (slot k: [2^(k-1), 2^k)). */
-const slotOf = (us: number) => (us < 1 ? 0 : Math.floor(Math.log2(us)) + 1);
-
-/** The sample of rank ceil(q × n), as the tool's percentiles pick it. */
-const rank = (sorted: number[], q: number) => sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1]!;
 
 function kernelStats(ns: Netns, dev: string): { rx_packets: number; rx_bytes: number; tx_packets: number; tx_bytes: number } {
   const s = JSON.parse(ns.ip('-j', '-s', 'link', 'show', 'dev', dev))[0].stats64;
@@ -136,8 +130,8 @@ describe.runIf(run)('system_network_metrics_summary', () => {
     const predicted = Array.from({ length: N }, (_, i) => Math.max(0, ((i + 1) * frame - burst) / rateBps) * 1e6).sort((x, y) => x - y);
     const h = qa.qdisc_sojourn_us;
     expect(h.count).toBeGreaterThanOrEqual(N);
-    expect(Math.abs(slotOf(h.percentiles!.p50.low) - slotOf(rank(predicted, 0.5)))).toBeLessThanOrEqual(1);
-    expect(Math.abs(slotOf(h.percentiles!.p99.low) - slotOf(rank(predicted, 0.99)))).toBeLessThanOrEqual(1);
+    expect(Math.abs(bucketOf(h.percentiles!.p50.low) - bucketOf(rank(predicted, 0.5)))).toBeLessThanOrEqual(1);
+    expect(Math.abs(bucketOf(h.percentiles!.p99.low) - bucketOf(rank(predicted, 0.99)))).toBeLessThanOrEqual(1);
     console.log(`tbf sojourn: count ${h.count}, p50 [${h.percentiles!.p50.low}, ${h.percentiles!.p50.high}) µs (predicted ${Math.round(rank(predicted, 0.5))}), p99 [${h.percentiles!.p99.low}, ${h.percentiles!.p99.high}) µs (predicted ${Math.round(rank(predicted, 0.99))})`);
 
     // Drops by reason, named from BTF: exactly the N packets to the closed port, on b's device.

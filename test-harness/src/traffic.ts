@@ -141,3 +141,20 @@ export function sendPaced(ns: Netns, o: { protocol: 'udp' | 'tcp'; dst: string; 
   const r = JSON.parse(run('ip', ['netns', 'exec', ns.name, 'python3', PACED, JSON.stringify(spec)])) as { sent: number; sport: number };
   return { sent: r.sent, flow: { src: '', dst: o.dst, sport: r.sport, dport: o.dport, protocol: o.protocol === 'udp' ? 'UDP' : 'TCP' } };
 }
+
+/** sendPaced without blocking: several paced flows can overlap in time. */
+export function sendPacedAsync(ns: Netns, o: { protocol: 'udp' | 'tcp'; dst: string; dport: number; count: number; size?: number; gapMs: number }): Promise<Sent> {
+  const spec = { mode: 'sender', protocol: o.protocol, dst: o.dst, dport: o.dport, count: o.count, size: o.size ?? 100, gap_ms: o.gapMs };
+  const child = spawn('ip', ['netns', 'exec', ns.name, 'python3', PACED, JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`paced sender exited (${code}): ${err.trim()}`));
+      const r = JSON.parse(out) as { sent: number; sport: number };
+      resolve({ sent: r.sent, flow: { src: '', dst: o.dst, sport: r.sport, dport: o.dport, protocol: o.protocol === 'udp' ? 'UDP' : 'TCP' } });
+    }),
+  );
+}

@@ -198,18 +198,22 @@ static __always_inline int on_sk_data_ready(const struct sock *sk)
 		if (!s)
 			return 0;
 		struct lat_fifo *z = bpf_map_lookup_elem(&fifo_zero, &zero);
+		/* Another CPU may create it at the same moment: then this datagram joins that one. */
+		int created = z ? !bpf_map_update_elem(&fifos, &skaddr, z, BPF_NOEXIST) : 0;
 
-		if (!z || bpf_map_update_elem(&fifos, &skaddr, z, BPF_NOEXIST) ||
-		    !(f = bpf_map_lookup_elem(&fifos, &skaddr))) {
+		f = bpf_map_lookup_elem(&fifos, &skaddr);
+		if (!f) {
 			nst_count_loss(NST_MAP_FULL);
 			bpf_map_delete_elem(&sessions, &key);
 			return 0;
 		}
-		/* Datagrams queued before this one (not followed) are read first. */
-		struct udp_sock *up = (struct udp_sock *)sk;
-		__u32 queued = BPF_CORE_READ(sk, sk_receive_queue.qlen) + BPF_CORE_READ(up, reader_queue.qlen);
+		if (created) {
+			/* Datagrams queued before this one (not followed) are read first. */
+			struct udp_sock *up = (struct udp_sock *)sk;
+			__u32 queued = BPF_CORE_READ(sk, sk_receive_queue.qlen) + BPF_CORE_READ(up, reader_queue.qlen);
 
-		f->skip = queued ? queued - 1 : 0;
+			f->skip = queued ? queued - 1 : 0;
+		}
 	}
 	__u32 tail = f->tail;
 
@@ -268,11 +272,20 @@ static __always_inline int on_sock_recv_length(void *ctx, struct sock *sk, int r
 	struct lat_session s;
 
 	__builtin_memcpy(&s, &f->e[head & (LAT_FIFO_DEPTH - 1)], sizeof(s));
+	/* An empty FIFO stays (the LRU ages out idle sockets): deleting it here would race with a
+	 * datagram another CPU is adding to it. */
 	f->head = head + 1;
-	if (f->head == f->tail && !f->skip)
-		bpf_map_delete_elem(&fifos, &skaddr);
-	if (s.tracked)
-		lat_finish(ctx, &s, 0, LAT_RX_READ);
+	if (!s.tracked)
+		return 0;
+	/* A FIFO left by a closed socket whose address a new socket now has: its datagrams were
+	 * never this socket's. Start over, and count the read as one not attributed. */
+	if (s.flow.dport != BPF_CORE_READ(sk, __sk_common.skc_num)) {
+		f->head = f->tail;
+		f->skip = 0;
+		lat_count(LAT_DIR_RX, LAT_UNTRACKED);
+		return 0;
+	}
+	lat_finish(ctx, &s, 0, LAT_RX_READ);
 	return 0;
 }
 

@@ -2,6 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { BpfObject } from '@netstrata/libbpf-ts';
 import metrics from '../build/bpf/system_network_metrics_summary.bpf.o';
+import latencySummary from '../build/bpf/system_network_latency_summary.bpf.o';
+import latencyDetails from '../build/bpf/system_network_latency_details.bpf.o';
+import { ALL_LATENCY_HOOKS } from './latency/hooks.ts';
+import { LAT_FIFO_SIZE, LAT_KEY_SIZE, LAT_SESSION_SIZE } from './latency/layout.ts';
 import { metricsHooks, unusedDropPrograms } from './hooks.ts';
 import { DEV_KEY_SIZE, DEV_STATS_SIZE, DROP_DEV_KEY_SIZE, QUEUE_STATS_SIZE, SOFTIRQ_STATS_SIZE } from './layout.ts';
 
@@ -19,6 +23,27 @@ describe.runIf(isRoot)('system-network programs pass the verifier', () => {
       });
     }
   }
+
+  for (const [objName, bytes] of [['system_network_latency_summary', latencySummary], ['system_network_latency_details', latencyDetails]] as const) {
+    for (const hook of ALL_LATENCY_HOOKS) {
+      for (const flavour of hook.flavours) {
+        it(`${objName}: ${hook.name} ${flavour.name}`, () => {
+          using obj = BpfObject.open(bytes, objName);
+          for (const p of obj.programs()) p.autoload = flavour.programs.includes(p.name);
+          expect(() => obj.load()).not.toThrow();
+        });
+      }
+    }
+  }
+
+  it('latency decoders agree with the objects on record sizes', () => {
+    for (const [objName, bytes] of [['system_network_latency_summary', latencySummary], ['system_network_latency_details', latencyDetails]] as const) {
+      using obj = BpfObject.open(bytes, objName);
+      expect(obj.map('sessions').keySize).toBe(LAT_KEY_SIZE);
+      expect(obj.map('sessions').valueSize).toBe(LAT_SESSION_SIZE);
+      expect(obj.map('fifos').valueSize).toBe(LAT_FIFO_SIZE);
+    }
+  });
 
   it('decoders agree with the object on record sizes', () => {
     using obj = BpfObject.open(metrics, 'system_network_metrics_summary');

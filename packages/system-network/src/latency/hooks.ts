@@ -1,6 +1,6 @@
 /** Hooks of the latency tools (bpf/latency_stages.h), with their flavours in order of preference. */
 import { tracepointFlavours, type Hook } from '@netstrata/bpf-common';
-import { netDevXmitHook, netifReceiveSkbHook } from '../hooks.ts';
+import { netDevXmitHook, netifReceiveSkbHook, qdiscDequeueHook, qdiscEnqueueHook } from '../hooks.ts';
 
 const tp = (name: string, stem: string): Hook => ({ name, flavours: tracepointFlavours(stem) });
 
@@ -8,8 +8,6 @@ export const sockDataReadyHook = tp('sock:sk_data_ready', 'sk_data_ready');
 export const skbCopyDatagramHook = tp('skb:skb_copy_datagram_iovec', 'skb_copy_datagram_iovec');
 export const sockRecvLengthHook = tp('sock:sock_recv_length', 'sock_recv_length');
 export const netDevQueueHook = tp('net:net_dev_queue', 'net_dev_queue');
-export const qdiscEnqueueHook = tp('qdisc:qdisc_enqueue', 'qdisc_enqueue');
-export const qdiscDequeueHook = tp('qdisc:qdisc_dequeue', 'qdisc_dequeue');
 export const netDevStartXmitHook = tp('net:net_dev_start_xmit', 'net_dev_start_xmit');
 /** Frees end sessions that did not reach their last stage (counted as incomplete). */
 export const latencyKfreeSkbHook = tp('skb:kfree_skb', 'kfree_skb');

@@ -1,0 +1,195 @@
+/**
+ * system_network_latency_summary and _details against known waits: a reader that leaves each
+ * packet in its socket for a known time, and a tbf that holds each packet in the qdisc for a
+ * predictable time. Counts are exact; latencies land in the bucket the lab predicts.
+ */
+import { describe, expect, it } from 'vitest';
+import { bucketOf, Lab, rank, requireRoot, sendPaced, sendPacedAsync, startSlowReader, startTool, tools, twoHosts, type Host, type ToolRecord } from './index.ts';
+
+const run = requireRoot('system_network_latency end-to-end tests');
+
+interface Bounds {
+  low: number;
+  high: number;
+}
+interface Hist {
+  count: number;
+  percentiles: { p50: Bounds; p90: Bounds; p99: Bounds; p999: Bounds } | null;
+}
+interface Pair {
+  from: string;
+  to: string;
+  count: number;
+  histogram: Hist;
+}
+interface Direction {
+  direction: 'rx' | 'tx';
+  pairs: Pair[];
+  end_to_end: Pair | null;
+  packets: { started: number; completed: number; incomplete: number; evicted: number; in_flight: number; untracked: number };
+}
+interface LatencyEvent {
+  direction: 'rx' | 'tx';
+  flow: { src: string; dst: string; sport: number; dport: number; protocol: string };
+  tcp?: { seq: number; flags: string; payload: number };
+  stages: { from: string; to: string; delta_us: number }[];
+  total_us: number;
+  first: { stage: string; comm: string };
+  last: { stage: string; comm: string };
+}
+
+const addr = (h: Host, family: 4 | 6) => (family === 4 ? h.v4 : h.v6);
+const final = (records: ToolRecord[]) => records.find((r) => r.type === 'final')!;
+const direction = (rec: ToolRecord, d: 'rx' | 'tx') => (rec.directions as Direction[]).find((x) => x.direction === d)!;
+const pair = (d: Direction, from: string, to: string) => d.pairs.find((p) => p.from === from && p.to === to);
+
+/** The P50 and P99 of a histogram each within one log2 bucket of a latency the lab predicts. */
+function expectNear(h: Hist, p50us: number, p99us: number): void {
+  expect(Math.abs(bucketOf(h.percentiles!.p50.low) - bucketOf(p50us))).toBeLessThanOrEqual(1);
+  expect(Math.abs(bucketOf(h.percentiles!.p99.low) - bucketOf(p99us))).toBeLessThanOrEqual(1);
+}
+
+describe.runIf(run)('system_network_latency_summary', () => {
+  for (const protocol of ['udp', 'tcp'] as const) {
+    for (const family of [4, 6] as const) {
+      it(`a ${protocol.toUpperCase()} reader that waits 40 ms: the socket queue and end to end in its bucket, all complete (IPv${family})`, async () => {
+        using lab = Lab.create();
+        const { a, b } = twoHosts(lab);
+        const N = 20;
+        const delayMs = 40;
+        const port = 41000;
+        const reader = await startSlowReader(b.ns, { protocol, bind: addr(b, family), port, count: N, delayMs, size: 200 });
+        const tool = await startTool(tools.systemNetworkLatency, ['--direction', 'rx', '--netns', b.ns.name, '--protocol', protocol, '--port', String(port), '--interval', '3600']);
+        // A gap longer than the wait: each packet is alone in the queue, and waits the reader's delay.
+        const sent = sendPaced(a.ns, { protocol, dst: addr(b, family), dport: port, count: N, size: 200, gapMs: delayMs + 30 });
+        expect(sent.sent).toBe(N);
+        expect(await reader.done).toBe(N);
+        const rec = final((await tool.stop()).records);
+        const rx = direction(rec, 'rx');
+        expect(rx.packets).toMatchObject({ started: N, completed: N, incomplete: 0, evicted: 0, in_flight: 0, untracked: 0 });
+        const queue = pair(rx, 'socket_queue', 'read')!;
+        expect(queue.count).toBe(N);
+        expectNear(queue.histogram, delayMs * 1000, delayMs * 1000);
+        expect(pair(rx, 'device', 'socket_queue')!.count).toBe(N);
+        expect(rx.end_to_end!.count).toBe(N);
+        expectNear(rx.end_to_end!.histogram, delayMs * 1000, delayMs * 1000);
+        expect(rec.lost).toBe(0);
+        expect(rec.map_full).toBe(0);
+      });
+    }
+  }
+
+  it('a tbf at a known rate: the qdisc stage moves to rate x queued bytes, every packet sent', async () => {
+    using lab = Lab.create();
+    const { a, b } = twoHosts(lab);
+    // tbf with a burst of about one frame: packet i leaves ((i + 1) × frame − burst) / rate after
+    // the first, and waits that long in the qdisc (the sender is far faster than 1 Mbit/s).
+    const rateBps = 1_000_000 / 8;
+    const burst = 2000;
+    a.ns.tc('qdisc', 'add', 'dev', a.dev, 'root', 'tbf', 'rate', '1mbit', 'burst', String(burst), 'limit', '1000000');
+    const tool = await startTool(tools.systemNetworkLatency, ['--direction', 'tx', '--netns', a.ns.name, '--protocol', 'udp', '--interval', '3600']);
+    const N = 50;
+    const size = 1000;
+    const frame = size + 8 + 20 + 14;
+    const sink = await startSlowReader(b.ns, { protocol: 'udp', bind: b.v4, port: 41100, count: N, delayMs: 0 });
+    expect(sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41100, count: N, size, gapMs: 0 }).sent).toBe(N);
+    expect(await sink.done).toBe(N); // the queue drained: every packet left a and reached b
+    const rec = final((await tool.stop()).records);
+    const tx = direction(rec, 'tx');
+    expect(tx.packets).toMatchObject({ started: N, completed: N, incomplete: 0, in_flight: 0 });
+    const predicted = Array.from({ length: N }, (_, i) => Math.max(0, ((i + 1) * frame - burst) / rateBps) * 1e6).sort((x, y) => x - y);
+    const qdisc = pair(tx, 'qdisc_enqueue', 'qdisc_dequeue')!;
+    expect(qdisc.count).toBe(N);
+    expectNear(qdisc.histogram, rank(predicted, 0.5), rank(predicted, 0.99));
+    expectNear(tx.end_to_end!.histogram, rank(predicted, 0.5), rank(predicted, 0.99));
+    expect(pair(tx, 'start_xmit', 'xmit')!.count).toBe(N);
+    console.log(`tbf tx qdisc: p50 [${qdisc.histogram.percentiles!.p50.low}, ${qdisc.histogram.percentiles!.p50.high}) µs (predicted ${Math.round(rank(predicted, 0.5))}), p99 [${qdisc.histogram.percentiles!.p99.low}, ${qdisc.histogram.percentiles!.p99.high}) µs (predicted ${Math.round(rank(predicted, 0.99))})`);
+  });
+
+  it('filters follow only the selected flow while another is sent at the same time', async () => {
+    using lab = Lab.create();
+    const { a, b } = twoHosts(lab);
+    const N = 15;
+    const other = 25;
+    const wanted = await startSlowReader(b.ns, { protocol: 'udp', bind: '::', port: 41200, count: N, delayMs: 5 });
+    const noise = await startSlowReader(b.ns, { protocol: 'udp', bind: '::', port: 41201, count: other * 2, delayMs: 5 });
+    const tool = await startTool(tools.systemNetworkLatency, ['--direction', 'rx', '--netns', b.ns.name, '--dst-ip', b.v6, '--dst-port', '41200', '--interval', '3600']);
+    const sent = await Promise.all([
+      sendPacedAsync(a.ns, { protocol: 'udp', dst: b.v6, dport: 41200, count: N, gapMs: 5 }),
+      sendPacedAsync(a.ns, { protocol: 'udp', dst: b.v6, dport: 41201, count: other, gapMs: 5 }), // same address, other port
+      sendPacedAsync(a.ns, { protocol: 'udp', dst: b.v4, dport: 41201, count: other, gapMs: 5 }), // other family
+    ]);
+    expect(sent.map((s) => s.sent)).toEqual([N, other, other]);
+    expect(await wanted.done).toBe(N);
+    expect(await noise.done).toBe(other * 2);
+    const rx = direction(final((await tool.stop()).records), 'rx');
+    expect(rx.packets).toMatchObject({ started: N, completed: N, incomplete: 0 });
+  });
+});
+
+describe.runIf(run)('system_network_latency_details', () => {
+  for (const [protocol, family] of [['udp', 4], ['tcp', 6], ['udp', 6], ['tcp', 4]] as const) {
+    it(`exactly the k of 100 ${protocol.toUpperCase()} packets delayed past the threshold are reported, with their flow (IPv${family})`, async () => {
+      using lab = Lab.create();
+      const { a, b } = twoHosts(lab);
+      const N = 100;
+      const k = 7;
+      const port = 41300;
+      // The first k packets wait 25 ms in the socket, the rest are read at once; the threshold is 10 ms.
+      const reader = await startSlowReader(b.ns, { protocol, bind: addr(b, family), port, count: N, delayMs: 25, slow: k, size: 300 });
+      const tool = await startTool(tools.systemNetworkLatencyDetails, ['--direction', 'rx', '--netns', b.ns.name, '--port', String(port), '--latency-threshold-us', '10000']);
+      const sent = sendPaced(a.ns, { protocol, dst: addr(b, family), dport: port, count: N, size: 300, gapMs: 35 });
+      expect(await reader.done).toBe(N);
+      const { records } = await tool.stop();
+      const events = records.filter((r) => r.type === 'event') as unknown as LatencyEvent[];
+      expect(events).toHaveLength(k);
+      for (const e of events) {
+        expect(e.direction).toBe('rx');
+        expect(e.flow).toMatchObject({ src: addr(a, family), dst: addr(b, family), sport: sent.flow.sport, dport: port, protocol: protocol.toUpperCase() });
+        expect(e.total_us).toBeGreaterThanOrEqual(10_000);
+        expect(e.first.stage).toBe('device');
+        expect(e.last.stage).toBe('read');
+        expect(e.last.comm).toBe('python3');
+        const queue = e.stages.find((s) => s.from === 'socket_queue' && s.to === 'read')!;
+        expect(queue.delta_us).toBeGreaterThanOrEqual(25_000);
+        expect(e.stages.reduce((t, s) => t + s.delta_us, 0)).toBeCloseTo(e.total_us, 0);
+        if (protocol === 'tcp') expect(e.tcp!.payload).toBe(300);
+      }
+      // The slow ones are the first k sent: for TCP their sequence numbers are the first k segments'.
+      if (protocol === 'tcp') {
+        const seqs = events.map((e) => e.tcp!.seq).sort((x, y) => x - y);
+        for (let i = 1; i < k; i++) expect((seqs[i]! - seqs[i - 1]! + 2 ** 32) % 2 ** 32).toBe(300);
+      }
+      expect(final(records)).toMatchObject({ events: k, lost: 0, threshold_us: 10000 });
+    });
+  }
+
+  it('a TX threshold over a tbf reports the packets that waited in the qdisc, each with its stages', async () => {
+    using lab = Lab.create();
+    const { a, b } = twoHosts(lab);
+    // 1 Mbit/s and 1042-byte frames: 8.3 ms per frame after the burst, so with 2 frames of burst
+    // packet i waits about (i − 1) × 8.3 ms; those over 20 ms are i ≥ 4 (exactly N − 4 of them).
+    a.ns.tc('qdisc', 'add', 'dev', a.dev, 'root', 'tbf', 'rate', '1mbit', 'burst', '2084', 'limit', '1000000');
+    const N = 12;
+    const size = 1000;
+    const frame = size + 8 + 20 + 14;
+    const waits = Array.from({ length: N }, (_, i) => Math.max(0, ((i + 1) * frame - 2084) / 125_000) * 1e6);
+    const k = waits.filter((w) => w >= 20_000 * 1.1).length;
+    const near = waits.filter((w) => w >= 20_000 * 0.9 && w < 20_000 * 1.1).length;
+    expect(near).toBe(0); // no packet sits on the threshold
+    const sink = await startSlowReader(b.ns, { protocol: 'udp', bind: b.v4, port: 41400, count: N, delayMs: 0 });
+    const tool = await startTool(tools.systemNetworkLatencyDetails, ['--direction', 'tx', '--netns', a.ns.name, '--protocol', 'udp', '--latency-threshold-us', '20000']);
+    expect(sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41400, count: N, size, gapMs: 0 }).sent).toBe(N);
+    expect(await sink.done).toBe(N);
+    const { records } = await tool.stop();
+    const events = records.filter((r) => r.type === 'event') as unknown as LatencyEvent[];
+    expect(events).toHaveLength(k);
+    for (const e of events) {
+      expect(e.direction).toBe('tx');
+      expect(e.flow).toMatchObject({ src: a.v4, dst: b.v4, dport: 41400, protocol: 'UDP' });
+      expect(e.stages.map((s) => s.to)).toEqual(expect.arrayContaining(['qdisc_enqueue', 'qdisc_dequeue', 'start_xmit', 'xmit']));
+      const q = e.stages.find((s) => s.to === 'qdisc_dequeue')!;
+      expect(q.delta_us).toBeGreaterThan(e.total_us * 0.9); // the wait is the qdisc's
+    }
+  });
+});
