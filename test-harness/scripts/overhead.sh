@@ -160,10 +160,10 @@ run_trial() {
   read -r s1 a1 <<<"$c1"
   awk -v cfg="$cfg" -v r="$round" -v recv="$recv" -v sent="$sent" -v secs="$secs" \
       -v tt=$((t1 - t0)) -v hz="$HZ" -v ds=$((s1 - s0)) -v da=$((a1 - a0)) 'BEGIN {
-    printf "%s\t%d\t%.0f\t%.0f\t%.2f\t%.2f\n", cfg, r, recv / secs, sent / secs,
-      100 * tt / hz / secs, (da > 0 ? 100 * ds / da : 0)
+    printf "%s\t%d\t%.0f\t%.0f\t%.2f\t%.2f\t%.0f\n", cfg, r, recv / secs, sent / secs,
+      100 * tt / hz / secs, (da > 0 ? 100 * ds / da : 0), (recv > 0 ? ds / hz * 1e9 / recv : 0)
   }' | tee -a "$tmp/results.tsv" |
-    awk -F'\t' '{printf "  round %d %-12s recv %10s pps  sent %10s pps  tool %6s%%  sys+softirq %6s%%\n", $2, $1, $3, $4, $5, $6}'
+    awk -F'\t' '{printf "  round %d %-12s recv %9s pps  sent %9s pps  tool %5s%%  sys+softirq %6s%% (%s ns/pkt)\n", $2, $1, $3, $4, $5, $6, $7}'
 }
 
 median() { sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
@@ -188,16 +188,18 @@ done
 # --- table -------------------------------------------------------------------------------------
 base=$(col none 3 | median)
 echo
-echo "medians over $ROUNDS trials; tool CPU in % of one core; sys+softirq in % of all $NCPU CPUs"
-printf '%-12s %12s %10s %10s %13s %23s\n' configuration "median pps" "vs none" "tool CPU" "sys+softirq" "pps min..max"
+echo "medians over $ROUNDS trials of ${TRIAL_SECONDS}s; tool CPU in % of one core (resolution 1 tick = $((1000 / HZ)) ms);"
+echo "sys+softirq in % of all $NCPU CPUs, and as CPU time per received packet"
+printf '%-12s %11s %9s %9s %12s %8s %19s\n' configuration "median pps" "vs none" "tool CPU" "sys+softirq" "ns/pkt" "pps min..max"
 for cfg in "${CONFIGS[@]}"; do
   pps=$(col "$cfg" 3 | median)
   tool=$(col "$cfg" 5 | median)
   sys=$(col "$cfg" 6 | median)
+  nspp=$(col "$cfg" 7 | median)
   lo=$(col "$cfg" 3 | sort -g | head -1)
   hi=$(col "$cfg" 3 | sort -g | tail -1)
-  awk -v c="$cfg" -v p="$pps" -v b="$base" -v t="$tool" -v s="$sys" -v lo="$lo" -v hi="$hi" 'BEGIN {
-    printf "%-12s %12.0f %+9.1f%% %9.2f%% %12.2f%% %11.0f..%.0f\n", c, p, 100 * (p - b) / b, t, s, lo, hi
+  awk -v c="$cfg" -v p="$pps" -v b="$base" -v t="$tool" -v s="$sys" -v n="$nspp" -v lo="$lo" -v hi="$hi" 'BEGIN {
+    printf "%-12s %11.0f %+8.1f%% %8.2f%% %11.2f%% %8.0f %9.0f..%.0f\n", c, p, 100 * (p - b) / b, t, s, n, lo, hi
   }'
 done
 

@@ -106,6 +106,30 @@ describe.runIf(run)('system_network_latency_summary', () => {
     console.log(`tbf tx qdisc: p50 [${qdisc.histogram.percentiles!.p50.low}, ${qdisc.histogram.percentiles!.p50.high}) µs (predicted ${Math.round(rank(predicted, 0.5))}), p99 [${qdisc.histogram.percentiles!.p99.low}, ${qdisc.histogram.percentiles!.p99.high}) µs (predicted ${Math.round(rank(predicted, 0.99))})`);
   });
 
+  for (const family of [4, 6] as const) {
+    it(`TX from the application's send: every UDP datagram and TCP data segment timed from its send call (IPv${family})`, async () => {
+      using lab = Lab.create();
+      const { a, b } = twoHosts(lab);
+      const N = 20;
+      const udp = await startSlowReader(b.ns, { protocol: 'udp', bind: addr(b, family), port: 41500, count: N, delayMs: 0 });
+      const tcp = await startSlowReader(b.ns, { protocol: 'tcp', bind: addr(b, family), port: 41501, count: N, delayMs: 0, size: 100 });
+      const tools_ = await Promise.all(
+        (['udp', 'tcp'] as const).map((p) => startTool(tools.systemNetworkLatency, ['--direction', 'tx', '--netns', a.ns.name, '--protocol', p, '--interval', '3600'])),
+      );
+      expect(sendPaced(a.ns, { protocol: 'udp', dst: addr(b, family), dport: 41500, count: N, size: 100, gapMs: 5 }).sent).toBe(N);
+      // TCP_NODELAY and a gap: one segment per send call, each starting where its call's data starts.
+      expect(sendPaced(a.ns, { protocol: 'tcp', dst: addr(b, family), dport: 41501, count: N, size: 100, gapMs: 5 }).sent).toBe(N);
+      expect(await udp.done).toBe(N);
+      expect(await tcp.done).toBe(N);
+      const [u, t] = await Promise.all(tools_.map(async (x) => direction(final((await x.stop()).records), 'tx')));
+      expect(u!.packets).toMatchObject({ started: N, completed: N, incomplete: 0 });
+      expect(pair(u!, 'socket_send', 'dev_queue')!.count).toBe(N);
+      // TCP also sends the handshake, pure ACKs and the FIN, which no send call carries.
+      expect(t!.packets.completed).toBeGreaterThanOrEqual(N);
+      expect(pair(t!, 'socket_send', 'dev_queue')!.count).toBe(N);
+    });
+  }
+
   it('filters follow only the selected flow while another is sent at the same time', async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);

@@ -2,7 +2,8 @@
  * Flavour choice: each hook lists its flavours in order of preference; the first whose feature
  * the kernel has (and whose own check passes) wins; the others are turned off before load.
  */
-import type { BpfObject } from '@netstrata/libbpf-ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { Btf, type BpfObject } from '@netstrata/libbpf-ts';
 import type { Answer, FeatureName } from './probes.ts';
 
 export interface HookFlavour {
@@ -16,6 +17,8 @@ export interface HookFlavour {
 export interface Hook {
   name: string;
   flavours: HookFlavour[];
+  /** The tool runs without it (a stage it then does not measure): no flavour is not an error. */
+  optional?: boolean;
 }
 
 export interface FlavourChoice {
@@ -35,6 +38,46 @@ export function tracepointFlavours(stem: string): HookFlavour[] {
     { name: 'raw_tp', programs: [`${stem}_raw_tp`], needs: 'raw_tp' },
     { name: 'tracepoint', programs: [`${stem}_tp`], needs: 'tracepoint' },
   ];
+}
+
+let kallsyms: Set<string> | undefined;
+
+/** A kernel function the kernel can hook by kprobe: a text symbol in /proc/kallsyms. */
+export function functionInKallsyms(fn: string): true | string {
+  if (!kallsyms) {
+    kallsyms = new Set();
+    const text = existsSync('/proc/kallsyms') ? readFileSync('/proc/kallsyms', 'utf8') : '';
+    for (const line of text.split('\n')) {
+      const [, type, name] = line.split(' ');
+      if (name && (type === 't' || type === 'T')) kallsyms.add(name);
+    }
+  }
+  return kallsyms.has(fn) ? true : `${fn} is not a function in /proc/kallsyms`;
+}
+
+/** A kernel function an fentry program can attach to: a FUNC in the kernel's BTF. */
+export function functionInBtf(fn: string): true | string {
+  return Btf.vmlinux().funcNames().has(fn) ? true : `${fn} is not a function in this kernel's BTF`;
+}
+
+/**
+ * The two flavours of a function hook, fentry then kprobe, for programs named `<fn>_fentry` and
+ * `<fn>_kprobe`, each available only where the function exists.
+ */
+export function functionFlavours(fn: string): HookFlavour[] {
+  return [
+    { name: 'fentry', programs: [`${fn}_fentry`], needs: 'fentry', available: () => functionInBtf(fn) },
+    { name: 'kprobe', programs: [`${fn}_kprobe`], needs: 'kprobe', available: () => functionInKallsyms(fn) },
+  ];
+}
+
+/** A tracepoint this kernel defines (tracepoints come and go between versions): BTF for the BTF
+ * flavours, tracefs for the classic one. `event` is group/name. */
+export function tracepointDefined(event: string, flavour: 'btf' | 'tracefs'): true | string {
+  const [group, name] = event.split('/');
+  if (flavour === 'btf') return Btf.vmlinux().hasType(`btf_trace_${name}`, 'typedef') ? true : `no ${group}:${name} tracepoint in this kernel`;
+  const dirs = ['/sys/kernel/tracing/events', '/sys/kernel/debug/tracing/events'];
+  return dirs.some((d) => existsSync(`${d}/${group}/${name}`)) ? true : `no ${group}:${name} in tracefs`;
 }
 
 export function chooseFlavour(hook: Hook, ask: (f: FeatureName) => Answer): FlavourChoice {

@@ -4,7 +4,7 @@
  * Every native handle belongs to the BpfObject, which `using` closes on every way out.
  */
 import { writeFileSync } from 'node:fs';
-import { BpfError, BpfObject } from '@netstrata/libbpf-ts';
+import { BpfError, BpfObject, type BpfLink } from '@netstrata/libbpf-ts';
 import { applyFlavour, chooseFlavour, probe, type Hook, type FlavourChoice } from '../features/index.ts';
 import { UsageError } from '../cli/index.ts';
 
@@ -42,7 +42,7 @@ export interface LifecycleOptions {
 export function chooseFlavours(hooks: readonly Hook[]): FlavourChoice[] {
   return hooks.map((hook) => {
     const choice = chooseFlavour(hook, probe);
-    if (!choice.chosen) {
+    if (!choice.chosen && !hook.optional) {
       const why = choice.rejected.map((r) => `${r.flavour}: ${r.reason}`).join('; ');
       throw new UsageError(`cannot hook ${hook.name} on this kernel (${why})`);
     }
@@ -57,7 +57,9 @@ export async function runLifecycle(def: ToolDefinition, opts: LifecycleOptions):
     else process.stderr.write(`${def.name}: ${message}\n`);
   };
   const choices = chooseFlavours(def.hooks);
-  for (const c of choices) debug(`hook ${c.hook}: using ${c.chosen!.name}`);
+  for (const c of choices) {
+    debug(c.chosen ? `hook ${c.hook}: using ${c.chosen.name}` : `hook ${c.hook}: not used (${c.rejected.map((r) => `${r.flavour}: ${r.reason}`).join('; ')})`);
+  }
 
   using obj = step('open', () => BpfObject.open(def.object, def.name));
   step('set rodata', () => {
@@ -66,9 +68,19 @@ export async function runLifecycle(def: ToolDefinition, opts: LifecycleOptions):
   for (const c of choices) applyFlavour(obj, c);
   def.beforeLoad?.(obj);
   step('load', () => obj.load());
-  for (const c of choices) {
-    for (const prog of c.chosen!.programs) {
-      step(`attach ${prog}`, () => obj.program(prog).attach());
+  for (const [i, c] of choices.entries()) {
+    if (!c.chosen) continue;
+    const links: BpfLink[] = [];
+    try {
+      for (const prog of c.chosen.programs) links.push(step(`attach ${prog}`, () => obj.program(prog).attach()));
+    } catch (err) {
+      // An optional hook the kernel will not attach is a stage not measured, said in its choice;
+      // none of its programs stay attached (a hook's programs work together).
+      if (!def.hooks[i]!.optional) throw err;
+      for (const l of links) l.destroy();
+      c.rejected.push({ flavour: c.chosen.name, reason: err instanceof Error ? err.message : String(err) });
+      c.chosen = undefined;
+      debug(`hook ${c.hook}: not used (${c.rejected.at(-1)!.reason})`);
     }
   }
   if (opts.signal.aborted) return;

@@ -45,6 +45,31 @@ struct {
 	__type(value, __u64);
 } rx_current SEC(".maps");
 
+/* TCP send calls by (socket, first sequence number), until the segment that starts there is queued
+ * to a device. Data appended to an unsent segment belongs to that segment's (earlier) send. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LAT_SENDS_MAX);
+	__type(key, struct lat_send_key);
+	__type(value, __u64);
+} tcp_sends SEC(".maps");
+
+/* UDP: the thread in a send system call, and when it entered it (its datagrams go out inside it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LAT_SENDS_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} udp_sends SEC(".maps");
+
+/* TX function stages (IP layer) of a packet whose session starts later, at the device. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LAT_EARLY_MAX);
+	__type(key, __u64);
+	__type(value, struct lat_early);
+} tx_early SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, LAT_DIRS * LAT_COUNTERS);
@@ -73,8 +98,45 @@ static __always_inline void lat_task(__u32 *cpu, __u32 *pid, char *comm)
 #endif
 }
 
+/* Before a TX session starts at the device: the send call that produced the packet, and the IP
+ * layer function stages it passed (when those hooks run). */
+static __always_inline void lat_tx_before(struct sk_buff *skb, __u16 nh, struct lat_session *s)
+{
+	__u64 addr = (__u64)skb;
+	struct lat_early *early = bpf_map_lookup_elem(&tx_early, &addr);
+	struct sock *sk = BPF_CORE_READ(skb, sk);
+
+	if (early) {
+		s->ts[LAT_TX_IP] = early->ip;
+		s->ts[LAT_TX_OUTPUT] = early->output;
+		bpf_map_delete_elem(&tx_early, &addr);
+	}
+	if (!sk)
+		return;
+	__u16 proto = BPF_CORE_READ(sk, sk_protocol);
+	__u64 *t;
+
+	if (proto == NST_IPPROTO_TCP) {
+		if (!s->ident.tcp_seq)
+			nst_skb_ident(skb, nh, &s->ident);
+		struct lat_send_key key = { .sk = (__u64)sk, .seq = s->ident.tcp_seq };
+
+		t = bpf_map_lookup_elem(&tcp_sends, &key);
+		if (t) {
+			s->ts[LAT_TX_SEND] = *t;
+			bpf_map_delete_elem(&tcp_sends, &key);
+		}
+	} else if (proto == NST_IPPROTO_UDP) {
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+		t = bpf_map_lookup_elem(&udp_sends, &tid);
+		if (t)
+			s->ts[LAT_TX_SEND] = *t;
+	}
+}
+
 /* First stage: filters, then a new session (an existing one keeps its first device). */
-static __always_inline void lat_start(struct sk_buff *skb, __u32 dir, __u16 nh)
+static __always_inline void lat_start(struct sk_buff *skb, __u32 dir, __u16 nh, __u32 slot)
 {
 	struct lat_key key = { .skb = (__u64)skb, .dir = dir };
 	struct lat_session s = {};
@@ -110,7 +172,11 @@ static __always_inline void lat_start(struct sk_buff *skb, __u32 dir, __u16 nh)
 	s.netns = netns;
 	s.dir = dir;
 	s.tracked = 1;
-	s.ts[0] = bpf_ktime_get_ns();
+	if (dir == LAT_DIR_TX)
+		lat_tx_before(skb, nh, &s);
+	if (slot >= LAT_STAGES)
+		return;
+	s.ts[slot] = bpf_ktime_get_ns();
 	lat_task(&s.first_cpu, &s.first_pid, s.first_comm);
 	/* An LRU map never refuses: it evicts its oldest session instead (counted by difference). */
 	if (bpf_map_update_elem(&sessions, &key, &s, BPF_NOEXIST))
@@ -164,7 +230,7 @@ static __always_inline int on_netif_receive_skb(struct sk_buff *skb)
 
 	if (cur)
 		*cur = (__u64)skb;
-	lat_start(skb, LAT_DIR_RX, nst_skb_data_off(skb));
+	lat_start(skb, LAT_DIR_RX, nst_skb_data_off(skb), LAT_RX_DEVICE);
 	return 0;
 }
 
@@ -291,7 +357,7 @@ static __always_inline int on_sock_recv_length(void *ctx, struct sock *sk, int r
 
 static __always_inline int on_net_dev_queue(struct sk_buff *skb)
 {
-	lat_start(skb, LAT_DIR_TX, BPF_CORE_READ(skb, network_header));
+	lat_start(skb, LAT_DIR_TX, BPF_CORE_READ(skb, network_header), LAT_TX_QUEUE);
 	return 0;
 }
 
@@ -350,6 +416,82 @@ static __always_inline int on_free(void *ctx, const struct sk_buff *skb)
 		lat_count(LAT_DIR_RX, LAT_INCOMPLETE);
 		bpf_map_delete_elem(&sessions, &key);
 	}
+	return 0;
+}
+
+/* A TCP send call hands data to the socket: it will start at the socket's write_seq. */
+static __always_inline int on_tcp_sendmsg_locked(const struct sock *sk)
+{
+	if (!nst_sock_pass(sk, NST_IPPROTO_TCP))
+		return 0;
+	struct lat_send_key key = { .sk = (__u64)sk, .seq = BPF_CORE_READ((struct tcp_sock *)sk, write_seq) };
+	__u64 now = bpf_ktime_get_ns();
+
+	/* The first call for this sequence is the send; an LRU never refuses. */
+	bpf_map_update_elem(&tcp_sends, &key, &now, BPF_NOEXIST);
+	return 0;
+}
+
+static __always_inline bool lat_task_netns_pass(void)
+{
+	if (!targ_filter.netns)
+		return true;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	return BPF_CORE_READ(task, nsproxy, net_ns, ns.inum) == targ_filter.netns;
+}
+
+static __always_inline int on_send_enter(void)
+{
+	if (!lat_task_netns_pass())
+		return 0;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 now = bpf_ktime_get_ns();
+
+	bpf_map_update_elem(&udp_sends, &tid, &now, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int on_send_exit(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&udp_sends, &tid);
+	return 0;
+}
+
+/* Function stages. RX: the session exists from the device on; stamp it. */
+static __always_inline int on_rx_fn(const struct sk_buff *skb, __u32 stage)
+{
+	lat_stamp(skb, LAT_DIR_RX, stage);
+	return 0;
+}
+
+/* TX: before the device there is no session yet; keep the time by skb until net_dev_queue. */
+static __always_inline int on_tx_fn(struct sk_buff *skb, __u32 stage)
+{
+	struct sock *sk = BPF_CORE_READ(skb, sk);
+	__u64 addr = (__u64)skb, now;
+	struct lat_early *e;
+
+	if (sk && !nst_sock_pass(sk, BPF_CORE_READ(sk, sk_protocol)))
+		return 0;
+	now = bpf_ktime_get_ns();
+	e = bpf_map_lookup_elem(&tx_early, &addr);
+	if (!e) {
+		struct lat_early init = {};
+
+		if (stage == LAT_TX_IP)
+			init.ip = now;
+		else
+			init.output = now;
+		bpf_map_update_elem(&tx_early, &addr, &init, BPF_ANY);
+		return 0;
+	}
+	if (stage == LAT_TX_IP)
+		e->ip = now;
+	else if (!e->output)
+		e->output = now;
 	return 0;
 }
 
@@ -464,5 +606,43 @@ int consume_skb_tp(struct trace_event_raw_consume_skb *args)
 {
 	return on_free(args, (const struct sk_buff *)BPF_CORE_READ(args, skbaddr));
 }
+
+/* The classic tracepoint does not carry the socket: tp_btf and raw_tp only. */
+SEC("tp_btf/tcp_sendmsg_locked")
+int BPF_PROG(tcp_sendmsg_locked_tp_btf, const struct sock *sk) { return on_tcp_sendmsg_locked(sk); }
+SEC("raw_tp/tcp_sendmsg_locked")
+int BPF_PROG(tcp_sendmsg_locked_raw_tp, const struct sock *sk) { return on_tcp_sendmsg_locked(sk); }
+
+/* System call tracepoints exist only in the classic flavour. */
+#define LAT_SEND_SYSCALL(name)								\
+	SEC("tracepoint/syscalls/sys_enter_" #name)					\
+	int sys_enter_##name##_tp(void *ctx) { return on_send_enter(); }		\
+	SEC("tracepoint/syscalls/sys_exit_" #name)					\
+	int sys_exit_##name##_tp(void *ctx) { return on_send_exit(); }
+LAT_SEND_SYSCALL(sendto)
+LAT_SEND_SYSCALL(sendmsg)
+LAT_SEND_SYSCALL(sendmmsg)
+
+/* Function stages, as fentry (BPF trampoline) and kprobe; `skb` names the sk_buff argument. */
+#define LAT_FN(func, core, stage, skbarg, ...)						\
+	SEC("fentry/" #func)								\
+	int BPF_PROG(func##_fentry, __VA_ARGS__) { return core(skbarg, stage); }	\
+	SEC("kprobe/" #func)								\
+	int BPF_KPROBE(func##_kprobe, __VA_ARGS__) { return core(skbarg, stage); }
+
+LAT_FN(ip_rcv, on_rx_fn, LAT_RX_IP, skb, struct sk_buff *skb)
+LAT_FN(ipv6_rcv, on_rx_fn, LAT_RX_IP, skb, struct sk_buff *skb)
+LAT_FN(ip_local_deliver, on_rx_fn, LAT_RX_LOCAL, skb, struct sk_buff *skb)
+LAT_FN(ip6_input, on_rx_fn, LAT_RX_LOCAL, skb, struct sk_buff *skb)
+LAT_FN(tcp_v4_rcv, on_rx_fn, LAT_RX_L4, skb, struct sk_buff *skb)
+LAT_FN(udp_rcv, on_rx_fn, LAT_RX_L4, skb, struct sk_buff *skb)
+LAT_FN(tcp_v6_rcv, on_rx_fn, LAT_RX_L4, skb, struct sk_buff *skb)
+LAT_FN(udpv6_rcv, on_rx_fn, LAT_RX_L4, skb, struct sk_buff *skb)
+LAT_FN(__ip_queue_xmit, on_tx_fn, LAT_TX_IP, skb, struct sock *sk, struct sk_buff *skb)
+LAT_FN(ip6_xmit, on_tx_fn, LAT_TX_IP, skb, const struct sock *sk, struct sk_buff *skb)
+LAT_FN(ip_send_skb, on_tx_fn, LAT_TX_IP, skb, struct net *net, struct sk_buff *skb)
+LAT_FN(ip6_send_skb, on_tx_fn, LAT_TX_IP, skb, struct sk_buff *skb)
+LAT_FN(ip_output, on_tx_fn, LAT_TX_OUTPUT, skb, struct net *net, struct sock *sk, struct sk_buff *skb)
+LAT_FN(ip6_output, on_tx_fn, LAT_TX_OUTPUT, skb, struct net *net, struct sock *sk, struct sk_buff *skb)
 
 #endif

@@ -8,17 +8,25 @@
 #define LAT_DIR_TX 1
 #define LAT_DIRS 2
 
-/* Stage slots in a session, per direction. A stage the packet did not pass stays 0. */
-#define LAT_RX_DEVICE 0   /* net:netif_receive_skb (first device) */
-#define LAT_RX_QUEUED 1   /* sock:sk_data_ready: queued to the socket */
-#define LAT_RX_READ 2     /* read by the application: skb:skb_copy_datagram_iovec (TCP), sock:sock_recv_length (UDP) */
-#define LAT_TX_QUEUE 0    /* net:net_dev_queue (first device) */
-#define LAT_TX_ENQUEUE 1  /* qdisc:qdisc_enqueue */
-#define LAT_TX_DEQUEUE 2  /* qdisc:qdisc_dequeue */
-#define LAT_TX_START 3    /* net:net_dev_start_xmit */
-#define LAT_TX_DONE 4     /* net:net_dev_xmit (rc 0), or the skb freed by the driver inside ndo_start_xmit */
-#define LAT_STAGES 6
-/* Histogram slot of the end-to-end (first → last stage) histogram of a direction. */
+/* Stage slots in a session, per direction, in path order. A stage the packet did not pass, or
+ * whose hook this kernel lacks, stays 0. Function stages (fentry or kprobe) are marked (fn). */
+#define LAT_RX_DEVICE 0         /* net:netif_receive_skb (first device) */
+#define LAT_RX_IP 1             /* (fn) ip_rcv, ipv6_rcv */
+#define LAT_RX_LOCAL 2          /* (fn) ip_local_deliver, ip6_input */
+#define LAT_RX_L4 3             /* (fn) tcp_v4_rcv, udp_rcv, tcp_v6_rcv, udpv6_rcv */
+#define LAT_RX_QUEUED 4         /* sock:sk_data_ready: queued to the socket */
+#define LAT_RX_READ 5           /* read by the application: skb:skb_copy_datagram_iovec (TCP), sock:sock_recv_length (UDP) */
+#define LAT_TX_SEND 0           /* the application's send: tcp:tcp_sendmsg_locked (TCP), sendto/sendmsg/sendmmsg entry (UDP) */
+#define LAT_TX_IP 1             /* (fn) __ip_queue_xmit, ip6_xmit, ip_send_skb, ip6_send_skb */
+#define LAT_TX_OUTPUT 2         /* (fn) ip_output, ip6_output */
+#define LAT_TX_QUEUE 3          /* net:net_dev_queue (first device): where a TX session starts */
+#define LAT_TX_ENQUEUE 4        /* qdisc:qdisc_enqueue */
+#define LAT_TX_DEQUEUE 5        /* qdisc:qdisc_dequeue */
+#define LAT_TX_START 6          /* net:net_dev_start_xmit */
+#define LAT_TX_DONE 7           /* net:net_dev_xmit (rc 0), or the skb freed by the driver inside ndo_start_xmit */
+#define LAT_STAGES 8
+/* Histogram slot of the end-to-end (first → last stage) histogram of a direction: the diagonal
+ * (LAT_E2E, LAT_E2E) is never an adjacent pair. */
 #define LAT_E2E (LAT_STAGES - 1)
 #define LAT_HISTS (LAT_DIRS * LAT_STAGES * LAT_STAGES)
 
@@ -38,6 +46,23 @@
 #define LAT_DEV_NAME_LEN 16
 #define LAT_COMM_LEN 16
 #define LAT_STACK_DEPTH 32
+/* Send calls waiting for their first packet (TCP: by socket and sequence; UDP: by thread), and
+ * packets between the IP layer and the device (function stages). */
+#define LAT_SENDS_MAX 16384
+#define LAT_EARLY_MAX 16384
+
+/* A TCP send call: the first sequence number of the data it handed to the socket. */
+struct lat_send_key {
+	__u64 sk;
+	__u32 seq;
+	__u32 _pad;
+};
+
+/* Function-stage times of a TX packet before its session starts at the device. */
+struct lat_early {
+	__u64 ip;
+	__u64 output;
+};
 
 struct lat_key {
 	__u64 skb;
@@ -82,7 +107,7 @@ struct lat_event {
 };
 
 _Static_assert(sizeof(struct lat_key) == 16, "lat_key size is mirrored in src/latency/layout.ts");
-_Static_assert(sizeof(struct lat_session) == 184, "lat_session size is mirrored in src/latency/layout.ts");
-_Static_assert(sizeof(struct lat_event) == 184 + 16 + 8 * LAT_STACK_DEPTH, "lat_event size is mirrored in src/latency/layout.ts");
+_Static_assert(sizeof(struct lat_session) == 200, "lat_session size is mirrored in src/latency/layout.ts");
+_Static_assert(sizeof(struct lat_event) == 200 + 16 + 8 * LAT_STACK_DEPTH, "lat_event size is mirrored in src/latency/layout.ts");
 
 #endif

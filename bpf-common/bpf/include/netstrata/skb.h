@@ -321,4 +321,53 @@ static __always_inline bool nst_skb_pass_at(struct sk_buff *skb, __u16 nh, __u32
 	return !nst_filter_needs_headers() || nst_flow_pass(flow);
 }
 
+/* The flow a connected TCP or UDP socket sends on, for hooks that see a socket before any packet
+ * exists (a send call). IPv4-mapped IPv6 sockets report IPv4, as their packets do. */
+static __always_inline bool nst_sock_flow(const struct sock *sk, __u8 protocol, struct nst_flow *f)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	f->protocol = protocol;
+	f->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	f->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == NST_AF_INET) {
+		f->family = NST_AF_INET;
+		f->ethertype = NST_ETH_P_IP;
+		BPF_CORE_READ_INTO(f->saddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO(f->daddr, sk, __sk_common.skc_daddr);
+		return true;
+	}
+	if (family != NST_AF_INET6)
+		return false;
+	BPF_CORE_READ_INTO(f->saddr, sk, __sk_common.skc_v6_rcv_saddr);
+	BPF_CORE_READ_INTO(f->daddr, sk, __sk_common.skc_v6_daddr);
+	__u32 w[3];
+
+	__builtin_memcpy(w, f->daddr, sizeof(w));
+	if (!w[0] && !w[1] && w[2] == bpf_htonl(0xffff)) {
+		f->family = NST_AF_INET;
+		f->ethertype = NST_ETH_P_IP;
+		__builtin_memmove(f->saddr, f->saddr + 12, 4);
+		__builtin_memmove(f->daddr, f->daddr + 12, 4);
+		__builtin_memset(f->saddr + 4, 0, 12);
+		__builtin_memset(f->daddr + 4, 0, 12);
+		return true;
+	}
+	f->family = NST_AF_INET6;
+	f->ethertype = NST_ETH_P_IPV6;
+	return true;
+}
+
+/* The filter on a socket: its namespace and its flow (the device filter is left to the packet). */
+static __always_inline bool nst_sock_pass(const struct sock *sk, __u8 protocol)
+{
+	struct nst_flow f = {};
+
+	if (targ_filter.netns && targ_filter.netns != BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum))
+		return false;
+	if (!nst_filter_needs_headers())
+		return true;
+	return nst_sock_flow(sk, protocol, &f) && nst_flow_pass(&f);
+}
+
 #endif

@@ -1,6 +1,6 @@
 /** Stage histograms and packet counters from the kernel's cumulative per-CPU maps. */
 import { decodeSlots, diffSlots, toHistogram, type Histogram } from '@netstrata/bpf-common';
-import { DIRECTIONS, histIndex, LAT_COUNTERS, LAT_E2E, stageName, type Dir } from './layout.ts';
+import { DIRECTIONS, histIndex, LAT_COUNTERS, LAT_E2E, LAT_STAGES, stageName, type Dir } from './layout.ts';
 
 export interface PairRow {
   from: string;
@@ -52,7 +52,7 @@ export function readCounts(entries: Iterable<[Uint8Array, Uint8Array[]]>): Recor
 
 function pair(dir: Dir, from: number, to: number, slots: bigint[]): PairRow {
   const histogram = toHistogram(slots, 'us');
-  if (from === LAT_E2E) return { from: stageName(dir, 0), to: 'last', count: histogram.count, histogram };
+  if (from === LAT_E2E && to === LAT_E2E) return { from: 'first', to: 'last', count: histogram.count, histogram };
   return { from: stageName(dir, from), to: stageName(dir, to), count: histogram.count, histogram };
 }
 
@@ -83,7 +83,7 @@ export class LatencyAggregator {
           if (h.dir !== dir) continue;
           const s = slotsOf(i);
           if (!s || !s.some((c) => c > 0n)) continue;
-          if (h.from === LAT_E2E) e2e = pair(dir, h.from, h.to, s);
+          if (h.from === LAT_E2E && h.to === LAT_E2E) e2e = pair(dir, h.from, h.to, s);
           else pairs.push(pair(dir, h.from, h.to, s));
         }
         pairs.sort((a, b) => order(dir, a) - order(dir, b));
@@ -109,7 +109,7 @@ export class LatencyAggregator {
 }
 
 function order(dir: Dir, p: PairRow): number {
-  const names = [...Array(6).keys()].map((i) => stageName(dir, i));
+  const names = [...Array(LAT_STAGES).keys()].map((i) => stageName(dir, i));
   return names.indexOf(p.from) * 10 + names.indexOf(p.to);
 }
 

@@ -4,7 +4,6 @@ import {
   Sink,
   WallClock,
   encodeFilter,
-  probe,
   readLosses,
   resolveFilter,
   runLifecycle,
@@ -59,7 +58,7 @@ export async function runLatencyDetails(o: DetailsOptions): Promise<void> {
       },
       run: async ({ obj, signal, choices }) => {
         checkLayout(obj);
-        for (const line of stagesInfo(o.direction, choices, probe('fentry'))) sink.info(name, line);
+        for (const line of stagesInfo(o.direction, choices)) sink.info(name, line);
         const symbols = o.stack ? KallsymsSymbolizer.fromProc() : undefined;
         if (symbols && !symbols.available) sink.info(name, 'stacks shown as addresses: kernel symbols unreadable');
         let events = 0;

@@ -1,5 +1,5 @@
 /** Hooks of the latency tools (bpf/latency_stages.h), with their flavours in order of preference. */
-import { tracepointFlavours, type Hook } from '@netstrata/bpf-common';
+import { functionFlavours, tracepointDefined, tracepointFlavours, type Hook, type HookFlavour } from '@netstrata/bpf-common';
 import { netDevXmitHook, netifReceiveSkbHook, qdiscDequeueHook, qdiscEnqueueHook } from '../hooks.ts';
 
 const tp = (name: string, stem: string): Hook => ({ name, flavours: tracepointFlavours(stem) });
@@ -13,8 +13,39 @@ export const netDevStartXmitHook = tp('net:net_dev_start_xmit', 'net_dev_start_x
 export const latencyKfreeSkbHook = tp('skb:kfree_skb', 'kfree_skb');
 export const latencyConsumeSkbHook = tp('skb:consume_skb', 'consume_skb');
 
-export const RX_HOOKS: Hook[] = [netifReceiveSkbHook, sockDataReadyHook, skbCopyDatagramHook, sockRecvLengthHook];
-export const TX_HOOKS: Hook[] = [netDevQueueHook, qdiscEnqueueHook, qdiscDequeueHook, netDevStartXmitHook, netDevXmitHook];
+/** TCP's send stage: newer kernels only, and only the BTF flavours carry the socket. */
+export const tcpSendmsgHook: Hook = {
+  name: 'tcp:tcp_sendmsg_locked',
+  optional: true,
+  flavours: tracepointFlavours('tcp_sendmsg_locked')
+    .filter((f) => f.name !== 'tracepoint')
+    .map((f): HookFlavour => ({ ...f, available: () => tracepointDefined('tcp/tcp_sendmsg_locked', 'btf') })),
+};
+
+const SEND_SYSCALLS = ['sendto', 'sendmsg', 'sendmmsg'];
+
+/** UDP's send stage: entry to and exit from the send system calls (classic tracepoints only). */
+export const udpSendHook: Hook = {
+  name: 'syscalls:sys_enter_send*',
+  optional: true,
+  flavours: [
+    {
+      name: 'tracepoint',
+      programs: SEND_SYSCALLS.flatMap((c) => [`sys_enter_${c}_tp`, `sys_exit_${c}_tp`]),
+      needs: 'tracepoint',
+      available: () => tracepointDefined('syscalls/sys_enter_sendto', 'tracefs'),
+    },
+  ],
+};
+
+/** Function stages: each function its own optional hook (a kernel may lack IPv6, say). */
+const fn = (name: string): Hook => ({ name, optional: true, flavours: functionFlavours(name) });
+
+export const RX_FUNCTION_HOOKS: Hook[] = ['ip_rcv', 'ipv6_rcv', 'ip_local_deliver', 'ip6_input', 'tcp_v4_rcv', 'udp_rcv', 'tcp_v6_rcv', 'udpv6_rcv'].map(fn);
+export const TX_FUNCTION_HOOKS: Hook[] = ['__ip_queue_xmit', 'ip6_xmit', 'ip_send_skb', 'ip6_send_skb', 'ip_output', 'ip6_output'].map(fn);
+
+export const RX_HOOKS: Hook[] = [netifReceiveSkbHook, ...RX_FUNCTION_HOOKS, sockDataReadyHook, skbCopyDatagramHook, sockRecvLengthHook];
+export const TX_HOOKS: Hook[] = [tcpSendmsgHook, udpSendHook, ...TX_FUNCTION_HOOKS, netDevQueueHook, qdiscEnqueueHook, qdiscDequeueHook, netDevStartXmitHook, netDevXmitHook];
 export const FREE_HOOKS: Hook[] = [latencyKfreeSkbHook, latencyConsumeSkbHook];
 
 export type Direction = 'rx' | 'tx' | 'both';
@@ -25,9 +56,5 @@ export function latencyHooks(direction: Direction): Hook[] {
 
 export const ALL_LATENCY_HOOKS: Hook[] = latencyHooks('both');
 
-/**
- * Function stages a fuller path would add (ip_rcv, ip_local_deliver, tcp_v4_rcv/udp_rcv on
- * receive; __ip_queue_xmit, ip_output, dev_queue_xmit on send; OVS datapath stages). This version
- * has no programs for them: they are listed so the tools can say what they do not measure.
- */
-export const FUNCTION_STAGES = ['ip_rcv', 'ip_local_deliver', 'tcp_v4_rcv', 'udp_rcv', '__ip_queue_xmit', 'ip_output', 'dev_queue_xmit'];
+/** OVS datapath stages: not measured by these tools (see stages-info.ts). */
+export const OVS_FUNCTIONS = ['ovs_vport_receive', 'ovs_dp_process_packet', 'ovs_dp_upcall', 'ovs_vport_send'];

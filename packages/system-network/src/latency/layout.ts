@@ -1,32 +1,48 @@
 /** Decoders mirroring bpf/system_network_latency.h (sizes checked by _Static_assert there). */
 import { formatAddress } from '@netstrata/bpf-common';
 
-export const LAT_STAGES = 6;
+export const LAT_STAGES = 8;
 export const LAT_E2E = LAT_STAGES - 1;
 export const LAT_HISTS = 2 * LAT_STAGES * LAT_STAGES;
 export const LAT_COUNTERS = 4;
 export const LAT_KEY_SIZE = 16;
-export const LAT_SESSION_SIZE = 184;
-export const LAT_EVENT_SIZE = 184 + 16 + 8 * 32;
+/** struct lat_session: the stage times first, then the fields below at TS_END + their offset. */
+export const LAT_SESSION_SIZE = LAT_STAGES * 8 + 136;
+const TS_END = LAT_STAGES * 8;
+export const LAT_EVENT_SIZE = LAT_SESSION_SIZE + 16 + 8 * 32;
 export const LAT_FIFO_DEPTH = 64;
 export const LAT_FIFO_SIZE = 16 + LAT_SESSION_SIZE * LAT_FIFO_DEPTH;
 
 export const DIRECTIONS = ['rx', 'tx'] as const;
 export type Dir = (typeof DIRECTIONS)[number];
 
-/** Stage names by slot, per direction, and the hook that stamps each. */
-export const STAGES: Record<Dir, { name: string; hook: string }[]> = {
+export interface StageInfo {
+  name: string;
+  /** Hook names (as in hooks.ts) that stamp the stage; any one of them is enough. */
+  hooks: string[];
+  /** What the stage means, for --help and the stage list. */
+  what: string;
+}
+
+/** Stage names by slot, per direction (bpf/system_network_latency.h), and the hooks that stamp each. */
+export const STAGES: Record<Dir, StageInfo[]> = {
   rx: [
-    { name: 'device', hook: 'net:netif_receive_skb' },
-    { name: 'socket_queue', hook: 'sock:sk_data_ready' },
-    { name: 'read', hook: 'skb:skb_copy_datagram_iovec (TCP), sock:sock_recv_length (UDP)' },
+    { name: 'device', hooks: ['net:netif_receive_skb'], what: 'the device hands the packet to the stack' },
+    { name: 'ip_rcv', hooks: ['ip_rcv', 'ipv6_rcv'], what: 'IP receive (function hook)' },
+    { name: 'ip_local_deliver', hooks: ['ip_local_deliver', 'ip6_input'], what: 'routed to this host (function hook)' },
+    { name: 'l4_rcv', hooks: ['tcp_v4_rcv', 'udp_rcv', 'tcp_v6_rcv', 'udpv6_rcv'], what: 'TCP/UDP receive (function hook)' },
+    { name: 'socket_queue', hooks: ['sock:sk_data_ready'], what: 'queued to the socket' },
+    { name: 'read', hooks: ['skb:skb_copy_datagram_iovec', 'sock:sock_recv_length'], what: 'read by the application (TCP: the copy; UDP: the recv call)' },
   ],
   tx: [
-    { name: 'dev_queue', hook: 'net:net_dev_queue' },
-    { name: 'qdisc_enqueue', hook: 'qdisc:qdisc_enqueue' },
-    { name: 'qdisc_dequeue', hook: 'qdisc:qdisc_dequeue' },
-    { name: 'start_xmit', hook: 'net:net_dev_start_xmit' },
-    { name: 'xmit', hook: 'net:net_dev_xmit' },
+    { name: 'socket_send', hooks: ['tcp:tcp_sendmsg_locked', 'syscalls:sys_enter_send*'], what: 'the application sends (TCP: the data enters the socket; UDP: sendto/sendmsg/sendmmsg begins)' },
+    { name: 'ip_xmit', hooks: ['__ip_queue_xmit', 'ip6_xmit', 'ip_send_skb', 'ip6_send_skb'], what: 'IP transmit (function hook)' },
+    { name: 'ip_output', hooks: ['ip_output', 'ip6_output'], what: 'IP output, after netfilter LOCAL_OUT (function hook)' },
+    { name: 'dev_queue', hooks: ['net:net_dev_queue'], what: 'dev_queue_xmit: handed to the device layer' },
+    { name: 'qdisc_enqueue', hooks: ['qdisc:qdisc_enqueue'], what: 'queued in the root qdisc' },
+    { name: 'qdisc_dequeue', hooks: ['qdisc:qdisc_dequeue'], what: 'taken off the qdisc' },
+    { name: 'start_xmit', hooks: ['net:net_dev_start_xmit'], what: 'the driver starts sending' },
+    { name: 'xmit', hooks: ['net:net_dev_xmit'], what: 'the driver accepted it' },
   ],
 };
 
@@ -106,36 +122,40 @@ export function decodeSession(b: Uint8Array, off = 0): LatSession {
   const s = b.subarray(off, off + LAT_SESSION_SIZE);
   const ts: bigint[] = [];
   for (let i = 0; i < LAT_STAGES; i++) ts.push(v.getBigUint64(i * 8, true));
+  const o = TS_END;
   return {
     ts,
-    flow: decodeFlow(s, 48),
-    tcpSeq: v.getUint32(88, true),
-    ipId: v.getUint16(92, true),
-    icmpId: v.getUint16(94, true),
-    icmpSeq: v.getUint16(96, true),
-    l4Payload: v.getUint16(98, true),
-    tcpFlags: s[100]!,
-    ifindex: v.getUint32(104, true),
-    netns: v.getUint32(108, true),
-    dev: cString(s.subarray(112, 128)),
-    first: { cpu: v.getUint32(128, true), pid: v.getUint32(132, true), comm: cString(s.subarray(144, 160)) },
-    last: { cpu: v.getUint32(136, true), pid: v.getUint32(140, true), comm: cString(s.subarray(160, 176)) },
-    len: v.getUint32(176, true),
-    dir: s[180] === 1 ? 'tx' : 'rx',
+    flow: decodeFlow(s, o),
+    tcpSeq: v.getUint32(o + 40, true),
+    ipId: v.getUint16(o + 44, true),
+    icmpId: v.getUint16(o + 46, true),
+    icmpSeq: v.getUint16(o + 48, true),
+    l4Payload: v.getUint16(o + 50, true),
+    tcpFlags: s[o + 52]!,
+    ifindex: v.getUint32(o + 56, true),
+    netns: v.getUint32(o + 60, true),
+    dev: cString(s.subarray(o + 64, o + 80)),
+    first: { cpu: v.getUint32(o + 80, true), pid: v.getUint32(o + 84, true), comm: cString(s.subarray(o + 96, o + 112)) },
+    last: { cpu: v.getUint32(o + 88, true), pid: v.getUint32(o + 92, true), comm: cString(s.subarray(o + 112, o + 128)) },
+    len: v.getUint32(o + 128, true),
+    dir: s[o + 132] === 1 ? 'tx' : 'rx',
   };
 }
+
+/** Offset of `tracked` in struct lat_session. */
+const TRACKED = TS_END + 133;
 
 export function decodeEvent(v: DataView): LatEvent {
   if (v.byteLength !== LAT_EVENT_SIZE) throw new Error(`latency event is ${v.byteLength} bytes, expected ${LAT_EVENT_SIZE}`);
   const b = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-  const stackLen = v.getInt32(192, true);
+  const stackLen = v.getInt32(LAT_SESSION_SIZE + 8, true);
   const stack: bigint[] = [];
   for (let i = 0; stackLen > 0 && i < Math.min(stackLen / 8, 32); i++) {
-    const ip = v.getBigUint64(200 + i * 8, true);
+    const ip = v.getBigUint64(LAT_SESSION_SIZE + 16 + i * 8, true);
     if (ip === 0n) break;
     stack.push(ip);
   }
-  return { session: decodeSession(b), skb: v.getBigUint64(184, true), stack, stackError: stackLen < 0 ? stackLen : 0 };
+  return { session: decodeSession(b), skb: v.getBigUint64(LAT_SESSION_SIZE, true), stack, stackError: stackLen < 0 ? stackLen : 0 };
 }
 
 /** A FIFO value's followed (tracked) entries still waiting to be read. */
@@ -146,7 +166,7 @@ export function fifoPending(b: Uint8Array): number {
   let n = 0;
   for (let i = head; i !== tail && n < LAT_FIFO_DEPTH; i = (i + 1) >>> 0) {
     const off = 16 + (i % LAT_FIFO_DEPTH) * LAT_SESSION_SIZE;
-    if (b[off + 181]) n++;
+    if (b[off + TRACKED]) n++;
   }
   return n;
 }

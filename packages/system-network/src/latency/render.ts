@@ -38,7 +38,7 @@ export function renderSummaryText(rec: SummaryRecord): string {
     lines.push(`${d.direction.toUpperCase()}: started ${p.started}, completed ${p.completed}, incomplete ${p.incomplete}${state}${p.untracked ? `, untracked reads ${p.untracked}` : ''}`);
     if (!d.pairs.length) lines.push('  (no completed packets)');
     for (const pr of d.pairs) lines.push(renderHistogram(pr.histogram, { title: `  ${d.direction} ${pr.from} -> ${pr.to}`, width: 30 }));
-    if (d.end_to_end) lines.push(renderHistogram(d.end_to_end.histogram, { title: `  ${d.direction} end to end (${d.end_to_end.from} -> last stage)`, width: 30 }));
+    if (d.end_to_end) lines.push(renderHistogram(d.end_to_end.histogram, { title: `  ${d.direction} end to end (first stage passed -> last)`, width: 30 }));
   }
   lines.push(`  lost: map_full ${rec.map_full}, evicted ${rec.evicted}`);
   return lines.join('\n');

@@ -1,27 +1,46 @@
-/** Which stages a run measures, and why the others are not measured: for --verbose and info lines. */
+/** Which stages a run measures, with the flavour of each, and why the others are not measured. */
+import { existsSync } from 'node:fs';
 import type { FlavourChoice } from '@netstrata/bpf-common';
-import { FUNCTION_STAGES, type Direction } from './hooks.ts';
-import { STAGES } from './layout.ts';
+import { OVS_FUNCTIONS, type Direction } from './hooks.ts';
+import { STAGES, type Dir } from './layout.ts';
 
-export function stagesInfo(direction: Direction, choices: readonly FlavourChoice[], fentry: { answer: string; reason: string }): string[] {
-  const flavour = new Map(choices.map((c) => [c.hook, c.chosen?.name ?? 'none']));
+export interface StageState {
+  name: string;
+  /** Hooks that stamp it in this run, with their flavour. */
+  active: { hook: string; flavour: string }[];
+  /** Why each hook of an inactive stage is not used. */
+  why: string[];
+}
+
+export function stageStates(dir: Dir, choices: readonly FlavourChoice[]): StageState[] {
+  const byHook = new Map(choices.map((c) => [c.hook, c]));
+  return STAGES[dir].map((s) => {
+    const active: StageState['active'] = [];
+    const why: string[] = [];
+    for (const h of s.hooks) {
+      const c = byHook.get(h);
+      if (c?.chosen) active.push({ hook: h, flavour: c.chosen.name });
+      else if (c) why.push(`${h}: ${c.rejected.map((r) => `${r.flavour}: ${r.reason}`).join('; ')}`);
+    }
+    return { name: s.name, active, why };
+  });
+}
+
+export function stagesInfo(direction: Direction, choices: readonly FlavourChoice[]): string[] {
   const out: string[] = [];
   for (const dir of ['rx', 'tx'] as const) {
     if (direction !== 'both' && direction !== dir) {
       out.push(`${dir} stages: off (--direction ${direction})`);
       continue;
     }
-    const list = STAGES[dir].map((s) => {
-      const fl = s.hook
-        .split(', ')
-        .map((h) => flavour.get(h.split(' ')[0]!))
-        .filter(Boolean);
-      return `${s.name} [${s.hook}${fl.length ? `: ${[...new Set(fl)].join('/')}` : ''}]`;
-    });
-    out.push(`${dir} stages: ${list.join(' -> ')}`);
+    const states = stageStates(dir, choices);
+    const on = states.filter((s) => s.active.length);
+    out.push(`${dir} stages: ${on.map((s) => `${s.name} [${s.active.map((a) => `${a.hook} ${a.flavour}`).join(', ')}]`).join(' -> ')}`);
+    for (const s of states.filter((x) => !x.active.length)) out.push(`${dir} stage ${s.name} not measured: ${s.why[0] ?? 'no hook'}${s.why.length > 1 ? ` (and ${s.why.length - 1} more like it)` : ''}`);
   }
-  const why = fentry.answer === 'yes' ? 'no function-hook programs in this version' : `fentry unavailable: ${fentry.reason}; no function-hook programs in this version`;
-  out.push(`not measured: function stages ${FUNCTION_STAGES.join(', ')} (${why}); OVS datapath stages (no programs; openvswitch needs its kernel module)`);
-  out.push('tx starts at net:net_dev_queue: at the socket send tracepoints the skb (or, for TCP, its transmitted clone) is not yet known');
+  const ovs = existsSync('/sys/module/openvswitch')
+    ? 'the openvswitch module is loaded, but these tools do not follow packets through its datapath'
+    : 'the openvswitch module is not loaded';
+  out.push(`OVS datapath stages (${OVS_FUNCTIONS.join(', ')}) not measured: ${ovs}`);
   return out;
 }

@@ -4,7 +4,6 @@ import {
   encodeFilter,
   everyInterval,
   perCpuEntries,
-  probe,
   readLosses,
   resolveFilter,
   runLifecycle,
@@ -15,7 +14,7 @@ import type { BpfObject } from '@netstrata/libbpf-ts';
 import object from '../../build/bpf/system_network_latency_summary.bpf.o';
 import { LatencyAggregator, readCounts, readHists } from './aggregate.ts';
 import { ALL_LATENCY_HOOKS, latencyHooks } from './hooks.ts';
-import { DIRECTIONS, fifoPending, LAT_FIFO_SIZE, LAT_KEY_SIZE, LAT_SESSION_SIZE, type Dir } from './layout.ts';
+import { DIRECTIONS, STAGES, fifoPending, LAT_FIFO_SIZE, LAT_KEY_SIZE, LAT_SESSION_SIZE, type Dir } from './layout.ts';
 import { summaryOptions, summarySchema, type SummaryOptions } from './options.ts';
 import { renderSummaryText, summaryRecord } from './render.ts';
 import { stagesInfo } from './stages-info.ts';
@@ -32,8 +31,9 @@ export const latencySummaryCommand: ToolCommand<typeof summarySchema> = {
     ['$0 --direction rx --protocol udp --dst-port 53 --output json', 'how long DNS queries wait before the server reads them, as NDJSON'],
   ],
   epilog:
-    'Stages: rx device -> socket_queue -> read; tx dev_queue -> qdisc_enqueue -> qdisc_dequeue -> start_xmit -> xmit. ' +
-    'Only packets that pass the filters at the first stage are followed. Output fields: docs/output-fields.md',
+    `Stages: rx ${STAGES.rx.map((s) => s.name).join(' -> ')}; tx ${STAGES.tx.map((s) => s.name).join(' -> ')}. ` +
+    'IP and TCP/UDP function stages need fentry or kprobes; the tool says at start which stages it measures and why not the others (--verbose, or info records in JSON). ' +
+    'Only packets that pass the filters where their session starts (the device) are followed. Output fields: docs/output-fields.md',
   options: summaryOptions,
   schema: summarySchema,
   handler: runLatencySummary,
@@ -77,7 +77,7 @@ export async function runLatencySummary(o: SummaryOptions): Promise<void> {
       beforeLoad: (obj) => keepOnly(obj, hooks),
       run: async ({ obj, signal, choices }) => {
         checkLayout(obj);
-        for (const line of stagesInfo(o.direction, choices, probe('fentry'))) sink.info(name, line);
+        for (const line of stagesInfo(o.direction, choices)) sink.info(name, line);
         const agg = new LatencyAggregator(dirs);
         const started = Date.now();
         let last = started;
