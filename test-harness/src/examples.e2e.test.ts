@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { Lab, requireRoot, routed, runToolOnce, sendUdp, startTool, tcpSynToClosedPort, tools, twoHosts } from './index.ts';
+import { Lab, requireRoot, routed, runToolOnce, sendPaced, sendUdp, startSlowReader, startTool, tcpSynToClosedPort, tools, twoHosts } from './index.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = requireRoot('example capture');
@@ -83,6 +83,65 @@ describe.runIf(run)('examples for the documentation', () => {
     const res = await tool.stop();
     expect(res.stdout).toMatch(/ra\s+\d+\s+400\s+178800\s/);
     publish('system_network_metrics_summary', `system_network_metrics_summary ${run.join(' ').replace(lab.id + '-r', 'lab-r')}`, res.stdout);
+  });
+
+  it('system_network_latency_summary on the receive path, a slow reader', async () => {
+    using lab = Lab.create();
+    const { a, b } = twoHosts(lab);
+    const reader = await startSlowReader(b.ns, { protocol: 'udp', bind: b.v4, port: 5300, count: 30, delayMs: 20 });
+    const args = ['--direction', 'rx', '--netns', b.ns.name, '--protocol', 'udp', '--interval', '60'];
+    const tool = await startTool(tools.systemNetworkLatency, args, { json: false });
+    sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 5300, count: 30, gapMs: 30 });
+    await reader.done;
+    const res = await tool.stop();
+    expect(res.stdout).toMatch(/RX: started 30, completed 30, incomplete 0/);
+    expect(res.stdout).toMatch(/rx socket_queue -> read[\s\S]*16\.38 ms -> 32\.77 ms :\s+30 /);
+    // The stage list goes to stderr in text mode: shown first, as a terminal shows it.
+    publish('system_network_latency_summary', `system_network_latency_summary ${args.join(' ').replace(b.ns.name, 'lab-b')}`, `${res.stderr}${res.stdout}`);
+  });
+
+  it('system_network_latency_summary on the send path, behind a tbf', async () => {
+    using lab = Lab.create();
+    const { a, b } = twoHosts(lab);
+    a.ns.tc('qdisc', 'add', 'dev', a.dev, 'root', 'tbf', 'rate', '5mbit', 'burst', '3000', 'limit', '1000000');
+    const sink = await startSlowReader(b.ns, { protocol: 'udp', bind: '::', port: 5301, count: 60, delayMs: 0 });
+    const args = ['--direction', 'tx', '--netns', a.ns.name, '--interval', '60'];
+    const tool = await startTool(tools.systemNetworkLatency, args, { json: false });
+    sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 5301, count: 30, size: 1200, gapMs: 0 });
+    sendPaced(a.ns, { protocol: 'udp', dst: b.v6, dport: 5301, count: 30, size: 1200, gapMs: 0 });
+    await sink.done;
+    const res = await tool.stop();
+    expect(res.stdout).toMatch(/tx qdisc_enqueue -> qdisc_dequeue/);
+    expect(res.stdout).toMatch(/tx socket_send -> dev_queue/);
+    publish('system_network_latency_summary_tx', `system_network_latency_summary ${args.join(' ').replace(a.ns.name, 'lab-a')}`, res.stdout);
+  });
+
+  it('system_network_latency_details over a threshold', async () => {
+    using lab = Lab.create();
+    const { a, b } = twoHosts(lab);
+    // Three of twenty TCP segments wait 15 ms in the socket before the application reads them.
+    const reader = await startSlowReader(b.ns, { protocol: 'tcp', bind: b.v6, port: 5302, count: 20, delayMs: 15, slow: 3, size: 500 });
+    const args = ['--netns', b.ns.name, '--port', '5302', '--latency-threshold-us', '5000'];
+    const tool = await startTool(tools.systemNetworkLatencyDetails, args, { json: false });
+    sendPaced(a.ns, { protocol: 'tcp', dst: b.v6, dport: 5302, count: 20, size: 500, gapMs: 20 });
+    await reader.done;
+    const res = await tool.stop();
+    expect(res.stdout).toMatch(/^3 packets at or over 5000 us; lost 0/m);
+    publish('system_network_latency_details', `system_network_latency_details ${args.join(' ').replace(b.ns.name, 'lab-b')}`, res.stdout);
+  });
+
+  it('system_network_latency_details as NDJSON', async () => {
+    using lab = Lab.create();
+    const { a, b } = twoHosts(lab);
+    const reader = await startSlowReader(b.ns, { protocol: 'udp', bind: b.v4, port: 5303, count: 5, delayMs: 12, slow: 1 });
+    const args = ['--direction', 'rx', '--netns', b.ns.name, '--dst-port', '5303', '--latency-threshold-us', '10000'];
+    const tool = await startTool(tools.systemNetworkLatencyDetails, args);
+    sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 5303, count: 5, gapMs: 20 });
+    await reader.done;
+    const res = await tool.stop();
+    expect(res.records.map((r) => r.type).filter((t) => t !== 'info')).toEqual(['event', 'final']);
+    const out = res.stdout.split('\n').filter((l) => !l.includes('"type":"info"')).join('\n');
+    publish('system_network_latency_details_json', `system_network_latency_details ${args.join(' ').replace(b.ns.name, 'lab-b')} --output json`, out);
   });
 
   it('netstrata doctor and list', () => {

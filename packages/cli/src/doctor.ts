@@ -17,7 +17,7 @@ export interface DoctorReport {
   tools: {
     name: string;
     runs: boolean;
-    hooks: { hook: string; flavour: string | null; flavours: { flavour: string; status: 'chosen' | 'fallback' | 'unavailable'; reason: string }[] }[];
+    hooks: { hook: string; optional: boolean; flavour: string | null; flavours: { flavour: string; status: 'chosen' | 'fallback' | 'unavailable'; reason: string }[] }[];
   }[];
 }
 
@@ -44,9 +44,10 @@ export function doctor(): DoctorReport {
         const status = f === c.chosen ? ('chosen' as const) : ok ? ('fallback' as const) : ('unavailable' as const);
         return { flavour: f.name, status, reason: ok ? a.reason : extra === true ? a.reason : extra };
       });
-      return { hook: h.name, flavour: c.chosen?.name ?? null, flavours };
+      return { hook: h.name, optional: h.optional === true, flavour: c.chosen?.name ?? null, flavours };
     });
-    return { name: t.name, runs: hooks.every((h) => h.flavour), hooks };
+    // A tool runs when each of its required hooks has a flavour; optional ones are stages it skips.
+    return { name: t.name, runs: hooks.every((h) => h.flavour || h.optional), hooks };
   });
   return {
     type: 'info',
@@ -72,15 +73,25 @@ export function renderDoctor(r: DoctorReport): string {
     'kernel features (asked of the running kernel):',
   ];
   for (const [f, a] of Object.entries(r.features)) lines.push(`  ${f.padEnd(13)} ${mark(a.answer)} ${a.reason}`);
-  lines.push('', 'tools:');
+  lines.push('', 'tools (the flavour each hook would use; fallbacks in order; reasons for the others):');
   for (const t of r.tools) {
+    lines.push(`  ${t.name}: ${t.runs ? 'runs' : 'CANNOT RUN'}`);
+    // Optional hooks the kernel cannot use share their reasons: one line per reason.
+    const unused = new Map<string, string[]>();
     for (const h of t.hooks) {
-      lines.push(`  ${t.name.padEnd(22)} ${h.hook}: ${h.flavour ? `uses ${h.flavour}` : 'CANNOT RUN'}`);
-      for (const f of h.flavours) {
-        if (f.status === 'chosen') continue;
-        lines.push(`  ${''.padEnd(22)}   ${f.flavour.padEnd(10)} ${f.status === 'fallback' ? 'fallback, available' : `unavailable: ${f.reason}`}`);
+      const out = h.flavours.filter((f) => f.status === 'unavailable').map((f) => `${f.flavour}: ${f.reason}`);
+      if (!h.flavour) {
+        if (h.optional) unused.set(out.join('; '), [...(unused.get(out.join('; ')) ?? []), h.hook]);
+        else lines.push(`    ${h.hook}: CANNOT RUN (${out.join('; ')})`);
+        continue;
       }
+      const fallbacks = h.flavours.filter((f) => f.status === 'fallback').map((f) => f.flavour);
+      const parts = [`uses ${h.flavour}`];
+      if (fallbacks.length) parts.push(`fallback ${fallbacks.join(', ')}`);
+      if (out.length) parts.push(`unavailable ${out.join('; ')}`);
+      lines.push(`    ${h.hook}: ${parts.join('; ')}`);
     }
+    for (const [why, hooks] of unused) lines.push(`    optional, not used: ${hooks.join(', ')} (${why})`);
   }
   return lines.join('\n');
 }

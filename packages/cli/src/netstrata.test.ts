@@ -7,6 +7,9 @@ describe('netstrata', () => {
     const text = listText();
     expect(text).toMatch(/^packet_drop_summary\s+Where and why does the kernel drop packets\?$/m);
     expect(text).toMatch(/^packet_drop_details\s+Which packets does the kernel drop\?$/m);
+    expect(text).toMatch(/^system_network_latency_summary\s+Where in the host stack do packets spend their time\?$/m);
+    expect(text).toMatch(/^system_network_latency_details\s+.+\?$/m);
+    expect(text).toMatch(/^system_network_metrics_summary\s+How is the host's network doing\?$/m);
   });
 
   it.runIf(process.getuid?.() === 0)('doctor asks the kernel and names the flavour each tool would use', () => {
@@ -16,9 +19,16 @@ describe('netstrata', () => {
     expect(r.tools.find((t) => t.name === 'packet_drop_summary')!.hooks[0]!.flavour).toBe('tp_btf');
     for (const t of r.tools) expect(t.runs).toBe(true);
     const text = renderDoctor(r);
-    expect(text).toMatch(/packet_drop_summary\s+skb:kfree_skb: uses tp_btf/);
-    // Every flavour not chosen is listed with why it is out or that it is a fallback.
-    expect(text).toMatch(/fentry\s+(unavailable: .+|fallback, available)/);
-    expect(text).toMatch(/kprobe\s+(unavailable: .+|fallback, available)/);
+    expect(text).toMatch(/packet_drop_summary: runs\n    skb:kfree_skb: uses tp_btf; fallback raw_tp, tracepoint/);
+    // Every flavour not chosen is listed as a fallback or with why it is out.
+    const drop = text.split('\n').find((l) => l.includes('skb:kfree_skb: uses'))!;
+    for (const f of ['fentry', 'kprobe']) expect(drop).toMatch(new RegExp(`(fallback [^;]*${f}|unavailable .*${f}: )`));
+    // Optional stages a kernel cannot hook do not stop a tool; they are named as such.
+    const lat = r.tools.find((t) => t.name === 'system_network_latency_summary')!;
+    expect(lat.hooks.find((h) => h.hook === 'net:netif_receive_skb')!.flavour).toBe('tp_btf');
+    for (const h of lat.hooks.filter((x) => !x.flavour)) expect(h.optional).toBe(true);
+    if (r.features.fentry.answer === 'no' && r.features.kprobe.answer === 'no') {
+      expect(text).toMatch(/system_network_latency_summary: runs\n[\s\S]*optional, not used: ip_rcv, ipv6_rcv, /);
+    }
   });
 });

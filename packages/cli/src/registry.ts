@@ -1,7 +1,7 @@
 /** Every tool netstrata ships, with the question it answers and the hooks it needs. */
 import type { Hook } from '@netstrata/bpf-common';
 import { DETAILS_DESCRIBE, SUMMARY_DESCRIBE, kfreeSkbHook } from '@netstrata/packet-drop';
-import { METRICS_DESCRIBE, metricsHooks } from '@netstrata/system-network';
+import { ALL_LATENCY_HOOKS, LATENCY_DETAILS_DESCRIBE, LATENCY_SUMMARY_DESCRIBE, METRICS_DESCRIBE, metricsHooks } from '@netstrata/system-network';
 
 export interface ToolInfo {
   name: string;
@@ -19,4 +19,6 @@ export const TOOLS: ToolInfo[] = [
     describe: METRICS_DESCRIBE,
     hooks: metricsHooks,
   },
+  { name: 'system_network_latency_summary', domain: 'system-network', describe: LATENCY_SUMMARY_DESCRIBE, hooks: ALL_LATENCY_HOOKS },
+  { name: 'system_network_latency_details', domain: 'system-network', describe: LATENCY_DETAILS_DESCRIBE, hooks: ALL_LATENCY_HOOKS },
 ];

@@ -8,21 +8,22 @@ export interface StageState {
   name: string;
   /** Hooks that stamp it in this run, with their flavour. */
   active: { hook: string; flavour: string }[];
-  /** Why each hook of an inactive stage is not used. */
-  why: string[];
+  /** Why the hooks of an inactive stage are not used: the flavours' reasons, once each. */
+  why: string;
 }
 
 export function stageStates(dir: Dir, choices: readonly FlavourChoice[]): StageState[] {
   const byHook = new Map(choices.map((c) => [c.hook, c]));
   return STAGES[dir].map((s) => {
     const active: StageState['active'] = [];
-    const why: string[] = [];
+    const why = new Set<string>();
     for (const h of s.hooks) {
       const c = byHook.get(h);
       if (c?.chosen) active.push({ hook: h, flavour: c.chosen.name });
-      else if (c) why.push(`${h}: ${c.rejected.map((r) => `${r.flavour}: ${r.reason}`).join('; ')}`);
+      // Reasons name the function only when it is missing; the rest are the kernel's, shared.
+      else if (c) why.add(c.rejected.map((r) => `${r.flavour}: ${r.reason}`).join('; '));
     }
-    return { name: s.name, active, why };
+    return { name: s.name, active, why: [...why].join(' | ') || 'no hook' };
   });
 }
 
@@ -36,7 +37,10 @@ export function stagesInfo(direction: Direction, choices: readonly FlavourChoice
     const states = stageStates(dir, choices);
     const on = states.filter((s) => s.active.length);
     out.push(`${dir} stages: ${on.map((s) => `${s.name} [${s.active.map((a) => `${a.hook} ${a.flavour}`).join(', ')}]`).join(' -> ')}`);
-    for (const s of states.filter((x) => !x.active.length)) out.push(`${dir} stage ${s.name} not measured: ${s.why[0] ?? 'no hook'}${s.why.length > 1 ? ` (and ${s.why.length - 1} more like it)` : ''}`);
+    // Stages off for the same reason (no function hooks on this kernel, say) share one line.
+    const off = new Map<string, string[]>();
+    for (const s of states.filter((x) => !x.active.length)) off.set(s.why, [...(off.get(s.why) ?? []), s.name]);
+    for (const [why, names] of off) out.push(`${dir} ${names.length > 1 ? 'stages' : 'stage'} ${names.join(', ')} not measured: ${why}`);
   }
   const ovs = existsSync('/sys/module/openvswitch')
     ? 'the openvswitch module is loaded, but these tools do not follow packets through its datapath'

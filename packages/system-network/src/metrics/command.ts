@@ -23,7 +23,7 @@ import { netSoftirqVectors, softirqMask, VitalsAggregator } from './vitals.ts';
 import { startPrometheus } from './prometheus.ts';
 
 export const DESCRIBE =
-  "The host's network vital signs per interval: per-device packets, bytes, qdisc sojourn, NAPI polls and drops by reason, and NET_RX/NET_TX softirq time per CPU. Kept in the kernel, cheap enough to run for days.";
+  "How is the host's network doing? Per interval: per-device packets, bytes, qdisc sojourn, NAPI polls and drops by reason, and NET_RX/NET_TX softirq time per CPU. Kept in the kernel, cheap enough to run for days.";
 
 export const metricsCommand: ToolCommand<typeof metricsSchema> = {
   name: 'system_network_metrics_summary',
