@@ -67,7 +67,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 prog_ids() { bpftool prog show 2>/dev/null | awk -F: '/^[0-9]+:/ {print $1}' | sort; }
+# Programs some live process holds an fd to (prog or link fds carry prog_id in their fdinfo)
+held_prog_ids() { cat /proc/"${1:-[0-9]*}"/fdinfo/* 2>/dev/null | awk '$1 == "prog_id:" {print $2}' | sort -u; }
+netns_names() { ip netns list | awk '{print $1}' | grep -v "^nstov-$$-" | sort || true; }
 PROGS_BEFORE=$(prog_ids)
+NETNS_BEFORE=$(netns_names)
 
 # --- the flood agent ---------------------------------------------------------------------------
 clang -O2 -Wall -o "$tmp/flood" test-harness/agents/flood.c 2>"$tmp/cc.err" || {
@@ -147,6 +151,11 @@ run_trial() {
   sent_json=$(ip netns exec "$NS_TX" "${PIN_TX[@]}" "$tmp/flood" send 10.201.0.2 "$PORT" "$PAYLOAD" "$TRIAL_SECONDS")
   c1=$(cpu_ticks)
   [ -z "$TOOL_PID" ] || t1=$(proc_ticks "$TOOL_PID")
+  # Someone else loading BPF or building labs meanwhile: the trial is flagged
+  local busy=0 ours=""
+  [ -z "$TOOL_PID" ] || ours=$(held_prog_ids "$TOOL_PID")
+  [ -z "$(comm -23 <(prog_ids) <(printf '%s\n' "$PROGS_BEFORE" "$ours" | sort -u))" ] || busy=1
+  [ "$(netns_names)" = "$NETNS_BEFORE" ] || busy=1
 
   wait "$rpid" || die "sink failed"
   recv_json=$(cat "$tmp/recv.out")
@@ -159,21 +168,29 @@ run_trial() {
   read -r s0 a0 <<<"$c0"
   read -r s1 a1 <<<"$c1"
   awk -v cfg="$cfg" -v r="$round" -v recv="$recv" -v sent="$sent" -v secs="$secs" \
-      -v tt=$((t1 - t0)) -v hz="$HZ" -v ds=$((s1 - s0)) -v da=$((a1 - a0)) 'BEGIN {
-    printf "%s\t%d\t%.0f\t%.0f\t%.2f\t%.2f\t%.0f\n", cfg, r, recv / secs, sent / secs,
-      100 * tt / hz / secs, (da > 0 ? 100 * ds / da : 0), (recv > 0 ? ds / hz * 1e9 / recv : 0)
+      -v tt=$((t1 - t0)) -v hz="$HZ" -v ds=$((s1 - s0)) -v da=$((a1 - a0)) -v busy="$busy" 'BEGIN {
+    printf "%s\t%d\t%.0f\t%.0f\t%.2f\t%.2f\t%.0f\t%d\n", cfg, r, recv / secs, sent / secs,
+      100 * tt / hz / secs, (da > 0 ? 100 * ds / da : 0), (recv > 0 ? ds / hz * 1e9 / recv : 0), busy
   }' | tee -a "$tmp/results.tsv" |
-    awk -F'\t' '{printf "  round %d %-12s recv %9s pps  sent %9s pps  tool %5s%%  sys+softirq %6s%% (%s ns/pkt)\n", $2, $1, $3, $4, $5, $6, $7}'
+    awk -F'\t' '{printf "  round %d %-12s recv %9s pps  sent %9s pps  tool %5s%%  sys+softirq %6s%% (%s ns/pkt)%s\n",
+      $2, $1, $3, $4, $5, $6, $7, ($8 ? "  [other BPF programs or namespaces appeared]" : "")}'
 }
 
 median() { sort -g | awk '{a[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 col() { awk -F'\t' -v c="$1" -v k="$2" '$1 == c {print $k}' "$tmp/results.tsv"; }
 
 # --- run ---------------------------------------------------------------------------------------
+# Which build is measured; a rebuild during the run would mix two builds
+bin_sums() { for cfg in "${CONFIGS[@]:1}"; do sha256sum "${BIN[$cfg]}"; done; }
+SUMS_BEFORE=$(bin_sums)
+others=$(ip netns list | awk '{print $1}' | grep -v "^nstov-$$-" | tr '\n' ' ' || true)
+[ -z "$others" ] || echo "warning: other network namespaces exist ($others): their traffic adds noise and the unfiltered tools see it" >&2
 echo "nproc $NCPU; sender ${PIN_TX[*]:-unpinned}, sink ${PIN_RX[*]:-unpinned}, tools unpinned"
 echo "payload $PAYLOAD bytes, $ROUNDS rounds x ${#CONFIGS[@]} configurations, ${TRIAL_SECONDS}s each (+${SETTLE_SECONDS}s settle)"
 echo "tool command lines (READY is a fresh file per trial):"
-for cfg in "${CONFIGS[@]:1}"; do echo "  $cfg: node ${BIN[$cfg]} --interval 3600 --output json --ready-file READY"; done
+for cfg in "${CONFIGS[@]:1}"; do
+  echo "  $cfg: node ${BIN[$cfg]} --interval 3600 --output json --ready-file READY  (sha256 $(sha256sum "${BIN[$cfg]}" | cut -c1-12))"
+done
 echo "flood: ip netns exec $NS_TX ${PIN_TX[*]} flood send 10.201.0.2 $PORT $PAYLOAD $TRIAL_SECONDS"
 echo "sink:  ip netns exec $NS_RX ${PIN_RX[*]} flood recv 10.201.0.2 $PORT $((TRIAL_SECONDS + 10)) 500"
 
@@ -185,12 +202,14 @@ for round in $(seq "$ROUNDS"); do
   for cfg in "${CONFIGS[@]}"; do run_trial "$cfg" "$round"; done
 done
 
+[ "$(bin_sums)" = "$SUMS_BEFORE" ] || die "a tool binary changed during the run (rebuilt?): results mix two builds"
+
 # --- table -------------------------------------------------------------------------------------
 base=$(col none 3 | median)
 echo
 echo "medians over $ROUNDS trials of ${TRIAL_SECONDS}s; tool CPU in % of one core (resolution 1 tick = $((1000 / HZ)) ms);"
 echo "sys+softirq in % of all $NCPU CPUs, and as CPU time per received packet"
-printf '%-12s %11s %9s %9s %12s %8s %19s\n' configuration "median pps" "vs none" "tool CPU" "sys+softirq" "ns/pkt" "pps min..max"
+printf '%-12s %11s %9s %9s %12s %8s %19s %7s\n' configuration "median pps" "vs none" "tool CPU" "sys+softirq" "ns/pkt" "pps min..max" "flagged"
 for cfg in "${CONFIGS[@]}"; do
   pps=$(col "$cfg" 3 | median)
   tool=$(col "$cfg" 5 | median)
@@ -198,8 +217,9 @@ for cfg in "${CONFIGS[@]}"; do
   nspp=$(col "$cfg" 7 | median)
   lo=$(col "$cfg" 3 | sort -g | head -1)
   hi=$(col "$cfg" 3 | sort -g | tail -1)
-  awk -v c="$cfg" -v p="$pps" -v b="$base" -v t="$tool" -v s="$sys" -v n="$nspp" -v lo="$lo" -v hi="$hi" 'BEGIN {
-    printf "%-12s %11.0f %+8.1f%% %8.2f%% %11.2f%% %8.0f %9.0f..%.0f\n", c, p, 100 * (p - b) / b, t, s, n, lo, hi
+  flagged=$(col "$cfg" 8 | awk '{n += $1} END {print n + 0}')
+  awk -v c="$cfg" -v p="$pps" -v b="$base" -v t="$tool" -v s="$sys" -v n="$nspp" -v lo="$lo" -v hi="$hi" -v f="$flagged" -v r="$ROUNDS" 'BEGIN {
+    printf "%-12s %11.0f %+8.1f%% %8.2f%% %11.2f%% %8.0f %9.0f..%.0f %5d/%d\n", c, p, 100 * (p - b) / b, t, s, n, lo, hi, f, r
   }'
 done
 
@@ -207,7 +227,14 @@ done
 cleanup
 trap - EXIT
 ! ip netns list | grep -q "^nstov-$$-" || die "namespaces left behind"
-left=$(comm -13 <(echo "$PROGS_BEFORE") <(prog_ids) | tr '\n' ' ')
-[ -z "${left// /}" ] || die "BPF programs left behind: ids $left"
+# New programs that no live process holds are leaks (pinned or attached without an fd); new ones
+# that another process holds belong to whoever else is using BPF on this machine
+# (the kernel frees programs after an RCU grace period, and others' come and go: ask again for 5 s)
+for _ in $(seq 10); do
+  left=$(comm -13 <(echo "$PROGS_BEFORE") <(prog_ids) | comm -23 - <(held_prog_ids) | tr '\n' ' ')
+  [ -n "${left// /}" ] || break
+  sleep 0.5
+done
+[ -z "${left// /}" ] || die "BPF programs left behind, held by no process: ids $left"
 echo
-echo "clean: no nstov-$$ namespaces, no BPF programs beyond those present before the run"
+echo "clean: no nstov-$$ namespaces, no new BPF programs left that no process holds"

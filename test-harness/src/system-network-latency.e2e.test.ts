@@ -4,7 +4,7 @@
  * predictable time. Counts are exact; latencies land in the bucket the lab predicts.
  */
 import { describe, expect, it } from 'vitest';
-import { bucketOf, Lab, rank, requireRoot, sendPaced, sendPacedAsync, startSlowReader, startTool, tools, twoHosts, type Host, type ToolRecord } from './index.ts';
+import { bucketOf, Lab, rank, tbfWaitsUs, requireRoot, sendPaced, sendPacedAsync, startSlowReader, startTool, tools, twoHosts, type Host, type ToolRecord } from './index.ts';
 
 const run = requireRoot('system_network_latency end-to-end tests');
 
@@ -79,7 +79,9 @@ describe.runIf(run)('system_network_latency_summary', () => {
     }
   }
 
-  it('a tbf at a known rate: the qdisc stage moves to rate x queued bytes, every packet sent', async () => {
+  // Retried for the reason given in system-network-metrics.e2e.test.ts (a tracepoint event the
+  // kernel sometimes does not deliver for a packet sent from the tbf watchdog's softirq).
+  it('a tbf at a known rate: the qdisc stage moves to rate x queued bytes, every packet sent', { retry: 2 }, async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
     // tbf with a burst of about one frame: packet i leaves ((i + 1) × frame − burst) / rate after
@@ -97,7 +99,7 @@ describe.runIf(run)('system_network_latency_summary', () => {
     const rec = final((await tool.stop()).records);
     const tx = direction(rec, 'tx');
     expect(tx.packets).toMatchObject({ started: N, completed: N, incomplete: 0, in_flight: 0 });
-    const predicted = Array.from({ length: N }, (_, i) => Math.max(0, ((i + 1) * frame - burst) / rateBps) * 1e6).sort((x, y) => x - y);
+    const predicted = tbfWaitsUs({ n: N, frame, burst, rateBps });
     const qdisc = pair(tx, 'qdisc_enqueue', 'qdisc_dequeue')!;
     expect(qdisc.count).toBe(N);
     expectNear(qdisc.histogram, rank(predicted, 0.5), rank(predicted, 0.99));
@@ -188,7 +190,37 @@ describe.runIf(run)('system_network_latency_details', () => {
     });
   }
 
-  it('a TX threshold over a tbf reports the packets that waited in the qdisc, each with its stages', async () => {
+  it('--stack: the kernel stack where the slowest step ended (the read for a slow reader, the dequeue behind a tbf)', async () => {
+    using lab = Lab.create();
+    const { a, b } = twoHosts(lab);
+    const reader = await startSlowReader(b.ns, { protocol: 'udp', bind: b.v4, port: 41600, count: 3, delayMs: 15 });
+    const rx = await startTool(tools.systemNetworkLatencyDetails, ['--direction', 'rx', '--netns', b.ns.name, '--dst-port', '41600', '--latency-threshold-us', '10000', '--stack']);
+    sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41600, count: 3, gapMs: 30 });
+    expect(await reader.done).toBe(3);
+    const rxEvents = (await rx.stop()).records.filter((r) => r.type === 'event') as unknown as (LatencyEvent & { stack: string[]; stack_stage: string })[];
+    expect(rxEvents).toHaveLength(3);
+    for (const e of rxEvents) {
+      expect(e.stack_stage).toBe('read');
+      // The read system call, all the way down from the entry.
+      expect(e.stack.some((f) => /^(udp_recvmsg|inet_recvmsg|sock_recvmsg|__sys_recvfrom|____sys_recvmsg)\b/.test(f))).toBe(true);
+    }
+
+    a.ns.tc('qdisc', 'add', 'dev', a.dev, 'root', 'tbf', 'rate', '1mbit', 'burst', '2084', 'limit', '1000000');
+    const sink = await startSlowReader(b.ns, { protocol: 'udp', bind: b.v4, port: 41601, count: 8, delayMs: 0 });
+    const tx = await startTool(tools.systemNetworkLatencyDetails, ['--direction', 'tx', '--netns', a.ns.name, '--dst-port', '41601', '--latency-threshold-us', '20000', '--stack']);
+    sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41601, count: 8, size: 1000, gapMs: 0 });
+    expect(await sink.done).toBe(8);
+    const txEvents = (await tx.stop()).records.filter((r) => r.type === 'event') as unknown as (LatencyEvent & { stack: string[]; stack_stage: string })[];
+    expect(txEvents.length).toBeGreaterThan(0);
+    for (const e of txEvents) {
+      expect(e.stack_stage).toBe('qdisc_dequeue');
+      // Dequeued by the qdisc run, not at the driver (the last stage).
+      expect(e.stack.some((f) => /^__qdisc_run\b/.test(f))).toBe(true);
+      expect(e.stack.some((f) => /^dev_hard_start_xmit\b/.test(f))).toBe(false);
+    }
+  });
+
+  it('a TX threshold over a tbf reports the packets that waited in the qdisc, each with its stages', { retry: 2 }, async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
     // 1 Mbit/s and 1042-byte frames: 8.3 ms per frame after the burst, so with 2 frames of burst
@@ -197,7 +229,7 @@ describe.runIf(run)('system_network_latency_details', () => {
     const N = 12;
     const size = 1000;
     const frame = size + 8 + 20 + 14;
-    const waits = Array.from({ length: N }, (_, i) => Math.max(0, ((i + 1) * frame - 2084) / 125_000) * 1e6);
+    const waits = tbfWaitsUs({ n: N, frame, burst: 2084, rateBps: 125_000 });
     const k = waits.filter((w) => w >= 20_000 * 1.1).length;
     const near = waits.filter((w) => w >= 20_000 * 0.9 && w < 20_000 * 1.1).length;
     expect(near).toBe(0); // no packet sits on the threshold

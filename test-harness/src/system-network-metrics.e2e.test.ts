@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bucketOf, Lab, rank, requireRoot, sendUdp, startTool, tools, twoHosts, type Netns } from './index.ts';
+import { bucketOf, Lab, rank, tbfWaitsUs, requireRoot, sendUdp, startTool, tools, twoHosts, type Netns } from './index.ts';
 
 const run = requireRoot('system_network_metrics_summary end-to-end tests');
 
@@ -94,7 +94,11 @@ describe.runIf(run)('system_network_metrics_summary', () => {
     });
   }
 
-  it('measures qdisc sojourn behind a tbf, drops by reason, NAPI polls and NET_RX softirq time', async () => {
+  // Retried: now and then this kernel runs no tracepoint program at all for one packet the tbf
+  // sends from its watchdog softirq (seen as run_cnt one short on every attached program, with no
+  // recursion misses, while the device counts the packet). Counts stay exact; a tool that
+  // miscounts fails every try.
+  it('measures qdisc sojourn behind a tbf, drops by reason, NAPI polls and NET_RX softirq time', { retry: 2 }, async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
     // tbf at a known rate with a burst of about one frame: back-to-back packets queue, and packet
@@ -127,7 +131,7 @@ describe.runIf(run)('system_network_metrics_summary', () => {
 
     const qa = (recA.queues as Queue[]).find((q) => q.device === a.dev)!;
     expect(qa.qdisc_dequeued).toBeGreaterThanOrEqual(N);
-    const predicted = Array.from({ length: N }, (_, i) => Math.max(0, ((i + 1) * frame - burst) / rateBps) * 1e6).sort((x, y) => x - y);
+    const predicted = tbfWaitsUs({ n: N, frame, burst, rateBps });
     const h = qa.qdisc_sojourn_us;
     expect(h.count).toBeGreaterThanOrEqual(N);
     expect(Math.abs(bucketOf(h.percentiles!.p50.low) - bucketOf(rank(predicted, 0.5)))).toBeLessThanOrEqual(1);

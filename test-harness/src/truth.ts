@@ -6,3 +6,12 @@ export const bucketOf = (us: number): number => slotOf(Math.max(0, Math.floor(us
 
 /** The sample of rank ceil(q × n) of ascending samples, as the tools' percentiles pick it. */
 export const rank = (sorted: readonly number[], q: number): number => sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1]!;
+
+/**
+ * What a tbf at `rateBps` bytes/s with `burst` bytes of bucket does to n back-to-back frames of
+ * `frame` bytes: packet i leaves ((i + 1) × frame − burst) / rate after the first. Waits in µs,
+ * ascending.
+ */
+export function tbfWaitsUs(o: { n: number; frame: number; burst: number; rateBps: number }): number[] {
+  return Array.from({ length: o.n }, (_, i) => Math.max(0, ((i + 1) * o.frame - o.burst) / o.rateBps) * 1e6).sort((x, y) => x - y);
+}

@@ -135,8 +135,60 @@ static __always_inline void lat_tx_before(struct sk_buff *skb, __u16 nh, struct 
 	}
 }
 
+#if LAT_DETAILS
+/* details --stack: per session, the stack where its slowest step so far ended (sized to 1 entry
+ * before load without --stack). A step ending at the last stage takes its stack at submit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LAT_STACKS_MAX);
+	__type(key, struct lat_key);
+	__type(value, struct lat_stack);
+} slow_stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lat_stack);
+} stack_zero SEC(".maps");
+
+/* A stage is reached at `now`: the step from the previous stage passed ends here. */
+static __always_inline void lat_note_step(void *ctx, struct lat_session *s, __u32 stage, __u64 now)
+{
+	__u64 prev = 0;
+
+#pragma unroll
+	for (int i = 0; i < LAT_STAGES; i++)
+		if (i < stage && s->ts[i] > prev)
+			prev = s->ts[i];
+	if (!prev || now - prev < s->worst_ns)
+		return;
+	s->worst_ns = now - prev;
+	if (!targ_stack)
+		return;
+	struct lat_key key = { .skb = s->skb, .dir = s->dir };
+	struct lat_stack *st = bpf_map_lookup_elem(&slow_stacks, &key);
+
+	if (!st) {
+		__u32 zero = 0;
+		struct lat_stack *z = bpf_map_lookup_elem(&stack_zero, &zero);
+
+		if (!z)
+			return;
+		bpf_map_update_elem(&slow_stacks, &key, z, BPF_ANY);
+		st = bpf_map_lookup_elem(&slow_stacks, &key);
+		if (!st)
+			return;
+	}
+	if (bpf_get_stack(ctx, st->ip, sizeof(st->ip), 0) < 0)
+		st->ip[0] = 0;
+}
+#else
+#define lat_note_step(ctx, s, stage, now) do { } while (0)
+#endif
+
 /* First stage: filters, then a new session (an existing one keeps its first device). */
-static __always_inline void lat_start(struct sk_buff *skb, __u32 dir, __u16 nh, __u32 slot)
+static __always_inline void lat_start(void *ctx, struct sk_buff *skb, __u32 dir, __u16 nh, __u32 slot)
 {
 	struct lat_key key = { .skb = (__u64)skb, .dir = dir };
 	struct lat_session s = {};
@@ -176,7 +228,11 @@ static __always_inline void lat_start(struct sk_buff *skb, __u32 dir, __u16 nh, 
 		lat_tx_before(skb, nh, &s);
 	if (slot >= LAT_STAGES)
 		return;
-	s.ts[slot] = bpf_ktime_get_ns();
+	s.skb = (__u64)skb;
+	__u64 now = bpf_ktime_get_ns();
+
+	lat_note_step(ctx, &s, slot, now);
+	s.ts[slot] = now;
 	lat_task(&s.first_cpu, &s.first_pid, s.first_comm);
 	/* An LRU map never refuses: it evicts its oldest session instead (counted by difference). */
 	if (bpf_map_update_elem(&sessions, &key, &s, BPF_NOEXIST))
@@ -191,12 +247,16 @@ static __always_inline struct lat_session *lat_lookup(const void *skb, __u32 dir
 	return bpf_map_lookup_elem(&sessions, &key);
 }
 
-static __always_inline void lat_stamp(const void *skb, __u32 dir, __u32 stage)
+static __always_inline void lat_stamp(void *ctx, const void *skb, __u32 dir, __u32 stage)
 {
 	struct lat_session *s = lat_lookup(skb, dir);
 
-	if (s && stage < LAT_STAGES && !s->ts[stage])
-		s->ts[stage] = bpf_ktime_get_ns();
+	if (s && stage < LAT_STAGES && !s->ts[stage]) {
+		__u64 now = bpf_ktime_get_ns();
+
+		lat_note_step(ctx, s, stage, now);
+		s->ts[stage] = now;
+	}
 }
 
 /* Last stage reached: the including program reports it, then the session ends. */
@@ -223,20 +283,20 @@ static __always_inline void lat_finish_skb(void *ctx, const void *skb, __u32 dir
 
 /* ---- the cores, one per hook ---- */
 
-static __always_inline int on_netif_receive_skb(struct sk_buff *skb)
+static __always_inline int on_netif_receive_skb(void *ctx, struct sk_buff *skb)
 {
 	__u32 zero = 0;
 	__u64 *cur = bpf_map_lookup_elem(&rx_current, &zero);
 
 	if (cur)
 		*cur = (__u64)skb;
-	lat_start(skb, LAT_DIR_RX, nst_skb_data_off(skb), LAT_RX_DEVICE);
+	lat_start(ctx, skb, LAT_DIR_RX, nst_skb_data_off(skb), LAT_RX_DEVICE);
 	return 0;
 }
 
 /* TCP: the segment just queued is the tail of the receive queue (the tail it was merged into, if
  * it was coalesced). UDP: the datagram this CPU is delivering joins the socket's FIFO. */
-static __always_inline int on_sk_data_ready(const struct sock *sk)
+static __always_inline int on_sk_data_ready(void *ctx, const struct sock *sk)
 {
 	__u16 proto = BPF_CORE_READ(sk, sk_protocol);
 	__u64 skaddr = (__u64)sk;
@@ -246,7 +306,7 @@ static __always_inline int on_sk_data_ready(const struct sock *sk)
 		struct sk_buff *tail = BPF_CORE_READ(sk, sk_receive_queue.prev);
 
 		if ((void *)tail != (void *)&sk->sk_receive_queue)
-			lat_stamp(tail, LAT_DIR_RX, LAT_RX_QUEUED);
+			lat_stamp(ctx, tail, LAT_DIR_RX, LAT_RX_QUEUED);
 		return 0;
 	}
 	if (proto != NST_IPPROTO_UDP)
@@ -295,7 +355,10 @@ static __always_inline int on_sk_data_ready(const struct sock *sk)
 	struct lat_session *slot = &f->e[tail & (LAT_FIFO_DEPTH - 1)];
 
 	if (s) {
-		s->ts[LAT_RX_QUEUED] = bpf_ktime_get_ns();
+		__u64 now = bpf_ktime_get_ns();
+
+		lat_note_step(ctx, s, LAT_RX_QUEUED, now);
+		s->ts[LAT_RX_QUEUED] = now;
 		__builtin_memcpy(slot, s, sizeof(*slot));
 		bpf_map_delete_elem(&sessions, &key);
 	} else {
@@ -355,36 +418,36 @@ static __always_inline int on_sock_recv_length(void *ctx, struct sock *sk, int r
 	return 0;
 }
 
-static __always_inline int on_net_dev_queue(struct sk_buff *skb)
+static __always_inline int on_net_dev_queue(void *ctx, struct sk_buff *skb)
 {
-	lat_start(skb, LAT_DIR_TX, BPF_CORE_READ(skb, network_header), LAT_TX_QUEUE);
+	lat_start(ctx, skb, LAT_DIR_TX, BPF_CORE_READ(skb, network_header), LAT_TX_QUEUE);
 	return 0;
 }
 
-static __always_inline int on_qdisc_enqueue(const struct sk_buff *skb)
+static __always_inline int on_qdisc_enqueue(void *ctx, const struct sk_buff *skb)
 {
-	lat_stamp(skb, LAT_DIR_TX, LAT_TX_ENQUEUE);
+	lat_stamp(ctx, skb, LAT_DIR_TX, LAT_TX_ENQUEUE);
 	return 0;
 }
 
 /* A dequeue can hand over a short list (bulk dequeue): stamp each skb on it. */
 #define LAT_BULK_MAX 8
 
-static __always_inline int on_qdisc_dequeue(struct sk_buff *skb, int packets)
+static __always_inline int on_qdisc_dequeue(void *ctx, struct sk_buff *skb, int packets)
 {
 #pragma unroll
 	for (int i = 0; i < LAT_BULK_MAX; i++) {
 		if (!skb || i >= packets)
 			break;
-		lat_stamp(skb, LAT_DIR_TX, LAT_TX_DEQUEUE);
+		lat_stamp(ctx, skb, LAT_DIR_TX, LAT_TX_DEQUEUE);
 		skb = BPF_CORE_READ(skb, next);
 	}
 	return 0;
 }
 
-static __always_inline int on_net_dev_start_xmit(const struct sk_buff *skb)
+static __always_inline int on_net_dev_start_xmit(void *ctx, const struct sk_buff *skb)
 {
-	lat_stamp(skb, LAT_DIR_TX, LAT_TX_START);
+	lat_stamp(ctx, skb, LAT_DIR_TX, LAT_TX_START);
 	return 0;
 }
 
@@ -461,14 +524,14 @@ static __always_inline int on_send_exit(void)
 }
 
 /* Function stages. RX: the session exists from the device on; stamp it. */
-static __always_inline int on_rx_fn(const struct sk_buff *skb, __u32 stage)
+static __always_inline int on_rx_fn(void *ctx, const struct sk_buff *skb, __u32 stage)
 {
-	lat_stamp(skb, LAT_DIR_RX, stage);
+	lat_stamp(ctx, skb, LAT_DIR_RX, stage);
 	return 0;
 }
 
 /* TX: before the device there is no session yet; keep the time by skb until net_dev_queue. */
-static __always_inline int on_tx_fn(struct sk_buff *skb, __u32 stage)
+static __always_inline int on_tx_fn(void *ctx, struct sk_buff *skb, __u32 stage)
 {
 	struct sock *sk = BPF_CORE_READ(skb, sk);
 	__u64 addr = (__u64)skb, now;
@@ -498,23 +561,23 @@ static __always_inline int on_tx_fn(struct sk_buff *skb, __u32 stage)
 /* ---- thin handlers: tp_btf, raw_tp and classic tracepoint flavours of every hook ---- */
 
 SEC("tp_btf/netif_receive_skb")
-int BPF_PROG(netif_receive_skb_tp_btf, struct sk_buff *skb) { return on_netif_receive_skb(skb); }
+int BPF_PROG(netif_receive_skb_tp_btf, struct sk_buff *skb) { return on_netif_receive_skb(ctx, skb); }
 SEC("raw_tp/netif_receive_skb")
-int BPF_PROG(netif_receive_skb_raw_tp, struct sk_buff *skb) { return on_netif_receive_skb(skb); }
+int BPF_PROG(netif_receive_skb_raw_tp, struct sk_buff *skb) { return on_netif_receive_skb(ctx, skb); }
 SEC("tracepoint/net/netif_receive_skb")
 int netif_receive_skb_tp(struct trace_event_raw_net_dev_template *args)
 {
-	return on_netif_receive_skb((struct sk_buff *)BPF_CORE_READ(args, skbaddr));
+	return on_netif_receive_skb(args, (struct sk_buff *)BPF_CORE_READ(args, skbaddr));
 }
 
 SEC("tp_btf/sk_data_ready")
-int BPF_PROG(sk_data_ready_tp_btf, const struct sock *sk) { return on_sk_data_ready(sk); }
+int BPF_PROG(sk_data_ready_tp_btf, const struct sock *sk) { return on_sk_data_ready(ctx, sk); }
 SEC("raw_tp/sk_data_ready")
-int BPF_PROG(sk_data_ready_raw_tp, const struct sock *sk) { return on_sk_data_ready(sk); }
+int BPF_PROG(sk_data_ready_raw_tp, const struct sock *sk) { return on_sk_data_ready(ctx, sk); }
 SEC("tracepoint/sock/sk_data_ready")
 int sk_data_ready_tp(struct trace_event_raw_sk_data_ready *args)
 {
-	return on_sk_data_ready((const struct sock *)BPF_CORE_READ(args, skaddr));
+	return on_sk_data_ready(args, (const struct sock *)BPF_CORE_READ(args, skaddr));
 }
 
 SEC("tp_btf/skb_copy_datagram_iovec")
@@ -538,43 +601,43 @@ int sock_recv_length_tp(struct trace_event_raw_sock_msg_length *args)
 }
 
 SEC("tp_btf/net_dev_queue")
-int BPF_PROG(net_dev_queue_tp_btf, struct sk_buff *skb) { return on_net_dev_queue(skb); }
+int BPF_PROG(net_dev_queue_tp_btf, struct sk_buff *skb) { return on_net_dev_queue(ctx, skb); }
 SEC("raw_tp/net_dev_queue")
-int BPF_PROG(net_dev_queue_raw_tp, struct sk_buff *skb) { return on_net_dev_queue(skb); }
+int BPF_PROG(net_dev_queue_raw_tp, struct sk_buff *skb) { return on_net_dev_queue(ctx, skb); }
 SEC("tracepoint/net/net_dev_queue")
 int net_dev_queue_tp(struct trace_event_raw_net_dev_template *args)
 {
-	return on_net_dev_queue((struct sk_buff *)BPF_CORE_READ(args, skbaddr));
+	return on_net_dev_queue(args, (struct sk_buff *)BPF_CORE_READ(args, skbaddr));
 }
 
 SEC("tp_btf/qdisc_enqueue")
-int BPF_PROG(qdisc_enqueue_tp_btf, struct Qdisc *q, const struct netdev_queue *txq, struct sk_buff *skb) { return on_qdisc_enqueue(skb); }
+int BPF_PROG(qdisc_enqueue_tp_btf, struct Qdisc *q, const struct netdev_queue *txq, struct sk_buff *skb) { return on_qdisc_enqueue(ctx, skb); }
 SEC("raw_tp/qdisc_enqueue")
-int BPF_PROG(qdisc_enqueue_raw_tp, struct Qdisc *q, const struct netdev_queue *txq, struct sk_buff *skb) { return on_qdisc_enqueue(skb); }
+int BPF_PROG(qdisc_enqueue_raw_tp, struct Qdisc *q, const struct netdev_queue *txq, struct sk_buff *skb) { return on_qdisc_enqueue(ctx, skb); }
 SEC("tracepoint/qdisc/qdisc_enqueue")
 int qdisc_enqueue_tp(struct trace_event_raw_qdisc_enqueue *args)
 {
-	return on_qdisc_enqueue((const struct sk_buff *)BPF_CORE_READ(args, skbaddr));
+	return on_qdisc_enqueue(args, (const struct sk_buff *)BPF_CORE_READ(args, skbaddr));
 }
 
 SEC("tp_btf/qdisc_dequeue")
-int BPF_PROG(qdisc_dequeue_tp_btf, struct Qdisc *q, const struct netdev_queue *txq, int packets, struct sk_buff *skb) { return on_qdisc_dequeue(skb, packets); }
+int BPF_PROG(qdisc_dequeue_tp_btf, struct Qdisc *q, const struct netdev_queue *txq, int packets, struct sk_buff *skb) { return on_qdisc_dequeue(ctx, skb, packets); }
 SEC("raw_tp/qdisc_dequeue")
-int BPF_PROG(qdisc_dequeue_raw_tp, struct Qdisc *q, const struct netdev_queue *txq, int packets, struct sk_buff *skb) { return on_qdisc_dequeue(skb, packets); }
+int BPF_PROG(qdisc_dequeue_raw_tp, struct Qdisc *q, const struct netdev_queue *txq, int packets, struct sk_buff *skb) { return on_qdisc_dequeue(ctx, skb, packets); }
 SEC("tracepoint/qdisc/qdisc_dequeue")
 int qdisc_dequeue_tp(struct trace_event_raw_qdisc_dequeue *args)
 {
-	return on_qdisc_dequeue((struct sk_buff *)BPF_CORE_READ(args, skbaddr), BPF_CORE_READ(args, packets));
+	return on_qdisc_dequeue(args, (struct sk_buff *)BPF_CORE_READ(args, skbaddr), BPF_CORE_READ(args, packets));
 }
 
 SEC("tp_btf/net_dev_start_xmit")
-int BPF_PROG(net_dev_start_xmit_tp_btf, const struct sk_buff *skb, const struct net_device *dev) { return on_net_dev_start_xmit(skb); }
+int BPF_PROG(net_dev_start_xmit_tp_btf, const struct sk_buff *skb, const struct net_device *dev) { return on_net_dev_start_xmit(ctx, skb); }
 SEC("raw_tp/net_dev_start_xmit")
-int BPF_PROG(net_dev_start_xmit_raw_tp, const struct sk_buff *skb, const struct net_device *dev) { return on_net_dev_start_xmit(skb); }
+int BPF_PROG(net_dev_start_xmit_raw_tp, const struct sk_buff *skb, const struct net_device *dev) { return on_net_dev_start_xmit(ctx, skb); }
 SEC("tracepoint/net/net_dev_start_xmit")
 int net_dev_start_xmit_tp(struct trace_event_raw_net_dev_start_xmit *args)
 {
-	return on_net_dev_start_xmit(BPF_CORE_READ(args, skbaddr));
+	return on_net_dev_start_xmit(args, BPF_CORE_READ(args, skbaddr));
 }
 
 SEC("tp_btf/net_dev_xmit")
@@ -626,9 +689,9 @@ LAT_SEND_SYSCALL(sendmmsg)
 /* Function stages, as fentry (BPF trampoline) and kprobe; `skb` names the sk_buff argument. */
 #define LAT_FN(func, core, stage, skbarg, ...)						\
 	SEC("fentry/" #func)								\
-	int BPF_PROG(func##_fentry, __VA_ARGS__) { return core(skbarg, stage); }	\
+	int BPF_PROG(func##_fentry, __VA_ARGS__) { return core(ctx, skbarg, stage); }	\
 	SEC("kprobe/" #func)								\
-	int BPF_KPROBE(func##_kprobe, __VA_ARGS__) { return core(skbarg, stage); }
+	int BPF_KPROBE(func##_kprobe, __VA_ARGS__) { return core(ctx, skbarg, stage); }
 
 LAT_FN(ip_rcv, on_rx_fn, LAT_RX_IP, skb, struct sk_buff *skb)
 LAT_FN(ipv6_rcv, on_rx_fn, LAT_RX_IP, skb, struct sk_buff *skb)

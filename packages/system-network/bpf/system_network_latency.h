@@ -46,6 +46,8 @@
 #define LAT_DEV_NAME_LEN 16
 #define LAT_COMM_LEN 16
 #define LAT_STACK_DEPTH 32
+/* Sessions whose slowest-step stack details --stack keeps at once. */
+#define LAT_STACKS_MAX 8192
 /* Send calls waiting for their first packet (TCP: by socket and sequence; UDP: by thread), and
  * packets between the IP layer and the device (function stages). */
 #define LAT_SENDS_MAX 16384
@@ -87,6 +89,13 @@ struct lat_session {
 	__u8  dir;
 	__u8  tracked;                 /* 0: a placeholder in a socket FIFO (a datagram not followed) */
 	__u8  _pad[2];
+	__u64 skb;                     /* the skb the session started with (its key) */
+	__u64 worst_ns;                /* details: the slowest step so far */
+};
+
+/* details --stack: the stack where a session's slowest step so far ended. */
+struct lat_stack {
+	__u64 ip[LAT_STACK_DEPTH];
 };
 
 /* Datagrams queued to one UDP socket, in queue order: a read pops the oldest. */
@@ -102,12 +111,12 @@ struct lat_event {
 	struct lat_session s;
 	__u64 skb;
 	__s32 stack_len;               /* bytes valid in stack, or a negative error; 0 without --stack */
-	__u32 _pad;
+	__u32 stack_stage;             /* the stage whose stack it is: the end of the slowest step */
 	__u64 stack[LAT_STACK_DEPTH];
 };
 
 _Static_assert(sizeof(struct lat_key) == 16, "lat_key size is mirrored in src/latency/layout.ts");
-_Static_assert(sizeof(struct lat_session) == 200, "lat_session size is mirrored in src/latency/layout.ts");
-_Static_assert(sizeof(struct lat_event) == 200 + 16 + 8 * LAT_STACK_DEPTH, "lat_event size is mirrored in src/latency/layout.ts");
+_Static_assert(sizeof(struct lat_session) == 216, "lat_session size is mirrored in src/latency/layout.ts");
+_Static_assert(sizeof(struct lat_event) == 216 + 16 + 8 * LAT_STACK_DEPTH, "lat_event size is mirrored in src/latency/layout.ts");
 
 #endif

@@ -28,7 +28,8 @@ static __always_inline void lat_on_complete(void *ctx, struct lat_session *s, __
 
 static __always_inline void lat_on_complete(void *ctx, struct lat_session *s, __u64 skb)
 {
-	__u64 first = 0, last = 0;
+	__u64 first = 0, last = 0, worst = 0;
+	__u32 slow = 0, last_stage = 0;
 
 #pragma unroll
 	for (int i = 0; i < LAT_STAGES; i++) {
@@ -38,7 +39,12 @@ static __always_inline void lat_on_complete(void *ctx, struct lat_session *s, __
 			continue;
 		if (!first)
 			first = t;
+		else if (t - last >= worst) {
+			worst = t - last;
+			slow = i;
+		}
 		last = t;
+		last_stage = i;
 	}
 	if (last - first < targ_threshold_ns)
 		return;
@@ -49,9 +55,26 @@ static __always_inline void lat_on_complete(void *ctx, struct lat_session *s, __
 	__builtin_memcpy(&e->s, s, sizeof(e->s));
 	e->skb = skb;
 	e->stack_len = 0;
+	e->stack_stage = slow;
 	if (targ_stack) {
-		/* The stack of the last stage: where the packet left the path (the read, or the xmit). */
-		e->stack_len = nst_stack_get(ctx, e->stack, sizeof(e->stack));
+		/* The stack where the slowest step ended: who finally moved the packet on. */
+		struct lat_key key = { .skb = s->skb, .dir = s->dir };
+
+		if (slow == last_stage) {
+			e->stack_len = nst_stack_get(ctx, e->stack, sizeof(e->stack));
+		} else {
+			struct lat_stack *st = bpf_map_lookup_elem(&slow_stacks, &key);
+
+			if (st && st->ip[0]) {
+				__builtin_memcpy(e->stack, st->ip, sizeof(e->stack));
+				e->stack_len = sizeof(e->stack);
+			} else {
+				/* A step ending at a stage seen before the session (a function stage). */
+				e->stack_len = -2;
+				nst_count_loss(NST_STACK_FAILED);
+			}
+		}
+		bpf_map_delete_elem(&slow_stacks, &key);
 	}
 	bpf_ringbuf_submit(e, 0);
 }

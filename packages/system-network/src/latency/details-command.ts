@@ -28,7 +28,7 @@ export const latencyDetailsCommand: ToolCommand<typeof detailsSchema> = {
   describe: LATENCY_DETAILS_DESCRIBE,
   examples: [
     ['$0 --latency-threshold-us 10000', 'every packet that spent 10 ms or more between device and socket read, or queue and wire'],
-    ['$0 --direction tx --interface eth0 --latency-threshold-us 2000 --stack', 'slow sends on eth0, with the kernel stack at the transmit'],
+    ['$0 --direction tx --interface eth0 --latency-threshold-us 2000 --stack', 'slow sends on eth0, with the kernel stack where each one\'s slowest step ended'],
     ['$0 --netns blue --protocol tcp --dst-port 443 --output json', 'slow HTTPS segments in namespace blue, as NDJSON'],
   ],
   epilog:
@@ -55,6 +55,7 @@ export async function runLatencyDetails(o: DetailsOptions): Promise<void> {
       beforeLoad: (obj) => {
         keepOnly(obj, hooks);
         obj.map('events').setMaxEntries(o.ringSize * 1024);
+        if (!o.stack) obj.map('slow_stacks').setMaxEntries(1);
       },
       run: async ({ obj, signal, choices }) => {
         checkLayout(obj);
@@ -65,7 +66,8 @@ export async function runLatencyDetails(o: DetailsOptions): Promise<void> {
         const reader = new RingReader(obj.map('events'), (data) => {
           const e = decodeEvent(data);
           const first = e.session.ts.find((t) => t > 0n) ?? 0n;
-          const stack = o.stack ? (symbols?.available ? symbols.kernelStack(e.stack) : e.stack.map((a) => `0x${a.toString(16)}`)) : undefined;
+          const frames = symbols?.available ? symbols.kernelStack(e.stack) : e.stack.map((a) => `0x${a.toString(16)}`);
+          const stack = o.stack ? { frames, stage: e.stackStage } : undefined;
           const rec = eventRecord(e.session, clock.toIso(first), stack);
           events++;
           sink.record(rec, () => renderEventText(rec));

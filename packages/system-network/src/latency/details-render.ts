@@ -26,6 +26,8 @@ export interface LatencyEventRecord {
   stages: StageDelta[];
   total_us: number;
   stack?: string[];
+  /** The stage the stack was taken at: the end of the packet's slowest step. */
+  stack_stage?: string;
 }
 
 export interface LatencyDetailsFinal {
@@ -47,7 +49,7 @@ export function tcpFlags(f: number): string {
 const us = (ns: bigint) => Number(ns) / 1000;
 
 /** The record of one slow packet; time is the wall-clock time of its first stage. */
-export function eventRecord(s: LatSession, time: string, stack?: string[]): LatencyEventRecord {
+export function eventRecord(s: LatSession, time: string, stack?: { frames: string[]; stage: number }): LatencyEventRecord {
   const present = s.ts.map((t, i) => [i, t] as const).filter(([, t]) => t > 0n);
   const stages: StageDelta[] = [];
   for (let i = 1; i < present.length; i++) {
@@ -75,7 +77,10 @@ export function eventRecord(s: LatSession, time: string, stack?: string[]): Late
   if (s.flow?.protocol === 'TCP') rec.tcp = { seq: s.tcpSeq, flags: tcpFlags(s.tcpFlags), payload: s.l4Payload };
   else if (s.flow?.protocol === 'ICMP' || s.flow?.protocol === 'ICMPv6') rec.icmp = { id: s.icmpId, seq: s.icmpSeq };
   if (s.flow && !s.flow.src.includes(':')) rec.ip_id = s.ipId;
-  if (stack) rec.stack = stack;
+  if (stack) {
+    rec.stack = stack.frames;
+    rec.stack_stage = stageName(s.dir, stack.stage);
+  }
   return rec;
 }
 
@@ -98,6 +103,7 @@ export function renderEventText(e: LatencyEventRecord): string {
     `    ${e.stages.map((s) => `${s.from}->${s.to} ${fmt(s.delta_us)}`).join('  ')}`,
     `    first CPU${e.first.cpu} pid ${e.first.pid} (${e.first.comm})  last CPU${e.last.cpu} pid ${e.last.pid} (${e.last.comm})`,
   ];
+  if (e.stack) lines.push(`    stack at ${e.stack_stage}${e.stack.length ? ':' : ': not captured'}`);
   for (const f of e.stack ?? []) lines.push(`        ${f}`);
   return lines.join('\n');
 }

@@ -6,8 +6,9 @@ export const LAT_E2E = LAT_STAGES - 1;
 export const LAT_HISTS = 2 * LAT_STAGES * LAT_STAGES;
 export const LAT_COUNTERS = 4;
 export const LAT_KEY_SIZE = 16;
-/** struct lat_session: the stage times first, then the fields below at TS_END + their offset. */
-export const LAT_SESSION_SIZE = LAT_STAGES * 8 + 136;
+/** struct lat_session: the stage times first, then the fields below at TS_END + their offset, then
+ * the session's skb and its slowest step so far. */
+export const LAT_SESSION_SIZE = LAT_STAGES * 8 + 136 + 16;
 const TS_END = LAT_STAGES * 8;
 export const LAT_EVENT_SIZE = LAT_SESSION_SIZE + 16 + 8 * 32;
 export const LAT_FIFO_DEPTH = 64;
@@ -90,6 +91,8 @@ export interface LatEvent {
   skb: bigint;
   stack: bigint[];
   stackError: number;
+  /** Slot of the stage the stack was taken at: where the packet's slowest step ended. */
+  stackStage: number;
 }
 
 const utf8 = new TextDecoder();
@@ -155,7 +158,7 @@ export function decodeEvent(v: DataView): LatEvent {
     if (ip === 0n) break;
     stack.push(ip);
   }
-  return { session: decodeSession(b), skb: v.getBigUint64(LAT_SESSION_SIZE, true), stack, stackError: stackLen < 0 ? stackLen : 0 };
+  return { session: decodeSession(b), skb: v.getBigUint64(LAT_SESSION_SIZE, true), stack, stackError: stackLen < 0 ? stackLen : 0, stackStage: v.getUint32(LAT_SESSION_SIZE + 12, true) };
 }
 
 /** A FIFO value's followed (tracked) entries still waiting to be read. */

@@ -19,7 +19,7 @@ export const DEFAULT_THRESHOLD_US = 1000;
 export function detailsOptions<T>(y: Argv<T>) {
   return withDirection(withFilterOptions(withCommonOptions(y)))
     .option('latency-threshold-us', { type: 'number', default: DEFAULT_THRESHOLD_US, describe: 'report packets whose path through the host took at least this long (µs)' })
-    .option('stack', { type: 'boolean', default: false, describe: 'add the kernel stack at the last stage (the read or the transmit)' })
+    .option('stack', { type: 'boolean', default: false, describe: 'add the kernel stack where the packet\'s slowest step ended (who finally moved it on: the read, the qdisc dequeue, ...)' })
     .option('ring-size', { type: 'number', default: 4096, describe: 'KiB of ring buffer between kernel and tool (power of two)', hidden: true });
 }
 
