@@ -8,4 +8,4 @@ export * as faults from './faults.ts';
 export type { FaultCase } from './faults.ts';
 export { run } from './exec.ts';
 export { tools } from './tools.ts';
-export { bucketOf, rank, tbfWaitsUs } from './truth.ts';
+export { bucketOf, rank, shapeTbf, tbfWaitsUs } from './truth.ts';

@@ -4,7 +4,7 @@
  * predictable time. Counts are exact; latencies land in the bucket the lab predicts.
  */
 import { describe, expect, it } from 'vitest';
-import { bucketOf, Lab, rank, tbfWaitsUs, requireRoot, sendPaced, sendPacedAsync, startSlowReader, startTool, tools, twoHosts, type Host, type ToolRecord } from './index.ts';
+import { bucketOf, Lab, rank, shapeTbf, requireRoot, sendPaced, sendPacedAsync, startSlowReader, startTool, tools, twoHosts, type Host, type ToolRecord } from './index.ts';
 
 const run = requireRoot('system_network_latency end-to-end tests');
 
@@ -84,11 +84,9 @@ describe.runIf(run)('system_network_latency_summary', () => {
   it('a tbf at a known rate: the qdisc stage moves to rate x queued bytes, every packet sent', { retry: 2 }, async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
-    // tbf with a burst of about one frame: packet i leaves ((i + 1) × frame − burst) / rate after
-    // the first, and waits that long in the qdisc (the sender is far faster than 1 Mbit/s).
-    const rateBps = 1_000_000 / 8;
-    const burst = 2000;
-    a.ns.tc('qdisc', 'add', 'dev', a.dev, 'root', 'tbf', 'rate', '1mbit', 'burst', String(burst), 'limit', '1000000');
+    // 1 Mbit/s with a burst of about one frame: each packet waits its turn in the qdisc (the
+    // sender is far faster than the shaper).
+    const tbf = shapeTbf(a, { rateBps: 125_000, burst: 2000 });
     const tool = await startTool(tools.systemNetworkLatency, ['--direction', 'tx', '--netns', a.ns.name, '--protocol', 'udp', '--interval', '3600']);
     const N = 50;
     const size = 1000;
@@ -99,7 +97,7 @@ describe.runIf(run)('system_network_latency_summary', () => {
     const rec = final((await tool.stop()).records);
     const tx = direction(rec, 'tx');
     expect(tx.packets).toMatchObject({ started: N, completed: N, incomplete: 0, in_flight: 0 });
-    const predicted = tbfWaitsUs({ n: N, frame, burst, rateBps });
+    const predicted = tbf.waitsUs(N, frame);
     const qdisc = pair(tx, 'qdisc_enqueue', 'qdisc_dequeue')!;
     expect(qdisc.count).toBe(N);
     expectNear(qdisc.histogram, rank(predicted, 0.5), rank(predicted, 0.99));
@@ -205,7 +203,7 @@ describe.runIf(run)('system_network_latency_details', () => {
       expect(e.stack.some((f) => /^(udp_recvmsg|inet_recvmsg|sock_recvmsg|__sys_recvfrom|____sys_recvmsg)\b/.test(f))).toBe(true);
     }
 
-    a.ns.tc('qdisc', 'add', 'dev', a.dev, 'root', 'tbf', 'rate', '1mbit', 'burst', '2084', 'limit', '1000000');
+    shapeTbf(a, { rateBps: 125_000, burst: 2084 });
     const sink = await startSlowReader(b.ns, { protocol: 'udp', bind: b.v4, port: 41601, count: 8, delayMs: 0 });
     const tx = await startTool(tools.systemNetworkLatencyDetails, ['--direction', 'tx', '--netns', a.ns.name, '--dst-port', '41601', '--latency-threshold-us', '20000', '--stack']);
     sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41601, count: 8, size: 1000, gapMs: 0 });
@@ -225,11 +223,11 @@ describe.runIf(run)('system_network_latency_details', () => {
     const { a, b } = twoHosts(lab);
     // 1 Mbit/s and 1042-byte frames: 8.3 ms per frame after the burst, so with 2 frames of burst
     // packet i waits about (i − 1) × 8.3 ms; those over 20 ms are i ≥ 4 (exactly N − 4 of them).
-    a.ns.tc('qdisc', 'add', 'dev', a.dev, 'root', 'tbf', 'rate', '1mbit', 'burst', '2084', 'limit', '1000000');
+    const tbf = shapeTbf(a, { rateBps: 125_000, burst: 2084 });
     const N = 12;
     const size = 1000;
     const frame = size + 8 + 20 + 14;
-    const waits = tbfWaitsUs({ n: N, frame, burst: 2084, rateBps: 125_000 });
+    const waits = tbf.waitsUs(N, frame);
     const k = waits.filter((w) => w >= 20_000 * 1.1).length;
     const near = waits.filter((w) => w >= 20_000 * 0.9 && w < 20_000 * 1.1).length;
     expect(near).toBe(0); // no packet sits on the threshold

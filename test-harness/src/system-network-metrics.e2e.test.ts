@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bucketOf, Lab, rank, tbfWaitsUs, requireRoot, sendUdp, startTool, tools, twoHosts, type Netns } from './index.ts';
+import { bucketOf, Lab, rank, shapeTbf, requireRoot, sendUdp, startTool, tools, twoHosts, type Netns } from './index.ts';
 
 const run = requireRoot('system_network_metrics_summary end-to-end tests');
 
@@ -101,11 +101,10 @@ describe.runIf(run)('system_network_metrics_summary', () => {
   it('measures qdisc sojourn behind a tbf, drops by reason, NAPI polls and NET_RX softirq time', { retry: 2 }, async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
-    // tbf at a known rate with a burst of about one frame: back-to-back packets queue, and packet
-    // i leaves when the bucket has refilled for it, ((i + 1) × frame − burst) / rate after the first.
-    const rateBps = 1_000_000 / 8;
-    const burst = 2000;
-    a.ns.tc('qdisc', 'add', 'dev', a.dev, 'root', 'tbf', 'rate', '1mbit', 'burst', String(burst), 'limit', '1000000');
+    // tbf at a known rate with a burst of about one frame: back-to-back packets queue, and each
+    // leaves when the bucket has refilled for it.
+    const rateBps = 125_000;
+    const tbf = shapeTbf(a, { rateBps, burst: 2000 });
     const onA = await startTool(tools.systemNetworkMetrics, ['--netns', a.ns.name, '--interval', '3600']);
     const onB = await startTool(tools.systemNetworkMetrics, ['--netns', b.ns.name, '--interval', '3600']);
     const host = await startTool(tools.systemNetworkMetrics, ['--interval', '3600']);
@@ -131,7 +130,7 @@ describe.runIf(run)('system_network_metrics_summary', () => {
 
     const qa = (recA.queues as Queue[]).find((q) => q.device === a.dev)!;
     expect(qa.qdisc_dequeued).toBeGreaterThanOrEqual(N);
-    const predicted = tbfWaitsUs({ n: N, frame, burst, rateBps });
+    const predicted = tbf.waitsUs(N, frame);
     const h = qa.qdisc_sojourn_us;
     expect(h.count).toBeGreaterThanOrEqual(N);
     expect(Math.abs(bucketOf(h.percentiles!.p50.low) - bucketOf(rank(predicted, 0.5)))).toBeLessThanOrEqual(1);
