@@ -21,6 +21,22 @@ struct {
 	__type(value, struct lat_session);
 } sessions SEC(".maps");
 
+/* The session each CPU carries through one synchronous stretch of the path (dev_queue_xmit to the
+ * driver on send; device to socket queue for UDP on receive), per direction. Most packets finish
+ * that stretch on the CPU that started it and never touch the shared map; a session that has to
+ * wait (in a qdisc, say) or that the CPU must set down for the next packet moves to `sessions`. */
+struct lat_carry {
+	__u64 skb;                     /* 0: empty */
+	struct lat_session s;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LAT_DIRS);
+	__type(key, __u32);
+	__type(value, struct lat_carry);
+} carry SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, LAT_SOCKS_MAX);
@@ -187,14 +203,71 @@ static __always_inline void lat_note_step(void *ctx, struct lat_session *s, __u3
 #define lat_note_step(ctx, s, stage, now) do { } while (0)
 #endif
 
+static __always_inline struct lat_carry *lat_carry_of(__u32 dir)
+{
+	__u32 key = dir & 1;
+
+	return bpf_map_lookup_elem(&carry, &key);
+}
+
+/* The carried session moves to the shared map (it will be finished elsewhere, or later). */
+static __always_inline void lat_set_down(struct lat_carry *c)
+{
+	if (!c || !c->skb)
+		return;
+	struct lat_key key = { .skb = c->skb, .dir = c->s.dir };
+
+	bpf_map_update_elem(&sessions, &key, &c->s, BPF_ANY);
+	c->skb = 0;
+}
+
+static __always_inline struct lat_session *lat_lookup(const void *skb, __u32 dir)
+{
+	struct lat_carry *c = lat_carry_of(dir);
+	struct lat_key key = { .skb = (__u64)skb, .dir = dir };
+
+	if (c && c->skb == (__u64)skb)
+		return &c->s;
+	return bpf_map_lookup_elem(&sessions, &key);
+}
+
+static __always_inline void lat_delete(const void *skb, __u32 dir)
+{
+	struct lat_carry *c = lat_carry_of(dir);
+	struct lat_key key = { .skb = (__u64)skb, .dir = dir };
+
+	if (c && c->skb == (__u64)skb)
+		c->skb = 0;
+	else
+		bpf_map_delete_elem(&sessions, &key);
+}
+
+static __always_inline __u64 lat_last_ts(const struct lat_session *s)
+{
+	__u64 last = 0;
+
+#pragma unroll
+	for (int i = 0; i < LAT_STAGES; i++)
+		if (s->ts[i] > last)
+			last = s->ts[i];
+	return last;
+}
+
+/* A session on an skb address that nothing touched for this long belongs to an earlier packet
+ * whose end no hook saw (freed without a tracepoint: coalesced TCP data, GRO). A packet's own
+ * second pass (a tunnel, a VLAN) comes within microseconds. */
+#define LAT_STALE_NS 1000000ULL
+
 /* First stage: filters, then a new session (an existing one keeps its first device). */
 static __always_inline void lat_start(void *ctx, struct sk_buff *skb, __u32 dir, __u16 nh, __u32 slot)
 {
 	struct lat_key key = { .skb = (__u64)skb, .dir = dir };
 	struct lat_session s = {};
+	struct lat_session *old = lat_lookup(skb, dir);
 	__u32 ifindex, netns;
 
-	if (bpf_map_lookup_elem(&sessions, &key))
+	/* A stale one is replaced: it never completes, so it counts as evicted. */
+	if (old && bpf_ktime_get_ns() - lat_last_ts(old) < LAT_STALE_NS)
 		return;
 	if (!nst_skb_pass_at(skb, nh, &ifindex, &netns, &s.flow, dir == LAT_DIR_RX || LAT_DETAILS))
 		return;
@@ -234,17 +307,22 @@ static __always_inline void lat_start(void *ctx, struct sk_buff *skb, __u32 dir,
 	lat_note_step(ctx, &s, slot, now);
 	s.ts[slot] = now;
 	lat_task(&s.first_cpu, &s.first_pid, s.first_comm);
-	/* An LRU map never refuses: it evicts its oldest session instead (counted by difference). */
-	if (bpf_map_update_elem(&sessions, &key, &s, BPF_NOEXIST))
+	/* Sent packets and UDP datagrams are carried by this CPU; TCP data waits for a read that can
+	 * run anywhere, so it goes to the shared map at once. */
+	struct lat_carry *c = dir == LAT_DIR_TX || s.flow.protocol == NST_IPPROTO_UDP ? lat_carry_of(dir) : NULL;
+
+	if (old && !(c && c->skb == (__u64)skb))
+		bpf_map_delete_elem(&sessions, &key);
+	if (c) {
+		if (c->skb != (__u64)skb)
+			lat_set_down(c);
+		__builtin_memcpy(&c->s, &s, sizeof(s));
+		c->skb = (__u64)skb;
+	} else if (bpf_map_update_elem(&sessions, &key, &s, BPF_ANY)) {
+		/* An LRU map never refuses: it evicts its oldest session instead (counted by difference). */
 		return;
+	}
 	lat_count(dir, LAT_STARTED);
-}
-
-static __always_inline struct lat_session *lat_lookup(const void *skb, __u32 dir)
-{
-	struct lat_key key = { .skb = (__u64)skb, .dir = dir };
-
-	return bpf_map_lookup_elem(&sessions, &key);
 }
 
 static __always_inline void lat_stamp(void *ctx, const void *skb, __u32 dir, __u32 stage)
@@ -272,13 +350,12 @@ static __always_inline void lat_finish(void *ctx, struct lat_session *s, __u64 s
 
 static __always_inline void lat_finish_skb(void *ctx, const void *skb, __u32 dir, __u32 stage)
 {
-	struct lat_key key = { .skb = (__u64)skb, .dir = dir };
-	struct lat_session *s = bpf_map_lookup_elem(&sessions, &key);
+	struct lat_session *s = lat_lookup(skb, dir);
 
 	if (!s)
 		return;
 	lat_finish(ctx, s, (__u64)skb, stage);
-	bpf_map_delete_elem(&sessions, &key);
+	lat_delete(skb, dir);
 }
 
 /* ---- the cores, one per hook ---- */
@@ -315,8 +392,8 @@ static __always_inline int on_sk_data_ready(void *ctx, const struct sock *sk)
 
 	if (!cur || !*cur)
 		return 0;
-	struct lat_key key = { .skb = *cur, .dir = LAT_DIR_RX };
-	struct lat_session *s = bpf_map_lookup_elem(&sessions, &key);
+	__u64 skb = *cur;
+	struct lat_session *s = lat_lookup((void *)skb, LAT_DIR_RX);
 	struct lat_fifo *f = bpf_map_lookup_elem(&fifos, &skaddr);
 
 	*cur = 0;
@@ -330,7 +407,7 @@ static __always_inline int on_sk_data_ready(void *ctx, const struct sock *sk)
 		f = bpf_map_lookup_elem(&fifos, &skaddr);
 		if (!f) {
 			nst_count_loss(NST_MAP_FULL);
-			bpf_map_delete_elem(&sessions, &key);
+			lat_delete((void *)skb, LAT_DIR_RX);
 			return 0;
 		}
 		if (created) {
@@ -348,7 +425,7 @@ static __always_inline int on_sk_data_ready(void *ctx, const struct sock *sk)
 		 * the socket's FIFO no longer matches its queue, so following stops for the socket. */
 		nst_count_loss(NST_MAP_FULL);
 		if (s)
-			bpf_map_delete_elem(&sessions, &key);
+			lat_delete((void *)skb, LAT_DIR_RX);
 		bpf_map_delete_elem(&fifos, &skaddr);
 		return 0;
 	}
@@ -360,7 +437,7 @@ static __always_inline int on_sk_data_ready(void *ctx, const struct sock *sk)
 		lat_note_step(ctx, s, LAT_RX_QUEUED, now);
 		s->ts[LAT_RX_QUEUED] = now;
 		__builtin_memcpy(slot, s, sizeof(*slot));
-		bpf_map_delete_elem(&sessions, &key);
+		lat_delete((void *)skb, LAT_DIR_RX);
 	} else {
 		slot->tracked = 0;
 	}
@@ -424,9 +501,14 @@ static __always_inline int on_net_dev_queue(void *ctx, struct sk_buff *skb)
 	return 0;
 }
 
+/* Queued: it leaves later, maybe from another CPU, so it is set down in the shared map. */
 static __always_inline int on_qdisc_enqueue(void *ctx, const struct sk_buff *skb)
 {
+	struct lat_carry *c = lat_carry_of(LAT_DIR_TX);
+
 	lat_stamp(ctx, skb, LAT_DIR_TX, LAT_TX_ENQUEUE);
+	if (c && c->skb == (__u64)skb)
+		lat_set_down(c);
 	return 0;
 }
 
@@ -464,20 +546,18 @@ static __always_inline int on_net_dev_xmit(void *ctx, const struct sk_buff *skb,
  * frees inside ndo_start_xmit (the transmission is done then). */
 static __always_inline int on_free(void *ctx, const struct sk_buff *skb)
 {
-	struct lat_key key = { .skb = (__u64)skb, .dir = LAT_DIR_TX };
-	struct lat_session *s = bpf_map_lookup_elem(&sessions, &key);
+	struct lat_session *s = lat_lookup(skb, LAT_DIR_TX);
 
 	if (s) {
 		if (s->ts[LAT_TX_START])
 			lat_finish(ctx, s, (__u64)skb, LAT_TX_DONE);
 		else
 			lat_count(LAT_DIR_TX, LAT_INCOMPLETE);
-		bpf_map_delete_elem(&sessions, &key);
+		lat_delete(skb, LAT_DIR_TX);
 	}
-	key.dir = LAT_DIR_RX;
-	if (bpf_map_lookup_elem(&sessions, &key)) {
+	if (lat_lookup(skb, LAT_DIR_RX)) {
 		lat_count(LAT_DIR_RX, LAT_INCOMPLETE);
-		bpf_map_delete_elem(&sessions, &key);
+		lat_delete(skb, LAT_DIR_RX);
 	}
 	return 0;
 }

@@ -50,6 +50,11 @@ export function inFlight(obj: BpfObject): Record<Dir, number> {
   const out: Record<Dir, number> = { rx: 0, tx: 0 };
   for (const k of obj.map('sessions').keys()) out[DIRECTIONS[new DataView(k.buffer, k.byteOffset, k.byteLength).getUint32(8, true)] ?? 'rx']++;
   for (const [, v] of obj.map('fifos').entries()) out.rx += fifoPending(v);
+  // And the sessions each CPU is carrying (struct lat_carry: the skb first, 0 when empty).
+  for (const [k, copies] of perCpuEntries(obj.map('carry'))) {
+    const dir = DIRECTIONS[new DataView(k.buffer, k.byteOffset, 4).getUint32(0, true)] ?? 'rx';
+    for (const c of copies) if (new DataView(c.buffer, c.byteOffset, 8).getBigUint64(0, true) !== 0n) out[dir]++;
+  }
   return out;
 }
 
