@@ -8,3 +8,4 @@ export * from './output/index.ts';
 export * from './features/index.ts';
 export * from './tool/index.ts';
 export * from './histogram/index.ts';
+export * from './softirq/index.ts';

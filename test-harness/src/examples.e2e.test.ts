@@ -2,6 +2,8 @@
  * Captures the real output of each tool into docs/examples/ and the README, so the documentation
  * never shows what the code cannot print. Each capture also checks what it shows.
  */
+import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +11,9 @@ import { Lab, requireRoot, routed, runToolOnce, sendPaced, sendUdp, startSlowRea
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = requireRoot('example capture');
+const SLEEPER = fileURLToPath(new URL('../agents/sleeper.py', import.meta.url));
+/** The CPU the cpu-tool examples pin their work to (the second one where there is one). */
+const CPU = 1 % cpus().length;
 
 function publish(name: string, command: string, output: string): void {
   mkdirSync(`${ROOT}docs/examples`, { recursive: true });
@@ -142,6 +147,33 @@ describe.runIf(run)('examples for the documentation', () => {
     expect(res.records.map((r) => r.type).filter((t) => t !== 'info')).toEqual(['event', 'final']);
     const out = res.stdout.split('\n').filter((l) => !l.includes('"type":"info"')).join('\n');
     publish('system_network_latency_details_json', `system_network_latency_details ${args.join(' ').replace(b.ns.name, 'lab-b')} --output json`, out);
+  });
+
+  it('softirq_latency_summary on the CPU that sends', async () => {
+    using lab = Lab.create();
+    const { a, b } = twoHosts(lab);
+    const args = ['--vector', 'net_rx,net_tx,timer', '--cpu', String(CPU), '--top', '2', '--interval', '60'];
+    const tool = await startTool(tools.softirqLatency, args, { json: false });
+    sendUdp(a.ns, { dst: b.v4, dport: 7000, count: 300, cpu: CPU });
+    const res = await tool.stop();
+    expect(res.stdout).toMatch(/NET_RX\s+all\s+\d+/);
+    publish('softirq_latency_summary', `softirq_latency_summary ${args.join(' ')}`, res.stdout);
+  });
+
+  it('sched_latency_summary for one thread beside a CPU hog', async () => {
+    const hog = spawn('taskset', ['-c', String(CPU), 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' });
+    const sleeper = spawn('taskset', ['-c', String(CPU), 'python3', SLEEPER, 'nst-sleeper', '0.3', '100', '5', '1'], { stdio: 'ignore' });
+    try {
+      const args = ['--comm', 'nst-sleeper', '--interval', '60'];
+      const tool = await startTool(tools.schedLatency, args, { json: false });
+      await new Promise((r) => sleeper.once('exit', r));
+      const res = await tool.stop();
+      expect(res.stdout).toMatch(/nst-sleeper\s+\d+\s+\d+/);
+      publish('sched_latency_summary', `sched_latency_summary ${args.join(' ')}`, res.stdout);
+    } finally {
+      hog.kill('SIGKILL');
+      sleeper.kill('SIGKILL');
+    }
   });
 
   it('netstrata doctor and list', () => {

@@ -24,6 +24,12 @@ export const tools = {
   get systemNetworkLatencyDetails() {
     return bin('system-network', 'system_network_latency_details');
   },
+  get softirqLatency() {
+    return bin('cpu', 'softirq_latency_summary');
+  },
+  get schedLatency() {
+    return bin('cpu', 'sched_latency_summary');
+  },
   get netstrata() {
     return bin('cli', 'netstrata');
   },

@@ -19,15 +19,19 @@ export interface Sent {
   flow: Flow;
 }
 
-function agent(ns: Netns, spec: object): string {
-  return run('ip', ['netns', 'exec', ns.name, process.execPath, AGENT, JSON.stringify(spec)]);
+/** The traffic agent in a namespace; with `cpu`, pinned to that CPU (taskset), so the work the
+ * packets cause in the sender's context runs there. */
+function agent(ns: Netns, spec: object, cpu?: number): string {
+  const cmd = [process.execPath, AGENT, JSON.stringify(spec)];
+  return run('ip', ['netns', 'exec', ns.name, ...(cpu === undefined ? cmd : ['taskset', '-c', String(cpu), ...cmd])]);
 }
 
 export function sendUdp(
   ns: Netns,
-  o: { src?: string; dst: string; dport: number; dportCount?: number; sport?: number; count: number; size?: number; ttl?: number; allowEperm?: boolean },
+  o: { src?: string; dst: string; dport: number; dportCount?: number; sport?: number; count: number; size?: number; ttl?: number; allowEperm?: boolean; cpu?: number },
 ): Sent {
-  const out = JSON.parse(agent(ns, { mode: 'udp-send', ...o })) as { sent: number; sport: number };
+  const { cpu, ...spec } = o;
+  const out = JSON.parse(agent(ns, { mode: 'udp-send', ...spec }, cpu)) as { sent: number; sport: number };
   return { sent: out.sent, flow: { src: o.src ?? '', dst: o.dst, sport: out.sport, dport: o.dport, protocol: 'UDP' } };
 }
 

@@ -8,6 +8,7 @@ export {
   toHistogram,
   percentile,
   formatValue,
+  formatBounds,
   renderHistogram,
   type Bucket,
   type Bounds,

@@ -111,6 +111,11 @@ export function formatValue(v: number, unit: string): string {
   return `${v} ${unit}`;
 }
 
+/** A percentile's bucket as text, "[16.38 us, 32.77 us)"; "-" when there is none. */
+export function formatBounds(b: Bounds | null | undefined, unit: string): string {
+  return b ? `[${formatValue(b.low, unit)}, ${formatValue(b.high, unit)})` : '-';
+}
+
 /** bcc-style bars, with labels that are exactly each bucket's [start, end). */
 export function renderHistogram(h: Histogram, opts: { width?: number; title?: string } = {}): string {
   const width = opts.width ?? 40;

@@ -10,6 +10,8 @@ describe('netstrata', () => {
     expect(text).toMatch(/^system_network_latency_summary\s+Where in the host stack do packets spend their time\?$/m);
     expect(text).toMatch(/^system_network_latency_details\s+.+\?$/m);
     expect(text).toMatch(/^system_network_metrics_summary\s+How is the host's network doing\?$/m);
+    expect(text).toMatch(/^softirq_latency_summary\s+How late do softirqs run, and how long do they take\?$/m);
+    expect(text).toMatch(/^sched_latency_summary\s+How long do chosen threads wait for a CPU once they can run\?$/m);
   });
 
   it.runIf(process.getuid?.() === 0)('doctor asks the kernel and names the flavour each tool would use', () => {

@@ -64,5 +64,10 @@ describe('Btf', () => {
     // NET_RX_SOFTIRQ lives in an anonymous enum: found by enumerator name alone.
     expect(k.enumerator('NET_RX_SOFTIRQ')).toBeTypeOf('number');
     expect(k.enumerator('NO_SUCH_ENUMERATOR_HERE')).toBeUndefined();
+    // The whole anonymous enum around an enumerator: the softirq vectors, counted by NR_SOFTIRQS.
+    const vecs = k.enumContaining('NR_SOFTIRQS')!;
+    expect(vecs.find((m) => m.name === 'NET_RX_SOFTIRQ')!.value).toBe(k.enumerator('NET_RX_SOFTIRQ'));
+    expect(vecs.find((m) => m.name === 'NR_SOFTIRQS')!.value).toBe(vecs.length - 1);
+    expect(k.enumContaining('NO_SUCH_ENUMERATOR_HERE')).toBeUndefined();
   });
 });

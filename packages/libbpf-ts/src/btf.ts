@@ -127,6 +127,23 @@ export class Btf {
     return out;
   }
 
+  /** Every enumerator of the enum (named or anonymous) that has one named `name`, by value
+   * order of declaration: e.g. the softirq vectors from NR_SOFTIRQS. */
+  enumContaining(name: string): { name: string; value: number }[] | undefined {
+    for (let id = 1; id < this.count; id++) {
+      const kind = this.kinds[id];
+      if (kind !== BTF_KIND.ENUM && kind !== BTF_KIND.ENUM64) continue;
+      const step = kind === BTF_KIND.ENUM ? 8 : 12;
+      const members: { name: string; value: number }[] = [];
+      for (let i = 0; i < this.vlens[id]!; i++) {
+        const at = this.extras[id]! + i * step;
+        members.push({ name: this.str(this.view.getUint32(at, true)), value: this.view.getInt32(at + 4, true) });
+      }
+      if (members.some((m) => m.name === name)) return members;
+    }
+    return undefined;
+  }
+
   /** Value of an enumerator by its name in any enum, named or anonymous (the kernel keeps
    * constants such as NET_RX_SOFTIRQ in anonymous enums, which CO-RE cannot relocate). */
   enumerator(name: string): number | undefined {

@@ -3,7 +3,7 @@
  * reason, NET_RX/NET_TX softirq time per CPU. The kernel's maps are cumulative and never cleared;
  * an interval is the difference from the previous read.
  */
-import { decodeSlots, diffSlots, toHistogram, type DropReasons, type Histogram } from '@netstrata/bpf-common';
+import { decodeSlots, diffSlots, pickVectors, softirqVectors, toHistogram, vectorMask, type DropReasons, type Histogram, type SoftirqVector } from '@netstrata/bpf-common';
 import type { Btf } from '@netstrata/libbpf-ts';
 import { decodeDevKey, decodeDropDevKey, decodeSoftirqStats, QUEUE_COUNTERS, sumQueueStats, type QueueStats } from '../layout.ts';
 
@@ -37,26 +37,16 @@ export interface Vitals {
   softirqs: SoftirqRow[];
 }
 
-/** The softirq vectors measured, by value, named as the kernel's enum names them (NET_RX_SOFTIRQ → NET_RX). */
-export interface SoftirqVector {
-  vec: number;
-  name: string;
-}
+export type { SoftirqVector };
 
-const NET_VECTORS = ['NET_RX_SOFTIRQ', 'NET_TX_SOFTIRQ'];
-
-/** NET_RX / NET_TX vector numbers from the kernel's BTF: never a number in our code. */
+/** NET_RX / NET_TX, by number from the kernel's BTF: never a number in our code. */
 export function netSoftirqVectors(btf: Btf): SoftirqVector[] {
-  return NET_VECTORS.map((n) => {
-    const vec = btf.enumerator(n);
-    if (vec === undefined) throw new Error(`this kernel's BTF has no ${n}: cannot tell which softirq vector to time`);
-    return { vec, name: n.replace(/_SOFTIRQ$/, '') };
-  });
+  const { picked, unknown } = pickVectors(softirqVectors(btf), ['NET_RX', 'NET_TX']);
+  if (unknown.length) throw new Error(`this kernel's BTF has no ${unknown.join(', ')} softirq: cannot tell which vector to time`);
+  return picked;
 }
 
-export function softirqMask(vectors: readonly SoftirqVector[]): number {
-  return vectors.reduce((m, v) => (m | (1 << v.vec)) >>> 0, 0);
-}
+export const softirqMask = vectorMask;
 
 /** The raw maps, as read: [key, per-CPU copies] for per-CPU maps, [key, value] otherwise. */
 export interface VitalMaps {

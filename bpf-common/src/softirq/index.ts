@@ -1,0 +1,1 @@
+export { softirqVectors, pickVectors, vectorMask, type SoftirqVector } from './vectors.ts';

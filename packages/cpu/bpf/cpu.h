@@ -1,0 +1,50 @@
+/* Records and filters shared by the cpu programs and their decoders (src/layout.ts). */
+#ifndef CPU_H
+#define CPU_H
+
+#include "netstrata/hist_types.h"
+
+/* --cpu: a bitmap of up to 1024 CPUs; all CPUs when targ_cpu_filter is false. */
+#define CPU_MASK_WORDS 16
+#define CPU_MAX (CPU_MASK_WORDS * 64)
+
+const volatile bool targ_cpu_filter = false;
+const volatile __u64 targ_cpus[CPU_MASK_WORDS] = {};
+
+static __always_inline bool cpu_pass(__u32 cpu)
+{
+	if (!targ_cpu_filter)
+		return true;
+	if (cpu >= CPU_MAX)
+		return false;
+	return (targ_cpus[cpu / 64] >> (cpu % 64)) & 1;
+}
+
+/* softirq_latency_summary: histogram index vec * SQ_KINDS + kind, per CPU. */
+#define SQ_VECS 16
+#define SQ_LATENCY 0   /* softirq_raise -> softirq_entry */
+#define SQ_RUNTIME 1   /* softirq_entry -> softirq_exit */
+#define SQ_KINDS 2
+
+/* sched_latency_summary */
+#define SCHED_THREADS_MAX 8192
+#define SCHED_COMM_LEN 16
+
+struct sched_key {
+	__u32 pid;                     /* thread group id */
+	__u32 tid;
+	__u32 cpu;                     /* where it ran after the wait */
+	__u32 _pad;
+};
+
+struct sched_val {
+	char  comm[SCHED_COMM_LEN];
+	__u64 wakeups;                 /* waits that began at a wakeup */
+	__u64 preempted;               /* waits that began when the thread was preempted while runnable */
+	struct nst_hist hist;          /* log2 histogram of the wait, ns */
+};
+
+_Static_assert(sizeof(struct sched_key) == 16, "sched_key size is mirrored in src/layout.ts");
+_Static_assert(sizeof(struct sched_val) == 16 + 16 + 65 * 8, "sched_val size is mirrored in src/layout.ts");
+
+#endif

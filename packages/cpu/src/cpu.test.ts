@@ -1,0 +1,86 @@
+/** The cpu tools' pure parts: option parsing, CPU masks, aggregation and rendering. */
+import { describe, expect, it } from 'vitest';
+import { cpuMask, type SchedKey, type SchedVal } from './layout.ts';
+import { parseComm, parseCpuList } from './options.ts';
+import { renderSchedText, threadRows } from './sched/report.ts';
+import { renderSoftirqText, vectorRows, type SoftirqSlots } from './softirq/report.ts';
+
+const slots = (at: Record<number, number>) => {
+  const s = new Array<bigint>(65).fill(0n);
+  for (const [k, v] of Object.entries(at)) s[Number(k)] = BigInt(v);
+  return s;
+};
+
+describe('options', () => {
+  it('CPU lists as the kernel writes them', () => {
+    expect(parseCpuList('0,2-3', 4)).toEqual([0, 2, 3]);
+    expect(parseCpuList('3,1,1', 4)).toEqual([1, 3]);
+    expect(parseCpuList('4', 4)).toMatch(/CPU 4 does not exist here \(CPUs 0-3\)/);
+    expect(parseCpuList('3-1', 4)).toMatch(/runs backwards/);
+    expect(parseCpuList('x', 4)).toMatch(/is not a CPU number or range/);
+  });
+
+  it('a CPU mask of 64-bit words', () => {
+    const m = cpuMask([0, 63, 64, 130]);
+    expect(m[0]).toBe((1n << 63n) | 1n);
+    expect(m[1]).toBe(1n);
+    expect(m[2]).toBe(4n);
+  });
+
+  it('thread name prefixes', () => {
+    expect(parseComm('vhost-*')).toBe('vhost-');
+    expect(parseComm('ksoftirqd')).toBe('ksoftirqd');
+    expect(parseComm('*')).toEqual({ error: expect.stringMatching(/empty/) });
+    expect(parseComm('a?b')).toEqual({ error: expect.stringMatching(/only a trailing \*/) });
+    expect(parseComm('0123456789abcdef')).toEqual({ error: expect.stringMatching(/15 bytes/) });
+  });
+});
+
+describe('softirq report', () => {
+  const vectors = [{ vec: 1, name: 'TIMER' }, { vec: 3, name: 'NET_RX' }];
+
+  it('per vector and CPU, busiest first; an interval is the difference from the previous read', () => {
+    // index vec * 2 + kind (0 wait, 1 run), one slot array per CPU
+    const first: SoftirqSlots = new Map([
+      [3 * 2 + 0, [slots({ 10: 2 }), slots({ 12: 1 })]],
+      [3 * 2 + 1, [slots({ 12: 2 }), slots({ 13: 1 })]],
+      [1 * 2 + 1, [slots({ 11: 1 }), slots({})]],
+    ]);
+    const rows = vectorRows(first, undefined, vectors);
+    expect(rows.map((r) => r.vector)).toEqual(['NET_RX', 'TIMER']);
+    expect(rows[0]!.runtime.count).toBe(3);
+    expect(rows[0]!.cpus).toEqual([
+      { cpu: 0, latency: { count: 2, p50: { low: 512, high: 1024 }, p99: { low: 512, high: 1024 } }, runtime: { count: 2, p50: { low: 2048, high: 4096 }, p99: { low: 2048, high: 4096 } } },
+      { cpu: 1, latency: { count: 1, p50: { low: 2048, high: 4096 }, p99: { low: 2048, high: 4096 } }, runtime: { count: 1, p50: { low: 4096, high: 8192 }, p99: { low: 4096, high: 8192 } } },
+    ]);
+    const second: SoftirqSlots = new Map([...first, [3 * 2 + 1, [slots({ 12: 5 }), slots({ 13: 1 })]]]);
+    const interval = vectorRows(second, first, vectors);
+    expect(interval.map((r) => [r.vector, r.runtime.count])).toEqual([['NET_RX', 3]]);
+    const text = renderSoftirqText({ type: 'interval', tool: 'softirq_latency_summary', time: new Date(0).toISOString(), interval_s: 1, vectors: rows }, 10);
+    expect(text).toMatch(/NET_RX\s+all\s+3\s+\[512 ns, 1024 ns\)/);
+    expect(text).toMatch(/NET_RX: raised -> running \(wait\)/);
+  });
+});
+
+describe('sched report', () => {
+  const row = (key: SchedKey, val: Partial<SchedVal>) => ({ key, val: { comm: 'worker', wakeups: 0, preempted: 0, slots: slots({}), ...val } });
+
+  it('threads summed over CPUs, the longest waits first, intervals by difference', () => {
+    const now = [
+      row({ pid: 10, tid: 11, cpu: 0 }, { wakeups: 3, slots: slots({ 15: 3 }) }),
+      row({ pid: 10, tid: 11, cpu: 1 }, { wakeups: 1, preempted: 1, slots: slots({ 21: 2 }) }),
+      row({ pid: 20, tid: 20, cpu: 0 }, { comm: 'other', wakeups: 9, slots: slots({ 10: 9 }) }),
+    ];
+    const rows = threadRows(now, undefined);
+    expect(rows.map((r) => [r.tid, r.wakeups, r.preempted, r.wait.count])).toEqual([
+      [11, 4, 1, 5],
+      [20, 9, 0, 9],
+    ]);
+    expect(rows[0]!.cpus.map((c) => [c.cpu, c.count])).toEqual([[0, 3], [1, 2]]);
+    const later = [...now.slice(0, 2), row({ pid: 20, tid: 20, cpu: 0 }, { comm: 'other', wakeups: 10, slots: slots({ 10: 10 }) })];
+    expect(threadRows(later, now).map((r) => [r.tid, r.wakeups])).toEqual([[20, 1]]);
+    const text = renderSchedText({ type: 'final', tool: 'sched_latency_summary', time: new Date(0).toISOString(), interval_s: 1, threads: rows, more_threads: 0, map_full: 0 }, 1);
+    expect(text).toMatch(/10\s+11\s+worker\s+4\s+1\s/);
+    expect(text).toMatch(/worker \(tid 11\): woken -> running/);
+  });
+});

@@ -1,0 +1,3 @@
+export { softirqCommand, SOFTIRQ_DESCRIBE } from './softirq/command.ts';
+export { schedCommand, SCHED_DESCRIBE } from './sched/command.ts';
+export { softirqHooks, schedHooks } from './hooks.ts';

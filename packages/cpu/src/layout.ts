@@ -1,0 +1,58 @@
+/** Decoders mirroring bpf/cpu.h (sizes checked by _Static_assert there and by the program tests). */
+import { decodeSlots } from '@netstrata/bpf-common';
+
+export const CPU_MASK_WORDS = 16;
+export const CPU_MAX = CPU_MASK_WORDS * 64;
+export const SQ_VECS = 16;
+export const SQ_KINDS = 2;
+export const SQ_LATENCY = 0;
+export const SQ_RUNTIME = 1;
+
+export const SCHED_KEY_SIZE = 16;
+export const SCHED_VAL_SIZE = 32 + 65 * 8;
+
+/** --cpu as the rodata bitmap (targ_cpus). */
+export function cpuMask(cpus: readonly number[]): bigint[] {
+  const words = new Array<bigint>(CPU_MASK_WORDS).fill(0n);
+  for (const c of cpus) words[Math.floor(c / 64)]! |= 1n << BigInt(c % 64);
+  return words;
+}
+
+export function encodeCpuMask(cpus: readonly number[]): Uint8Array {
+  const b = new Uint8Array(CPU_MASK_WORDS * 8);
+  const v = new DataView(b.buffer);
+  cpuMask(cpus).forEach((w, i) => v.setBigUint64(i * 8, w, true));
+  return b;
+}
+
+export interface SchedKey {
+  pid: number;
+  tid: number;
+  cpu: number;
+}
+
+export interface SchedVal {
+  comm: string;
+  wakeups: number;
+  preempted: number;
+  slots: bigint[];
+}
+
+const utf8 = new TextDecoder();
+
+export function decodeSchedKey(b: Uint8Array): SchedKey {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return { pid: v.getUint32(0, true), tid: v.getUint32(4, true), cpu: v.getUint32(8, true) };
+}
+
+export function decodeSchedVal(b: Uint8Array): SchedVal {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const name = b.subarray(0, 16);
+  const end = name.indexOf(0);
+  return {
+    comm: utf8.decode(end < 0 ? name : name.subarray(0, end)),
+    wakeups: Number(v.getBigUint64(16, true)),
+    preempted: Number(v.getBigUint64(24, true)),
+    slots: decodeSlots([b.subarray(32)]),
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * softirq_latency_summary and sched_latency_summary against known work: packets sent from a
+ * pinned CPU make NET_RX run there; a thread woken on a schedule waits longer for its CPU when a
+ * hog is pinned beside it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Lab, requireRoot, runToolOnce, sendUdp, startTool, tools, twoHosts, type ToolRecord } from './index.ts';
+
+const run = requireRoot('cpu tools end-to-end tests');
+const SLEEPER = fileURLToPath(new URL('../agents/sleeper.py', import.meta.url));
+
+interface Brief {
+  count: number;
+  p50: { low: number; high: number } | null;
+}
+interface Hist {
+  count: number;
+  buckets: { start: number; end: number; count: number }[];
+  percentiles: { p50: { low: number }; p99: { low: number } } | null;
+}
+interface VectorRow {
+  vector: string;
+  latency: Hist;
+  runtime: Hist;
+  cpus: { cpu: number; latency: Brief; runtime: Brief }[];
+}
+interface ThreadRow {
+  pid: number;
+  tid: number;
+  comm: string;
+  wakeups: number;
+  preempted: number;
+  wait: Hist;
+  cpus: { cpu: number; count: number }[];
+}
+
+const final = (records: ToolRecord[]) => records.find((r) => r.type === 'final')!;
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+});
+
+function spawnPinned(cpu: number, cmd: string[]): ChildProcess {
+  const c = spawn('taskset', ['-c', String(cpu), ...cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(c);
+  return c;
+}
+
+const exited = (c: ChildProcess) => new Promise<number | null>((res) => (c.exitCode !== null ? res(c.exitCode) : c.once('exit', (code) => res(code))));
+
+/** Time the samples in a log2 histogram could add up to, taking each at its bucket's middle. */
+const total = (h: Hist) => h.buckets.reduce((s, b) => s + b.count * ((b.start + b.end) / 2), 0);
+
+describe.runIf(run)('softirq_latency_summary', () => {
+  it('packets sent from a pinned CPU make NET_RX run there, timed from raise to run and while running', async () => {
+    using lab = Lab.create();
+    const { a, b } = twoHosts(lab);
+    const cpu = 1 % cpus().length;
+    const tool = await startTool(tools.softirqLatency, ['--vector', 'net_rx', '--cpu', String(cpu), '--interval', '3600']);
+    // veth hands each packet to the sending CPU's backlog, and NET_RX delivers it there: each send
+    // (the agent waits for one to leave before the next) raises and runs NET_RX at least once per
+    // few packets.
+    const N = 400;
+    expect(sendUdp(a.ns, { dst: b.v4, dport: 40100, count: N, cpu }).sent).toBe(N);
+    const rec = final((await tool.stop()).records);
+    const rows = rec.vectors as VectorRow[];
+    expect(rows.map((r) => r.vector)).toEqual(['NET_RX']); // --vector keeps one
+    const netRx = rows[0]!;
+    expect(netRx.cpus.map((c) => c.cpu)).toEqual([cpu]); // --cpu keeps one
+    expect(netRx.runtime.count).toBeGreaterThanOrEqual(N / 4);
+    expect(netRx.latency.count).toBeGreaterThanOrEqual(N / 4);
+    expect(netRx.latency.count).toBeLessThanOrEqual(netRx.runtime.count + 1);
+    // A run takes time; packets were delivered in it.
+    expect(netRx.runtime.percentiles!.p50.low).toBeGreaterThan(0);
+    console.log(`NET_RX on CPU ${cpu}: ${netRx.runtime.count} runs, wait p50 >= ${netRx.latency.percentiles!.p50.low} ns, run p50 >= ${netRx.runtime.percentiles!.p50.low} ns`);
+  });
+
+  it('without filters: the vectors the kernel runs, each with its per-CPU rows adding up', async () => {
+    const tool = await startTool(tools.softirqLatency, ['--interval', '3600']);
+    await new Promise((r) => setTimeout(r, 2000));
+    const rec = final((await tool.stop()).records);
+    const rows = rec.vectors as VectorRow[];
+    // A live kernel always runs timers and RCU callbacks.
+    expect(rows.some((r) => r.vector === 'TIMER' || r.vector === 'RCU' || r.vector === 'SCHED')).toBe(true);
+    for (const r of rows) expect(r.runtime.count).toBe(r.cpus.reduce((s, c) => s + c.runtime.count, 0));
+  });
+
+  it('bad input is one line naming the option, exit 2, before anything loads', () => {
+    for (const [args, re] of [
+      [['--vector', 'net_rxx'], /--vector: unknown softirq 'net_rxx'/],
+      [['--cpu', '0-'], /--cpu: '0-' is not a CPU number or range/],
+      [['--cpu', '4096'], /--cpu: CPU 4096 does not exist here/],
+    ] as const) {
+      const r = runToolOnce(tools.softirqLatency, [...args]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(re);
+    }
+  });
+});
+
+describe.runIf(run)('sched_latency_summary', () => {
+  /** A sleeper pinned to `cpu`, timed by the tool chosen by its pid; with a hog on the same CPU or not. */
+  async function measure(cpu: number, hog: boolean): Promise<ThreadRow[]> {
+    const hogProc = hog ? spawnPinned(cpu, ['sh', '-c', 'while :; do :; done']) : undefined;
+    const sleeper = spawnPinned(cpu, ['python3', SLEEPER, 'nst-sleeper', '0.5', '150', '5', '1']);
+    const tool = await startTool(tools.schedLatency, ['--pid', String(sleeper.pid), '--interval', '3600']);
+    expect(await exited(sleeper)).toBe(0);
+    hogProc?.kill('SIGKILL');
+    return final((await tool.stop()).records).threads as ThreadRow[];
+  }
+
+  it('a thread woken every 5 ms waits longer for its CPU with a hog pinned beside it', async () => {
+    const cpu = 1 % cpus().length;
+    const quiet = await measure(cpu, false);
+    const busy = await measure(cpu, true);
+    for (const rows of [quiet, busy]) {
+      // Only the chosen process: its one thread, named as it named itself, on the pinned CPU.
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.comm).toBe('nst-sleeper');
+      expect(rows[0]!.cpus.map((c) => c.cpu)).toEqual([cpu]);
+      // 150 wakeups from the loop (and the start-up sleep's), each timed.
+      expect(rows[0]!.wakeups).toBeGreaterThanOrEqual(150);
+      expect(rows[0]!.wait.count).toBe(rows[0]!.wakeups + rows[0]!.preempted);
+    }
+    const q = quiet[0]!.wait;
+    const h = busy[0]!.wait;
+    console.log(`wait for CPU ${cpu}: alone p99 >= ${q.percentiles!.p99.low} ns, total ~${Math.round(total(q) / 1e3)} us; with a hog p99 >= ${h.percentiles!.p99.low} ns, total ~${Math.round(total(h) / 1e3)} us`);
+    expect(total(h)).toBeGreaterThan(3 * total(q));
+    expect(h.percentiles!.p99.low).toBeGreaterThan(q.percentiles!.p99.low);
+  });
+
+  it('--comm chooses threads by name prefix', async () => {
+    const cpu = 0;
+    const sleeper = spawnPinned(cpu, ['python3', SLEEPER, 'nst-sleeper', '0.5', '40', '5', '0']);
+    const tool = await startTool(tools.schedLatency, ['--comm', 'nst-sl*', '--interval', '3600']);
+    expect(await exited(sleeper)).toBe(0);
+    const rows = final((await tool.stop()).records).threads as ThreadRow[];
+    expect(rows.map((r) => r.pid)).toEqual([sleeper.pid]);
+    expect(rows[0]!.wakeups).toBeGreaterThanOrEqual(40);
+  });
+
+  it('bad input is one line naming the option, exit 2, before anything loads', () => {
+    for (const [args, re] of [
+      [['--pid', '4194304'], /--pid: no process 4194304/],
+      [['--tid', '0'], /--tid: '0' must be greater than 0/],
+      [['--comm', 'vh*st'], /--comm: 'vh\*st' is not a name prefix/],
+      [['--comm', 'a-name-longer-than-fifteen'], /--comm: .* longer than a thread name/],
+    ] as const) {
+      const r = runToolOnce(tools.schedLatency, [...args]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(re);
+    }
+  });
+});
