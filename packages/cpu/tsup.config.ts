@@ -4,4 +4,5 @@ import { toolBundle } from '../../bpf-common/config/tsup.shared.ts';
 export default defineConfig(toolBundle({
   softirq_latency_summary: 'src/bin/softirq_latency_summary.ts',
   sched_latency_summary: 'src/bin/sched_latency_summary.ts',
+  offcpu_summary: 'src/bin/offcpu_summary.ts',
 }));

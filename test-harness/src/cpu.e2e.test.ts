@@ -106,8 +106,10 @@ describe.runIf(run)('softirq_latency_summary', () => {
 describe.runIf(run)('sched_latency_summary', () => {
   /** A sleeper pinned to `cpu`, timed by the tool chosen by its pid; with a hog on the same CPU or not. */
   async function measure(cpu: number, hog: boolean): Promise<ThreadRow[]> {
-    const hogProc = hog ? spawnPinned(cpu, ['sh', '-c', 'while :; do :; done']) : undefined;
-    const sleeper = spawnPinned(cpu, ['python3', SLEEPER, 'nst-sleeper', '0.5', '150', '5', '1']);
+    // The hog runs at a higher priority (nice -10, about 9 times the weight): the sleeper's waits
+    // grow by milliseconds, far above what other work on a test machine adds.
+    const hogProc = hog ? spawnPinned(cpu, ['nice', '-n', '-10', 'sh', '-c', 'while :; do :; done']) : undefined;
+    const sleeper = spawnPinned(cpu, ['python3', SLEEPER, 'nst-sleeper', '0.5', '100', '5', '1']);
     const tool = await startTool(tools.schedLatency, ['--pid', String(sleeper.pid), '--interval', '3600']);
     expect(await exited(sleeper)).toBe(0);
     hogProc?.kill('SIGKILL');
@@ -123,15 +125,16 @@ describe.runIf(run)('sched_latency_summary', () => {
       expect(rows).toHaveLength(1);
       expect(rows[0]!.comm).toBe('nst-sleeper');
       expect(rows[0]!.cpus.map((c) => c.cpu)).toEqual([cpu]);
-      // 150 wakeups from the loop (and the start-up sleep's), each timed.
-      expect(rows[0]!.wakeups).toBeGreaterThanOrEqual(150);
+      // 100 wakeups from the loop (and the start-up sleep's), each timed.
+      expect(rows[0]!.wakeups).toBeGreaterThanOrEqual(100);
       expect(rows[0]!.wait.count).toBe(rows[0]!.wakeups + rows[0]!.preempted);
     }
     const q = quiet[0]!.wait;
     const h = busy[0]!.wait;
     console.log(`wait for CPU ${cpu}: alone p99 >= ${q.percentiles!.p99.low} ns, total ~${Math.round(total(q) / 1e3)} us; with a hog p99 >= ${h.percentiles!.p99.low} ns, total ~${Math.round(total(h) / 1e3)} us`);
-    expect(total(h)).toBeGreaterThan(3 * total(q));
+    expect(total(h)).toBeGreaterThan(5 * total(q));
     expect(h.percentiles!.p99.low).toBeGreaterThan(q.percentiles!.p99.low);
+    expect(h.percentiles!.p99.low).toBeGreaterThanOrEqual(1_000_000); // milliseconds behind the hog
   });
 
   it('--comm chooses threads by name prefix', async () => {
@@ -152,6 +155,69 @@ describe.runIf(run)('sched_latency_summary', () => {
       [['--comm', 'a-name-longer-than-fifteen'], /--comm: .* longer than a thread name/],
     ] as const) {
       const r = runToolOnce(tools.schedLatency, [...args]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(re);
+    }
+  });
+});
+
+interface OffcpuRow {
+  pid: number;
+  tid: number;
+  comm: string;
+  state: string;
+  total_us: number;
+  count: number;
+  kernel_stack: string[];
+  user_stack: string[];
+}
+
+describe.runIf(run)('offcpu_summary', () => {
+  it('a thread that sleeps 20 ms 50 times: that time, on a stack through the sleep', async () => {
+    const sleeper = spawnPinned(0, ['python3', SLEEPER, 'nst-offcpu', '0.5', '50', '20', '0']);
+    const tool = await startTool(tools.offcpu, ['--pid', String(sleeper.pid), '--min-block-us', '5000', '--interval', '3600']);
+    expect(await exited(sleeper)).toBe(0);
+    const rec = final((await tool.stop()).records);
+    const rows = rec.rows as OffcpuRow[];
+    // Only the chosen process.
+    for (const r of rows) expect(r.pid).toBe(sleeper.pid);
+    const sleeps = rows.filter((r) => r.kernel_stack.some((f) => /^(do_nanosleep|hrtimer_nanosleep|__x64_sys_clock_nanosleep)\b/.test(f)));
+    expect(sleeps.length).toBeGreaterThan(0);
+    const count = sleeps.reduce((s, r) => s + r.count, 0);
+    const total = sleeps.reduce((s, r) => s + r.total_us, 0);
+    // 50 sleeps of 20 ms each (the last may end after the tool stopped reading).
+    expect(count).toBeGreaterThanOrEqual(49);
+    expect(count).toBeLessThanOrEqual(51);
+    expect(total / count).toBeGreaterThanOrEqual(20_000);
+    expect(total / count).toBeLessThan(40_000); // within one log2 bucket of 20 ms
+    expect(sleeps[0]!.state).toBe('S');
+    expect(sleeps[0]!.comm).toBe('nst-offcpu');
+    // The user side of the same stack: the C library's sleep, named from its ELF symbols.
+    expect(sleeps[0]!.user_stack.some((f) => /nanosleep/.test(f))).toBe(true);
+    expect(rec.stack_failed).toBe(0);
+    console.log(`offcpu: ${count} sleeps, ${Math.round(total / count)} µs each; kernel ${sleeps[0]!.kernel_stack.slice(0, 4).join(' <- ')}; user ${sleeps[0]!.user_stack.slice(0, 3).join(' <- ')}`);
+  });
+
+  it('--folded prints one folded stack per line, the time in µs', async () => {
+    const sleeper = spawnPinned(0, ['python3', SLEEPER, 'nst-offcpu', '0.3', '20', '10', '0']);
+    const tool = await startTool(tools.offcpu, ['--pid', String(sleeper.pid), '--folded', '--interval', '3600'], { json: false });
+    expect(await exited(sleeper)).toBe(0);
+    const res = await tool.stop();
+    const lines = res.stdout.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l).toMatch(/^[^ ;]+(;[^;]+)* \d+$/);
+    expect(lines.some((l) => l.startsWith('nst-offcpu;') && /;do_nanosleep;/.test(l))).toBe(true);
+  });
+
+  it('bad input is one line naming the option, exit 2, before anything loads', () => {
+    for (const [args, re] of [
+      [['--state', 'X'], /--state: 'X' is not one of R, S, D, I, T, P/],
+      [['--user-threads-only', '--kernel-threads-only'], /exclude each other/],
+      [['--min-block-us', '100', '--max-block-us', '10'], /--max-block-us: 10 is below --min-block-us 100/],
+      [['--pid', '4194304'], /--pid: no process 4194304/],
+    ] as const) {
+      const r = runToolOnce(tools.offcpu, [...args]);
       expect(r.exitCode).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(re);

@@ -161,7 +161,7 @@ describe.runIf(run)('examples for the documentation', () => {
   });
 
   it('sched_latency_summary for one thread beside a CPU hog', async () => {
-    const hog = spawn('taskset', ['-c', String(CPU), 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' });
+    const hog = spawn('taskset', ['-c', String(CPU), 'nice', '-n', '-10', 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' });
     const sleeper = spawn('taskset', ['-c', String(CPU), 'python3', SLEEPER, 'nst-sleeper', '0.3', '100', '5', '1'], { stdio: 'ignore' });
     try {
       const args = ['--comm', 'nst-sleeper', '--interval', '60'];
@@ -172,6 +172,21 @@ describe.runIf(run)('examples for the documentation', () => {
       publish('sched_latency_summary', `sched_latency_summary ${args.join(' ')}`, res.stdout);
     } finally {
       hog.kill('SIGKILL');
+      sleeper.kill('SIGKILL');
+    }
+  });
+
+  it('offcpu_summary of a sleeping thread, as a report and folded', async () => {
+    const sleeper = spawn('python3', [SLEEPER, 'nst-offcpu', '0.3', '60', '20', '0'], { stdio: 'ignore' });
+    try {
+      const args = ['--comm', 'nst-offcpu', '--min-block-us', '1000', '--top', '2', '--interval', '60'];
+      const tool = await startTool(tools.offcpu, args, { json: false });
+      await new Promise((r) => sleeper.once('exit', r));
+      const res = await tool.stop();
+      expect(res.stdout).toMatch(/do_nanosleep/);
+      expect(res.stdout).toMatch(/clock_nanosleep\+0x/);
+      publish('offcpu_summary', `offcpu_summary ${args.join(' ')}`, res.stdout);
+    } finally {
       sleeper.kill('SIGKILL');
     }
   });

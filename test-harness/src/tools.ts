@@ -30,6 +30,9 @@ export const tools = {
   get schedLatency() {
     return bin('cpu', 'sched_latency_summary');
   },
+  get offcpu() {
+    return bin('cpu', 'offcpu_summary');
+  },
   get netstrata() {
     return bin('cli', 'netstrata');
   },

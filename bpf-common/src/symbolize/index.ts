@@ -1,1 +1,3 @@
 export { KallsymsSymbolizer, stripSuffixes, type KernelSymbol } from './kallsyms.ts';
+export { ElfSymbols, type ElfSymbol } from './elf.ts';
+export { UserSymbolizer, parseMaps, type Mapping } from './user.ts';

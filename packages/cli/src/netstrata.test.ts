@@ -12,6 +12,7 @@ describe('netstrata', () => {
     expect(text).toMatch(/^system_network_metrics_summary\s+How is the host's network doing\?$/m);
     expect(text).toMatch(/^softirq_latency_summary\s+How late do softirqs run, and how long do they take\?$/m);
     expect(text).toMatch(/^sched_latency_summary\s+How long do chosen threads wait for a CPU once they can run\?$/m);
+    expect(text).toMatch(/^offcpu_summary\s+Where do threads spend their time off CPU, and why\?$/m);
   });
 
   it.runIf(process.getuid?.() === 0)('doctor asks the kernel and names the flavour each tool would use', () => {

@@ -1,7 +1,7 @@
 /** Every tool netstrata ships, with the question it answers and the hooks it needs. */
 import type { Hook } from '@netstrata/bpf-common';
 import { DETAILS_DESCRIBE, SUMMARY_DESCRIBE, kfreeSkbHook } from '@netstrata/packet-drop';
-import { SCHED_DESCRIBE, SOFTIRQ_DESCRIBE, schedHooks, softirqHooks } from '@netstrata/cpu';
+import { OFFCPU_DESCRIBE, SCHED_DESCRIBE, SOFTIRQ_DESCRIBE, offcpuHooks, schedHooks, softirqHooks } from '@netstrata/cpu';
 import { ALL_LATENCY_HOOKS, LATENCY_DETAILS_DESCRIBE, LATENCY_SUMMARY_DESCRIBE, METRICS_DESCRIBE, metricsHooks } from '@netstrata/system-network';
 
 export interface ToolInfo {
@@ -24,4 +24,5 @@ export const TOOLS: ToolInfo[] = [
   { name: 'system_network_latency_details', domain: 'system-network', describe: LATENCY_DETAILS_DESCRIBE, hooks: ALL_LATENCY_HOOKS },
   { name: 'softirq_latency_summary', domain: 'cpu', describe: SOFTIRQ_DESCRIBE, hooks: softirqHooks },
   { name: 'sched_latency_summary', domain: 'cpu', describe: SCHED_DESCRIBE, hooks: schedHooks },
+  { name: 'offcpu_summary', domain: 'cpu', describe: OFFCPU_DESCRIBE, hooks: offcpuHooks },
 ];

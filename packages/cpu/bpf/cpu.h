@@ -44,6 +44,36 @@ struct sched_val {
 	struct nst_hist hist;          /* log2 histogram of the wait, ns */
 };
 
+/* offcpu_summary */
+#define OFFCPU_ROWS_MAX 16384
+#define OFFCPU_STACKS_MAX 16384
+#define OFFCPU_STACK_DEPTH 64
+
+/* What a thread was doing when it left the CPU, as /proc shows it (one bit each for --state). */
+#define STATE_R 0  /* preempted while runnable */
+#define STATE_S 1  /* interruptible sleep */
+#define STATE_D 2  /* uninterruptible sleep */
+#define STATE_I 3  /* idle kernel thread (uninterruptible, not counted in load) */
+#define STATE_T 4  /* stopped or traced */
+#define STATE_P 5  /* parked */
+#define STATE_OTHER 6
+
+struct offcpu_key {
+	__u32 pid;
+	__u32 tid;
+	__s32 kstack;                  /* stack map id, or a negative error */
+	__s32 ustack;                  /* stack map id, a negative error, or -1 for kernel threads */
+	__u32 state;                   /* STATE_* */
+	__u32 _pad;
+	char  comm[SCHED_COMM_LEN];
+};
+
+struct offcpu_val {
+	__u64 total_ns;
+	__u64 count;
+};
+
+_Static_assert(sizeof(struct offcpu_key) == 40, "offcpu_key size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct sched_key) == 16, "sched_key size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct sched_val) == 16 + 16 + 65 * 8, "sched_val size is mirrored in src/layout.ts");
 

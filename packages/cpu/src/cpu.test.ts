@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { cpuMask, type SchedKey, type SchedVal } from './layout.ts';
 import { parseComm, parseCpuList } from './options.ts';
+import { foldedLine, offcpuDeltas } from './offcpu/report.ts';
 import { renderSchedText, threadRows } from './sched/report.ts';
 import { renderSoftirqText, vectorRows, type SoftirqSlots } from './softirq/report.ts';
 
@@ -82,5 +83,26 @@ describe('sched report', () => {
     const text = renderSchedText({ type: 'final', tool: 'sched_latency_summary', time: new Date(0).toISOString(), interval_s: 1, threads: rows, more_threads: 0, map_full: 0 }, 1);
     expect(text).toMatch(/10\s+11\s+worker\s+4\s+1\s/);
     expect(text).toMatch(/worker \(tid 11\): woken -> running/);
+  });
+});
+
+describe('offcpu report', () => {
+  const key = (o: Partial<import('./layout.ts').OffcpuKey>) => ({ pid: 5, tid: 6, kstack: 1, ustack: 2, state: 'S', comm: 'app', ...o });
+
+  it('time added since the last read, largest first', () => {
+    const before = [{ key: key({}), totalNs: 1000, count: 1 }, { key: key({ kstack: 3 }), totalNs: 500, count: 1 }];
+    const after = [{ key: key({}), totalNs: 1500, count: 2 }, { key: key({ kstack: 3 }), totalNs: 5500, count: 3 }];
+    expect(offcpuDeltas(after, before).map((e) => [e.key.kstack, e.totalNs, e.count])).toEqual([[3, 5000, 2], [1, 500, 1]]);
+    expect(offcpuDeltas(after, after)).toEqual([]);
+  });
+
+  it('folded stacks: comm, user frames outermost first, then kernel frames, then µs', () => {
+    const line = foldedLine({
+      pid: 5, tid: 6, comm: 'app', state: 'S', total_us: 1234.4, count: 2,
+      kernel_stack: ['schedule+0x2f', 'do_nanosleep+0x70'],
+      user_stack: ['clock_nanosleep+0x51', 'main+0x10'],
+    });
+    expect(line).toBe('app;main;clock_nanosleep;do_nanosleep;schedule 1234');
+    expect(line).toMatch(/^[^ ;]+(;[^ ;]+)* \d+$/);
   });
 });

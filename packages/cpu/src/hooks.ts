@@ -14,3 +14,7 @@ export const schedWakeupHook: Hook = { name: 'sched:sched_wakeup', flavours: btf
 export const schedWakeupNewHook: Hook = { name: 'sched:sched_wakeup_new', flavours: btfOnly('sched_wakeup_new') };
 export const schedSwitchHook: Hook = { name: 'sched:sched_switch', flavours: btfOnly('sched_switch') };
 export const schedHooks: Hook[] = [schedWakeupHook, schedWakeupNewHook, schedSwitchHook];
+
+/** offcpu_summary's own sched_switch programs (a different object from sched_latency_summary's). */
+export const offcpuSwitchHook: Hook = { name: 'sched:sched_switch', flavours: btfOnly('offcpu_switch') };
+export const offcpuHooks: Hook[] = [offcpuSwitchHook];

@@ -56,3 +56,49 @@ export function decodeSchedVal(b: Uint8Array): SchedVal {
     slots: decodeSlots([b.subarray(32)]),
   };
 }
+
+export const OFFCPU_KEY_SIZE = 40;
+export const OFFCPU_VAL_SIZE = 16;
+export const OFFCPU_STACK_DEPTH = 64;
+/** STATE_* of bpf/cpu.h, as /proc shows them. */
+export const STATE_LETTERS = ['R', 'S', 'D', 'I', 'T', 'P', '?'] as const;
+
+export interface OffcpuKey {
+  pid: number;
+  tid: number;
+  kstack: number;
+  ustack: number;
+  state: string;
+  comm: string;
+}
+
+export function decodeOffcpuKey(b: Uint8Array): OffcpuKey {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const name = b.subarray(24, 40);
+  const end = name.indexOf(0);
+  return {
+    pid: v.getUint32(0, true),
+    tid: v.getUint32(4, true),
+    kstack: v.getInt32(8, true),
+    ustack: v.getInt32(12, true),
+    state: STATE_LETTERS[v.getUint32(16, true)] ?? '?',
+    comm: utf8.decode(end < 0 ? name : name.subarray(0, end)),
+  };
+}
+
+export function decodeOffcpuVal(b: Uint8Array): { totalNs: number; count: number } {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return { totalNs: Number(v.getBigUint64(0, true)), count: Number(v.getBigUint64(8, true)) };
+}
+
+/** A stack map value: addresses until the first 0. */
+export function decodeStack(b: Uint8Array): bigint[] {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const out: bigint[] = [];
+  for (let i = 0; i + 8 <= b.byteLength; i += 8) {
+    const ip = v.getBigUint64(i, true);
+    if (ip === 0n) break;
+    out.push(ip);
+  }
+  return out;
+}

@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import { z } from 'zod';
 import { Btf } from '@netstrata/libbpf-ts';
 import { commonSchema, num, pickVectors, softirqVectors, withCommonOptions, type SoftirqVector } from '@netstrata/bpf-common';
-import { CPU_MAX } from './layout.ts';
+import { CPU_MAX, STATE_LETTERS } from './layout.ts';
 
 /** CPUs this machine can have (/sys/devices/system/cpu/possible, e.g. "0-3"). */
 function possibleCpus(): number {
@@ -115,3 +115,50 @@ export const schedSchema = commonSchema.extend({
   preempted: z.boolean(),
 });
 export type SchedOptions = z.infer<typeof schedSchema>;
+
+export function offcpuOptions<T>(y: Argv<T>) {
+  const g = 'Threads (chosen in the kernel):';
+  return withCommonOptions(y, { interval: 5, top: 10 })
+    .option('pid', { type: 'number', describe: 'threads of this process', group: g })
+    .option('tid', { type: 'number', describe: 'this thread only', group: g })
+    .option('comm', { type: 'string', describe: 'threads whose name starts with this (a trailing * is allowed)', group: g })
+    .option('user-threads-only', { type: 'boolean', default: false, describe: 'only threads of user processes', group: g })
+    .option('kernel-threads-only', { type: 'boolean', default: false, describe: 'only kernel threads', group: g })
+    .option('state', { type: 'string', describe: 'only time off CPU in these states, as /proc shows them: R (preempted), S, D, I, T, P; e.g. D or S,D', group: g })
+    .option('min-block-us', { type: 'number', default: 1, describe: 'ignore stretches off CPU shorter than this (µs)', group: g })
+    .option('max-block-us', { type: 'number', describe: 'ignore stretches off CPU longer than this (µs)', group: g })
+    .option('folded', { type: 'boolean', default: false, describe: 'print folded stacks for flame graphs (frames joined by ;, then the µs off CPU) instead of the report' });
+}
+
+export const offcpuSchema = commonSchema
+  .extend({
+    pid: processId('pid', (n) => `/proc/${n}`),
+    tid: processId('tid', (n) => `/proc/${n}/task/${n}`),
+    comm: schedSchema.shape.comm,
+    userThreadsOnly: z.boolean(),
+    kernelThreadsOnly: z.boolean(),
+    state: z
+      .string()
+      .optional()
+      .transform((v, ctx): number[] | undefined => {
+        if (v === undefined) return undefined;
+        const out: number[] = [];
+        for (const part of String(v).split(',')) {
+          const i = (STATE_LETTERS as readonly string[]).indexOf(part.trim().toUpperCase());
+          if (i < 0 || part.trim() === '?') {
+            ctx.addIssue({ code: 'custom', message: `--state: '${part.trim()}' is not one of R, S, D, I, T, P` });
+            return z.NEVER;
+          }
+          out.push(i);
+        }
+        return out;
+      }),
+    minBlockUs: num('min-block-us', { min: 0 }),
+    maxBlockUs: num('max-block-us', { positive: true }).optional(),
+    folded: z.boolean(),
+  })
+  .superRefine((o, ctx) => {
+    if (o.userThreadsOnly && o.kernelThreadsOnly) ctx.addIssue({ code: 'custom', message: '--user-threads-only and --kernel-threads-only exclude each other' });
+    if (o.maxBlockUs !== undefined && o.maxBlockUs < o.minBlockUs) ctx.addIssue({ code: 'custom', message: `--max-block-us: ${o.maxBlockUs} is below --min-block-us ${o.minBlockUs}` });
+  });
+export type OffcpuOptions = z.infer<typeof offcpuSchema>;

@@ -4,8 +4,9 @@ import { BpfObject } from '@netstrata/libbpf-ts';
 import { verifyFlavour } from '@netstrata/bpf-common';
 import softirq from '../build/bpf/softirq_latency_summary.bpf.o';
 import sched from '../build/bpf/sched_latency_summary.bpf.o';
-import { schedHooks, softirqHooks } from './hooks.ts';
-import { encodeCpuMask, SCHED_KEY_SIZE, SCHED_VAL_SIZE } from './layout.ts';
+import offcpu from '../build/bpf/offcpu_summary.bpf.o';
+import { offcpuHooks, schedHooks, softirqHooks } from './hooks.ts';
+import { encodeCpuMask, OFFCPU_KEY_SIZE, OFFCPU_VAL_SIZE, SCHED_KEY_SIZE, SCHED_VAL_SIZE } from './layout.ts';
 
 const isRoot = process.getuid?.() === 0;
 if (!isRoot && process.env.CI) throw new Error('verifier tests need root on CI');
@@ -18,6 +19,12 @@ const objects = [
     bytes: sched,
     hooks: schedHooks,
     filters: { targ_pid: 1, targ_tid: 1, targ_comm: new TextEncoder().encode('ksoftirqd\0\0\0\0\0\0\0'), targ_comm_len: 9, targ_cpu_filter: true, targ_cpus: encodeCpuMask([0]) },
+  },
+  {
+    name: 'offcpu_summary',
+    bytes: offcpu,
+    hooks: offcpuHooks,
+    filters: { targ_pid: 1, targ_tid: 1, targ_comm: new TextEncoder().encode('ovs\0\0\0\0\0\0\0\0\0\0\0\0\0'), targ_comm_len: 3, targ_threads: 1, targ_states: 6, targ_min_ns: 1000n, targ_max_ns: 1000000n },
   },
 ];
 
@@ -41,6 +48,9 @@ describe.runIf(isRoot)('cpu programs pass the verifier', () => {
     using obj = BpfObject.open(sched, 'sched_latency_summary');
     expect(obj.map('waits').keySize).toBe(SCHED_KEY_SIZE);
     expect(obj.map('waits').valueSize).toBe(SCHED_VAL_SIZE);
+    using off = BpfObject.open(offcpu, 'offcpu_summary');
+    expect(off.map('offcpu').keySize).toBe(OFFCPU_KEY_SIZE);
+    expect(off.map('offcpu').valueSize).toBe(OFFCPU_VAL_SIZE);
     using s = BpfObject.open(softirq, 'softirq_latency_summary');
     expect(s.map('hists').valueSize).toBe(65 * 8);
   });

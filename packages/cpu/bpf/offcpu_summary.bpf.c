@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/* offcpu_summary: where do threads spend their time off CPU, and why?
+ * At sched_switch the thread leaving the CPU is the current task: its kernel and user stacks are
+ * taken then, with the time; when it comes back on, the time off CPU is added to its
+ * (pid, tid, comm, state, kernel stack, user stack) row. Threads are chosen in the kernel. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "netstrata/loss.h"
+#include "cpu.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile __u32 targ_pid = 0;
+const volatile __u32 targ_tid = 0;
+const volatile char targ_comm[SCHED_COMM_LEN] = {};
+const volatile __u32 targ_comm_len = 0;
+const volatile __u32 targ_threads = 0;        /* 0 all, 1 user threads only, 2 kernel threads only */
+const volatile __u32 targ_states = 0;         /* bitmask of STATE_*; 0 = all */
+const volatile __u64 targ_min_ns = 0;
+const volatile __u64 targ_max_ns = 0;         /* 0 = no upper bound */
+
+#define PF_KTHREAD_FLAG 0x00200000     /* include/linux/sched.h, unchanged since 2.6 */
+#define TASK_INTERRUPTIBLE_BIT 0x1
+#define TASK_UNINTERRUPTIBLE_BIT 0x2
+#define TASK_STOPPED_BITS 0xc          /* __TASK_STOPPED | __TASK_TRACED */
+#define TASK_PARKED_BIT 0x40
+#define TASK_NOLOAD_BIT 0x400
+
+struct start {
+	__u64 ts;
+	__s32 kstack;
+	__s32 ustack;
+	__u32 state;
+	__u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, OFFCPU_ROWS_MAX);
+	__type(key, __u32);
+	__type(value, struct start);
+} starts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, OFFCPU_STACKS_MAX);
+	__type(key, __u32);
+	__uint(value_size, OFFCPU_STACK_DEPTH * sizeof(__u64));
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OFFCPU_ROWS_MAX);
+	__type(key, struct offcpu_key);
+	__type(value, struct offcpu_val);
+} offcpu SEC(".maps");
+
+struct task_struct___pre514 {
+	long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline long task_state(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
+}
+
+static __always_inline __u32 state_class(long s)
+{
+	if (s == 0)
+		return STATE_R;
+	if (s & TASK_INTERRUPTIBLE_BIT)
+		return STATE_S;
+	if (s & TASK_UNINTERRUPTIBLE_BIT)
+		return (s & TASK_NOLOAD_BIT) ? STATE_I : STATE_D;
+	if (s & TASK_STOPPED_BITS)
+		return STATE_T;
+	if (s & TASK_PARKED_BIT)
+		return STATE_P;
+	return STATE_OTHER;
+}
+
+static __always_inline bool chosen(struct task_struct *p, bool *kthread)
+{
+	__u32 tid = BPF_CORE_READ(p, pid);
+
+	if (!tid)
+		return false;                 /* the idle task */
+	*kthread = BPF_CORE_READ(p, flags) & PF_KTHREAD_FLAG;
+	if ((targ_threads == 1 && *kthread) || (targ_threads == 2 && !*kthread))
+		return false;
+	if (targ_tid && tid != targ_tid)
+		return false;
+	if (targ_pid && BPF_CORE_READ(p, tgid) != targ_pid)
+		return false;
+	if (targ_comm_len) {
+		char comm[SCHED_COMM_LEN];
+
+		BPF_CORE_READ_STR_INTO(&comm, p, comm);
+#pragma unroll
+		for (int i = 0; i < SCHED_COMM_LEN; i++) {
+			if (i >= targ_comm_len)
+				break;
+			if (comm[i] != targ_comm[i])
+				return false;
+		}
+	}
+	return true;
+}
+
+/* A stack that could not be kept: a collision in the stack map, or no user stack to walk. */
+static __always_inline __s32 stack_id(void *ctx, __u64 flags)
+{
+	long id = bpf_get_stackid(ctx, &stacks, flags);
+
+	if (id < 0 && id != -14 /* EFAULT: nothing to walk */)
+		nst_count_loss(NST_STACK_FAILED);
+	return id;
+}
+
+static __always_inline void going_off(void *ctx, struct task_struct *prev, __u64 now)
+{
+	bool kthread = false;
+
+	if (!chosen(prev, &kthread))
+		return;
+	__u32 state = state_class(task_state(prev));
+
+	if (targ_states && !(targ_states & (1U << state)))
+		return;
+	__u32 tid = BPF_CORE_READ(prev, pid);
+	struct start s = {
+		.ts = now,
+		.kstack = stack_id(ctx, 0),
+		.ustack = kthread ? -1 : stack_id(ctx, BPF_F_USER_STACK),
+		.state = state,
+	};
+
+	bpf_map_update_elem(&starts, &tid, &s, BPF_ANY);
+}
+
+static __always_inline void coming_on(struct task_struct *next, __u64 now)
+{
+	__u32 tid = BPF_CORE_READ(next, pid);
+	struct start *s = bpf_map_lookup_elem(&starts, &tid);
+
+	if (!s)
+		return;
+	__u64 ns = now - s->ts;
+	struct offcpu_key key = { .pid = BPF_CORE_READ(next, tgid), .tid = tid, .kstack = s->kstack, .ustack = s->ustack, .state = s->state };
+
+	bpf_map_delete_elem(&starts, &tid);
+	if (ns < targ_min_ns || (targ_max_ns && ns > targ_max_ns))
+		return;
+	BPF_CORE_READ_STR_INTO(&key.comm, next, comm);
+	struct offcpu_val *v = bpf_map_lookup_elem(&offcpu, &key);
+
+	if (!v) {
+		struct offcpu_val init = { .total_ns = ns, .count = 1 };
+		long err = bpf_map_update_elem(&offcpu, &key, &init, BPF_NOEXIST);
+
+		if (!err)
+			return;
+		v = bpf_map_lookup_elem(&offcpu, &key);
+		if (!v) {
+			nst_count_loss(NST_MAP_FULL);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&v->total_ns, ns);
+	__sync_fetch_and_add(&v->count, 1);
+}
+
+static __always_inline int on_switch(void *ctx, struct task_struct *prev, struct task_struct *next)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	going_off(ctx, prev, now);
+	coming_on(next, now);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(offcpu_switch_tp_btf, bool preempt, struct task_struct *prev, struct task_struct *next) { return on_switch(ctx, prev, next); }
+SEC("raw_tp/sched_switch")
+int BPF_PROG(offcpu_switch_raw_tp, bool preempt, struct task_struct *prev, struct task_struct *next) { return on_switch(ctx, prev, next); }
