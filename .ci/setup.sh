@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 need_pkgs=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 # prometheus: the e2e test scrapes --prometheus with a real Prometheus it starts itself.
-for p in clang llvm libbpf-dev libbpf1 bpftool iproute2 nftables iputils-ping util-linux libelf1 zlib1g python3 prometheus; do
+# libc6-dev: the tests build small C programs (lock contention, the flood for overhead runs).
+for p in clang llvm libbpf-dev libbpf1 libc6-dev bpftool iproute2 nftables iputils-ping util-linux libelf1 zlib1g python3 prometheus; do
   have "$p" || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -3,7 +3,10 @@
  * pinned CPU make NET_RX run there; a thread woken on a schedule waits longer for its CPU when a
  * hog is pinned beside it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,6 +14,10 @@ import { Lab, requireRoot, runToolOnce, sendUdp, startTool, tools, twoHosts, typ
 
 const run = requireRoot('cpu tools end-to-end tests');
 const SLEEPER = fileURLToPath(new URL('../agents/sleeper.py', import.meta.url));
+const LOCKSTRESS = fileURLToPath(new URL('../agents/lockstress.c', import.meta.url));
+
+/** The log2 slot a latency in ns is counted in. */
+const slotOfNs = (ns: number) => (ns < 1 ? 0 : Math.floor(Math.log2(ns)) + 1);
 
 interface Brief {
   count: number;
@@ -218,6 +225,103 @@ describe.runIf(run)('offcpu_summary', () => {
       [['--pid', '4194304'], /--pid: no process 4194304/],
     ] as const) {
       const r = runToolOnce(tools.offcpu, [...args]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(re);
+    }
+  });
+});
+
+interface LockRow {
+  pid: number;
+  tid: number;
+  lock: string;
+  kind: string;
+  count: number;
+  total_us: number;
+  wait: Hist;
+  stack?: string[];
+}
+
+describe.runIf(run)('lock_wait_summary', () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  /** Builds the contention program (frame pointers kept, so the waiter's stack can be walked). */
+  function buildLockstress(): string {
+    dir = mkdtempSync(join(tmpdir(), 'nst-lock-'));
+    const exe = join(dir, 'lockstress');
+    execFileSync('clang', ['-O2', '-g', '-fno-omit-frame-pointer', '-pthread', '-o', exe, LOCKSTRESS]);
+    return exe;
+  }
+
+  /** Starts it and resolves with its first line: the locks' addresses and the threads' ids. */
+  async function startLockstress(exe: string, rounds: number, holdMs: number): Promise<{ proc: ChildProcess; info: { pid: number; holder_tid: number; waiter_tid: number; mutex: string; rwlock: string } }> {
+    const proc = spawn(exe, [String(rounds), String(holdMs), '700'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(proc);
+    const line = await new Promise<string>((res, rej) => {
+      let out = '';
+      proc.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) res(out.split('\n')[0]!);
+      });
+      proc.once('exit', (code) => rej(new Error(`lockstress exited (${code})`)));
+    });
+    return { proc, info: JSON.parse(line) };
+  }
+
+  it('two threads on one mutex and one rwlock, held 20 ms 50 times: that lock, that count, that bucket', async () => {
+    const exe = buildLockstress();
+    const { proc, info } = await startLockstress(exe, 50, 20);
+    const tool = await startTool(tools.lockWait, ['--pid', String(info.pid), '--top', '50', '--interval', '3600']);
+    expect(await exited(proc)).toBe(0);
+    const rec = final((await tool.stop()).records);
+    const rows = rec.rows as LockRow[];
+    for (const r of rows) expect(r.pid).toBe(info.pid); // other processes are not reported
+    const waiter = (lock: string, kind: string) => rows.find((r) => r.tid === info.waiter_tid && r.lock === lock && r.kind === kind);
+    const twenty = slotOfNs(20_000_000);
+    for (const [lock, kind] of [[info.mutex, 'mutex'], [info.rwlock, 'rwlock_rd']] as const) {
+      const r = waiter(lock, kind)!;
+      expect(r, `${kind} ${lock}`).toBeDefined();
+      expect(r.count).toBe(50);
+      // Each wait lasts the hold time: the median in 20 ms's bucket, the total about 50 × 20 ms.
+      expect(slotOfNs(r.wait.percentiles!.p50.low)).toBe(twenty);
+      expect(r.total_us).toBeGreaterThanOrEqual(50 * 20_000);
+      expect(r.total_us).toBeLessThan(50 * 40_000);
+    }
+    // Under the contended mutex, the kernel wait on the same word.
+    expect(waiter(info.mutex, 'futex')!.count).toBeGreaterThanOrEqual(50);
+    // The holder's own lock calls do not wait.
+    const holder = rows.find((r) => r.tid === info.holder_tid && r.lock === info.mutex && r.kind === 'mutex');
+    if (holder) expect(holder.total_us / holder.count).toBeLessThan(5_000);
+    expect((rec.locks as { lock: string; kind: string }[])[0]!.lock).toMatch(new RegExp(`^(${info.mutex}|${info.rwlock})$`));
+    console.log(`lock waits: mutex ${waiter(info.mutex, 'mutex')!.count} x ~${Math.round(waiter(info.mutex, 'mutex')!.total_us / 50)} µs, rwlock_rd ${waiter(info.rwlock, 'rwlock_rd')!.count}`);
+  });
+
+  it('--stack: the waiter\'s user stack, from the lock call through the thread function that made it', async () => {
+    const exe = buildLockstress();
+    const { proc, info } = await startLockstress(exe, 5, 10);
+    const tool = await startTool(tools.lockWait, ['--pid', String(info.pid), '--stack', '--min-wait-us', '5000', '--interval', '3600']);
+    expect(await exited(proc)).toBe(0);
+    const rows = final((await tool.stop()).records).rows as LockRow[];
+    const r = rows.find((x) => x.tid === info.waiter_tid && x.kind === 'mutex')!;
+    expect(r.count).toBe(5);
+    expect(r.stack![0]).toMatch(/^(__)?pthread_mutex_lock\+0x0$/); // the probe sits on its first instruction
+    expect(r.stack!.some((f) => /^waiter\+0x/.test(f))).toBe(true);
+  });
+
+  it('bad input is one line naming the option, exit 2, before anything loads', () => {
+    for (const [args, re] of [
+      [[], /--pid: required/],
+      [['--pid', '4194304'], /--pid: no process 4194304/],
+      // A kernel thread maps no library at all.
+      [['--pid', '2'], /--pid: process 2 maps no library with pthread_mutex_lock/],
+      [['--pid', 'x'], /--pid: 'x' is not a number/],
+    ] as const) {
+      const r = runToolOnce(tools.lockWait, [...args]);
       expect(r.exitCode).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(re);

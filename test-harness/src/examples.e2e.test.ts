@@ -2,9 +2,10 @@
  * Captures the real output of each tool into docs/examples/ and the README, so the documentation
  * never shows what the code cannot print. Each capture also checks what it shows.
  */
-import { spawn } from 'node:child_process';
-import { cpus } from 'node:os';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Lab, requireRoot, routed, runToolOnce, sendPaced, sendUdp, startSlowReader, startTool, tcpSynToClosedPort, tools, twoHosts } from './index.ts';
@@ -12,6 +13,7 @@ import { Lab, requireRoot, routed, runToolOnce, sendPaced, sendUdp, startSlowRea
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = requireRoot('example capture');
 const SLEEPER = fileURLToPath(new URL('../agents/sleeper.py', import.meta.url));
+const LOCKSTRESS = fileURLToPath(new URL('../agents/lockstress.c', import.meta.url));
 /** The CPU the cpu-tool examples pin their work to (the second one where there is one). */
 const CPU = 1 % cpus().length;
 
@@ -188,6 +190,24 @@ describe.runIf(run)('examples for the documentation', () => {
       publish('offcpu_summary', `offcpu_summary ${args.join(' ')}`, res.stdout);
     } finally {
       sleeper.kill('SIGKILL');
+    }
+  });
+
+  it('lock_wait_summary on two threads contending a mutex and a rwlock', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nst-lock-'));
+    const exe = join(dir, 'lockstress');
+    execFileSync('clang', ['-O2', '-fno-omit-frame-pointer', '-pthread', '-o', exe, LOCKSTRESS]);
+    const proc = spawn(exe, ['30', '20', '700'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      await new Promise((r) => proc.stdout!.once('data', r));
+      const tool = await startTool(tools.lockWait, ['--pid', String(proc.pid), '--top', '6', '--interval', '60'], { json: false });
+      await new Promise((r) => proc.once('exit', r));
+      const res = await tool.stop();
+      expect(res.stdout).toMatch(/mutex\s+30\s/);
+      publish('lock_wait_summary', 'lock_wait_summary --pid $(pidof lockstress) --top 6 --interval 60', res.stdout);
+    } finally {
+      proc.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

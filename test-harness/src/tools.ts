@@ -33,6 +33,9 @@ export const tools = {
   get offcpu() {
     return bin('cpu', 'offcpu_summary');
   },
+  get lockWait() {
+    return bin('cpu', 'lock_wait_summary');
+  },
   get netstrata() {
     return bin('cli', 'netstrata');
   },

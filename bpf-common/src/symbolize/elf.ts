@@ -88,6 +88,12 @@ export class ElfSymbols {
     return s ? fileOffset - s.offset + s.vaddr : undefined;
   }
 
+  /** The file offset of a symbol address: what a uprobe on it is attached by. */
+  fileOffsetOf(addr: bigint): bigint | undefined {
+    const s = this.segments.find((x) => addr >= x.vaddr && addr < x.vaddr + x.filesz);
+    return s ? addr - s.vaddr + s.offset : undefined;
+  }
+
   /** The function containing `addr` (a symbol address), and the offset into it. */
   lookup(addr: bigint): { name: string; offset: bigint } | undefined {
     let lo = 0;

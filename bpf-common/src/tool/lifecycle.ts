@@ -26,6 +26,9 @@ export interface ToolDefinition {
   readonly rodata: Readonly<Record<string, RodataValue>>;
   /** Before load: map sizes and other object settings that depend on options. */
   readonly beforeLoad?: (obj: BpfObject) => void;
+  /** After the hooks attach: links a tool makes itself (uprobes on a library it found). The links
+   * belong to the object, which closes them on every way out. */
+  readonly attach?: (obj: BpfObject) => void;
   /** After attach and the ready file: runs until the signal fires, then prints the final record. */
   readonly run: (ctx: ToolContext) => Promise<void>;
 }
@@ -83,6 +86,7 @@ export async function runLifecycle(def: ToolDefinition, opts: LifecycleOptions):
       debug(`hook ${c.hook}: not used (${c.rejected.at(-1)!.reason})`);
     }
   }
+  if (def.attach) step('attach', () => def.attach!(obj));
   if (opts.signal.aborted) return;
   if (opts.readyFile) writeFileSync(opts.readyFile, `${process.pid}\n`);
   debug('attached; ready');

@@ -13,6 +13,7 @@ describe('netstrata', () => {
     expect(text).toMatch(/^softirq_latency_summary\s+How late do softirqs run, and how long do they take\?$/m);
     expect(text).toMatch(/^sched_latency_summary\s+How long do chosen threads wait for a CPU once they can run\?$/m);
     expect(text).toMatch(/^offcpu_summary\s+Where do threads spend their time off CPU, and why\?$/m);
+    expect(text).toMatch(/^lock_wait_summary\s+Which user-space locks does a process wait on, and for how long\?$/m);
   });
 
   it.runIf(process.getuid?.() === 0)('doctor asks the kernel and names the flavour each tool would use', () => {

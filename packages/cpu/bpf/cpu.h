@@ -73,6 +73,32 @@ struct offcpu_val {
 	__u64 count;
 };
 
+/* lock_wait_summary */
+#define LOCK_ROWS_MAX 16384
+#define LOCK_MUTEX 0          /* pthread_mutex_lock */
+#define LOCK_RWLOCK_WR 1      /* pthread_rwlock_wrlock */
+#define LOCK_RWLOCK_RD 2      /* pthread_rwlock_rdlock */
+#define LOCK_FUTEX 3          /* futex(2) wait on the address */
+#define LOCK_KINDS 4
+
+struct lock_key {
+	__u32 pid;
+	__u32 tid;
+	__u64 lock;                    /* the lock's (or futex word's) address in the process */
+	__u32 kind;                    /* LOCK_* */
+	__s32 ustack;                  /* --stack: stack map id + 1, a negative error, or 0 without */
+	__u64 caller;                  /* --stack: the return address into the lock function's caller */
+};
+
+struct lock_val {
+	__u64 count;
+	__u64 total_ns;
+	__u64 max_ns;
+	struct nst_hist hist;          /* log2, ns */
+};
+
+_Static_assert(sizeof(struct lock_key) == 32, "lock_key size is mirrored in src/layout.ts");
+_Static_assert(sizeof(struct lock_val) == 24 + 65 * 8, "lock_val size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct offcpu_key) == 40, "offcpu_key size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct sched_key) == 16, "sched_key size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct sched_val) == 16 + 16 + 65 * 8, "sched_val size is mirrored in src/layout.ts");

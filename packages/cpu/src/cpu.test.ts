@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { cpuMask, type SchedKey, type SchedVal } from './layout.ts';
 import { parseComm, parseCpuList } from './options.ts';
+import { lockDeltas, topLocks } from './lock/report.ts';
 import { foldedLine, offcpuDeltas } from './offcpu/report.ts';
 import { renderSchedText, threadRows } from './sched/report.ts';
 import { renderSoftirqText, vectorRows, type SoftirqSlots } from './softirq/report.ts';
@@ -104,5 +105,27 @@ describe('offcpu report', () => {
     });
     expect(line).toBe('app;main;clock_nanosleep;do_nanosleep;schedule 1234');
     expect(line).toMatch(/^[^ ;]+(;[^ ;]+)* \d+$/);
+  });
+});
+
+describe('lock report', () => {
+  const entry = (tid: number, lock: bigint, kind: 'mutex' | 'futex', count: number, totalNs: number) => ({
+    key: { pid: 1, tid, lock, kind, ustack: 0, caller: 0n },
+    count,
+    totalNs,
+    maxNs: totalNs,
+    slots: slots({ 25: count }),
+  });
+
+  it('the most contended locks over every thread, and intervals by difference', () => {
+    const now = [entry(2, 0x10n, 'mutex', 4, 80e6), entry(3, 0x10n, 'mutex', 1, 20e6), entry(2, 0x20n, 'futex', 9, 1e6)];
+    expect(topLocks(lockDeltas(now, undefined))).toEqual([
+      { lock: '0x10', kind: 'mutex', waiters: 2, count: 5, total_us: 100000 },
+      { lock: '0x20', kind: 'futex', waiters: 1, count: 9, total_us: 1000 },
+    ]);
+    const later = [entry(2, 0x10n, 'mutex', 6, 120e6), ...now.slice(1)];
+    const d = lockDeltas(later, now);
+    expect(d.map((e) => [e.key.tid, e.count, e.totalNs])).toEqual([[2, 2, 40e6]]);
+    expect(d[0]!.slots[25]).toBe(2n);
   });
 });

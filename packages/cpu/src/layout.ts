@@ -102,3 +102,27 @@ export function decodeStack(b: Uint8Array): bigint[] {
   }
   return out;
 }
+
+export const LOCK_KEY_SIZE = 32;
+export const LOCK_VAL_SIZE = 24 + 65 * 8;
+/** LOCK_* of bpf/cpu.h. */
+export const LOCK_KINDS = ['mutex', 'rwlock_wr', 'rwlock_rd', 'futex'] as const;
+
+export interface LockKey {
+  pid: number;
+  tid: number;
+  lock: bigint;
+  kind: (typeof LOCK_KINDS)[number] | 'unknown';
+  ustack: number;
+  caller: bigint;
+}
+
+export function decodeLockKey(b: Uint8Array): LockKey {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return { pid: v.getUint32(0, true), tid: v.getUint32(4, true), lock: v.getBigUint64(8, true), kind: LOCK_KINDS[v.getUint32(16, true)] ?? 'unknown', ustack: v.getInt32(20, true), caller: v.getBigUint64(24, true) };
+}
+
+export function decodeLockVal(b: Uint8Array): { count: number; totalNs: number; maxNs: number; slots: bigint[] } {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return { count: Number(v.getBigUint64(0, true)), totalNs: Number(v.getBigUint64(8, true)), maxNs: Number(v.getBigUint64(16, true)), slots: decodeSlots([b.subarray(24)]) };
+}

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { Btf } from '@netstrata/libbpf-ts';
 import { commonSchema, num, pickVectors, softirqVectors, withCommonOptions, type SoftirqVector } from '@netstrata/bpf-common';
 import { CPU_MAX, STATE_LETTERS } from './layout.ts';
+import { findLockLibrary } from './lock/library.ts';
 
 /** CPUs this machine can have (/sys/devices/system/cpu/possible, e.g. "0-3"). */
 function possibleCpus(): number {
@@ -74,8 +75,8 @@ export type SoftirqOptions = z.infer<typeof softirqSchema>;
 export function schedOptions<T>(y: Argv<T>) {
   const g = 'Threads (chosen in the kernel):';
   return withCpu(withCommonOptions(y, { interval: 5 }))
-    .option('pid', { type: 'number', describe: 'threads of this process', group: g })
-    .option('tid', { type: 'number', describe: 'this thread only', group: g })
+    .option('pid', { type: 'string', describe: 'threads of this process', group: g })
+    .option('tid', { type: 'string', describe: 'this thread only', group: g })
     .option('comm', { type: 'string', describe: 'threads whose name starts with this (a trailing * is allowed: vhost-*, ksoftirqd)', group: g })
     .option('preempted', { type: 'boolean', default: true, describe: 'also time the wait after a thread is preempted while it could run (--no-preempted: wakeups only)' });
 }
@@ -119,8 +120,8 @@ export type SchedOptions = z.infer<typeof schedSchema>;
 export function offcpuOptions<T>(y: Argv<T>) {
   const g = 'Threads (chosen in the kernel):';
   return withCommonOptions(y, { interval: 5, top: 10 })
-    .option('pid', { type: 'number', describe: 'threads of this process', group: g })
-    .option('tid', { type: 'number', describe: 'this thread only', group: g })
+    .option('pid', { type: 'string', describe: 'threads of this process', group: g })
+    .option('tid', { type: 'string', describe: 'this thread only', group: g })
     .option('comm', { type: 'string', describe: 'threads whose name starts with this (a trailing * is allowed)', group: g })
     .option('user-threads-only', { type: 'boolean', default: false, describe: 'only threads of user processes', group: g })
     .option('kernel-threads-only', { type: 'boolean', default: false, describe: 'only kernel threads', group: g })
@@ -162,3 +163,31 @@ export const offcpuSchema = commonSchema
     if (o.maxBlockUs !== undefined && o.maxBlockUs < o.minBlockUs) ctx.addIssue({ code: 'custom', message: `--max-block-us: ${o.maxBlockUs} is below --min-block-us ${o.minBlockUs}` });
   });
 export type OffcpuOptions = z.infer<typeof offcpuSchema>;
+
+export function lockOptions<T>(y: Argv<T>) {
+  return withCommonOptions(y, { interval: 5, top: 10 })
+    .option('pid', { type: 'string', describe: 'the process whose lock waits to time (required)' })
+    .option('min-wait-us', { type: 'number', default: 0, describe: 'ignore calls that waited less than this (µs); an uncontended lock costs the probe\'s own few µs' })
+    .option('stack', { type: 'boolean', default: false, describe: 'group waits also by the waiter\'s user stack' });
+}
+
+export const lockSchema = commonSchema.extend({
+  pid: num('pid', { int: true, positive: true })
+    .optional()
+    .superRefine((n, ctx) => {
+      if (n === undefined) ctx.addIssue({ code: 'custom', message: '--pid: required (the process whose locks to watch)' });
+      else if (!existsSync(`/proc/${n}`)) ctx.addIssue({ code: 'custom', message: `--pid: no process ${n}` });
+    })
+    .transform((n) => n!),
+  minWaitUs: num('min-wait-us', { min: 0 }),
+  stack: z.boolean(),
+}).transform((o, ctx) => {
+  // Before anything loads: the library whose lock functions the uprobes will hook.
+  const library = findLockLibrary(o.pid);
+  if (typeof library === 'string') {
+    ctx.addIssue({ code: 'custom', message: `--pid: ${library}` });
+    return z.NEVER;
+  }
+  return { ...o, library };
+});
+export type LockOptions = z.infer<typeof lockSchema>;
