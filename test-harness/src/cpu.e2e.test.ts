@@ -181,150 +181,152 @@ interface OffcpuRow {
 }
 
 describe.runIf(run)('offcpu_summary', () => {
-  it('a thread that sleeps 20 ms 50 times: that time, on a stack through the sleep', async () => {
-    const sleeper = spawnPinned(0, ['python3', SLEEPER, 'nst-offcpu', '0.5', '50', '20', '0']);
-    const tool = await startTool(tools.offcpu, ['--pid', String(sleeper.pid), '--min-block-us', '5000', '--interval', '3600']);
-    expect(await exited(sleeper)).toBe(0);
-    const rec = final((await tool.stop()).records);
-    const rows = rec.rows as OffcpuRow[];
-    // Only the chosen process.
-    for (const r of rows) expect(r.pid).toBe(sleeper.pid);
-    const sleeps = rows.filter((r) => r.kernel_stack.some((f) => /^(do_nanosleep|hrtimer_nanosleep|__x64_sys_clock_nanosleep)\b/.test(f)));
-    expect(sleeps.length).toBeGreaterThan(0);
-    const count = sleeps.reduce((s, r) => s + r.count, 0);
-    const total = sleeps.reduce((s, r) => s + r.total_us, 0);
-    // 50 sleeps of 20 ms each (the last may end after the tool stopped reading).
-    expect(count).toBeGreaterThanOrEqual(49);
-    expect(count).toBeLessThanOrEqual(51);
-    expect(total / count).toBeGreaterThanOrEqual(20_000);
-    expect(total / count).toBeLessThan(40_000); // within one log2 bucket of 20 ms
-    expect(sleeps[0]!.state).toBe('S');
-    expect(sleeps[0]!.comm).toBe('nst-offcpu');
-    // The user side of the same stack: the C library's sleep, named from its ELF symbols.
-    expect(sleeps[0]!.user_stack.some((f) => /nanosleep/.test(f))).toBe(true);
-    expect(rec.stack_failed).toBe(0);
-    console.log(`offcpu: ${count} sleeps, ${Math.round(total / count)} µs each; kernel ${sleeps[0]!.kernel_stack.slice(0, 4).join(' <- ')}; user ${sleeps[0]!.user_stack.slice(0, 3).join(' <- ')}`);
-  });
-
-  it('--folded prints one folded stack per line, the time in µs', async () => {
-    const sleeper = spawnPinned(0, ['python3', SLEEPER, 'nst-offcpu', '0.3', '20', '10', '0']);
-    const tool = await startTool(tools.offcpu, ['--pid', String(sleeper.pid), '--folded', '--interval', '3600'], { json: false });
-    expect(await exited(sleeper)).toBe(0);
-    const res = await tool.stop();
-    const lines = res.stdout.trim().split('\n');
-    expect(lines.length).toBeGreaterThan(0);
-    for (const l of lines) expect(l).toMatch(/^[^ ;]+(;[^;]+)* \d+$/);
-    expect(lines.some((l) => l.startsWith('nst-offcpu;') && /;do_nanosleep;/.test(l))).toBe(true);
-  });
-
-  it('bad input is one line naming the option, exit 2, before anything loads', () => {
-    for (const [args, re] of [
-      [['--state', 'X'], /--state: 'X' is not one of R, S, D, I, T, P/],
-      [['--user-threads-only', '--kernel-threads-only'], /exclude each other/],
-      [['--min-block-us', '100', '--max-block-us', '10'], /--max-block-us: 10 is below --min-block-us 100/],
-      [['--pid', '4194304'], /--pid: no process 4194304/],
-    ] as const) {
-      const r = runToolOnce(tools.offcpu, [...args]);
-      expect(r.exitCode).toBe(2);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(re);
-    }
-  });
-});
-
-interface LockRow {
-  pid: number;
-  tid: number;
-  lock: string;
-  kind: string;
-  count: number;
-  total_us: number;
-  wait: Hist;
-  stack?: string[];
-}
-
-describe.runIf(run)('lock_wait_summary', () => {
-  let dir: string | undefined;
-  afterEach(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    dir = undefined;
-  });
-
-  /** Builds the contention program (frame pointers kept, so the waiter's stack can be walked). */
-  function buildLockstress(): string {
-    dir = mkdtempSync(join(tmpdir(), 'nst-lock-'));
-    const exe = join(dir, 'lockstress');
-    execFileSync('clang', ['-O2', '-g', '-fno-omit-frame-pointer', '-pthread', '-o', exe, LOCKSTRESS]);
-    return exe;
-  }
-
-  /** Starts it and resolves with its first line: the locks' addresses and the threads' ids. */
-  async function startLockstress(exe: string, rounds: number, holdMs: number): Promise<{ proc: ChildProcess; info: { pid: number; holder_tid: number; waiter_tid: number; mutex: string; rwlock: string } }> {
-    const proc = spawn(exe, [String(rounds), String(holdMs), '700'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(proc);
-    const line = await new Promise<string>((res, rej) => {
-      let out = '';
-      proc.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('\n')) res(out.split('\n')[0]!);
-      });
-      proc.once('exit', (code) => rej(new Error(`lockstress exited (${code})`)));
+  for (const [flavour, env] of [['tp_btf', {}], ['the classic tracepoint', { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp' }]] as const) {
+    it(`a thread that sleeps 20 ms 50 times: that time, on a stack through the sleep (${flavour})`, async () => {
+      const sleeper = spawnPinned(0, ['python3', SLEEPER, 'nst-offcpu', '0.5', '50', '20', '0']);
+      const tool = await startTool(tools.offcpu, ['--pid', String(sleeper.pid), '--min-block-us', '5000', '--interval', '3600'], { env });
+      expect(await exited(sleeper)).toBe(0);
+      const rec = final((await tool.stop()).records);
+      const rows = rec.rows as OffcpuRow[];
+      // Only the chosen process.
+      for (const r of rows) expect(r.pid).toBe(sleeper.pid);
+      const sleeps = rows.filter((r) => r.kernel_stack.some((f) => /^(do_nanosleep|hrtimer_nanosleep|__x64_sys_clock_nanosleep)\b/.test(f)));
+      expect(sleeps.length).toBeGreaterThan(0);
+      const count = sleeps.reduce((s, r) => s + r.count, 0);
+      const total = sleeps.reduce((s, r) => s + r.total_us, 0);
+      // 50 sleeps of 20 ms each (the last may end after the tool stopped reading).
+      expect(count).toBeGreaterThanOrEqual(49);
+      expect(count).toBeLessThanOrEqual(51);
+      expect(total / count).toBeGreaterThanOrEqual(20_000);
+      expect(total / count).toBeLessThan(40_000); // within one log2 bucket of 20 ms
+      expect(sleeps[0]!.state).toBe('S');
+      expect(sleeps[0]!.comm).toBe('nst-offcpu');
+      // The user side of the same stack: the C library's sleep, named from its ELF symbols.
+      expect(sleeps[0]!.user_stack.some((f) => /nanosleep/.test(f))).toBe(true);
+      expect(rec.stack_failed).toBe(0);
+      console.log(`offcpu (${flavour}): ${count} sleeps, ${Math.round(total / count)} µs each; kernel ${sleeps[0]!.kernel_stack.slice(0, 4).join(' <- ')}; user ${sleeps[0]!.user_stack.slice(0, 3).join(' <- ')}`);
     });
-    return { proc, info: JSON.parse(line) };
+    }
+
+    it('--folded prints one folded stack per line, the time in µs', async () => {
+      const sleeper = spawnPinned(0, ['python3', SLEEPER, 'nst-offcpu', '0.3', '20', '10', '0']);
+      const tool = await startTool(tools.offcpu, ['--pid', String(sleeper.pid), '--folded', '--interval', '3600'], { json: false });
+      expect(await exited(sleeper)).toBe(0);
+      const res = await tool.stop();
+      const lines = res.stdout.trim().split('\n');
+      expect(lines.length).toBeGreaterThan(0);
+      for (const l of lines) expect(l).toMatch(/^[^ ;]+(;[^;]+)* \d+$/);
+      expect(lines.some((l) => l.startsWith('nst-offcpu;') && /;do_nanosleep;/.test(l))).toBe(true);
+    });
+
+    it('bad input is one line naming the option, exit 2, before anything loads', () => {
+      for (const [args, re] of [
+        [['--state', 'X'], /--state: 'X' is not one of R, S, D, I, T, P/],
+        [['--user-threads-only', '--kernel-threads-only'], /exclude each other/],
+        [['--min-block-us', '100', '--max-block-us', '10'], /--max-block-us: 10 is below --min-block-us 100/],
+        [['--pid', '4194304'], /--pid: no process 4194304/],
+      ] as const) {
+        const r = runToolOnce(tools.offcpu, [...args]);
+        expect(r.exitCode).toBe(2);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(re);
+      }
+    });
+  });
+
+  interface LockRow {
+    pid: number;
+    tid: number;
+    lock: string;
+    kind: string;
+    count: number;
+    total_us: number;
+    wait: Hist;
+    stack?: string[];
   }
 
-  it('two threads on one mutex and one rwlock, held 20 ms 50 times: that lock, that count, that bucket', async () => {
-    const exe = buildLockstress();
-    const { proc, info } = await startLockstress(exe, 50, 20);
-    const tool = await startTool(tools.lockWait, ['--pid', String(info.pid), '--top', '50', '--interval', '3600']);
-    expect(await exited(proc)).toBe(0);
-    const rec = final((await tool.stop()).records);
-    const rows = rec.rows as LockRow[];
-    for (const r of rows) expect(r.pid).toBe(info.pid); // other processes are not reported
-    const waiter = (lock: string, kind: string) => rows.find((r) => r.tid === info.waiter_tid && r.lock === lock && r.kind === kind);
-    const twenty = slotOfNs(20_000_000);
-    for (const [lock, kind] of [[info.mutex, 'mutex'], [info.rwlock, 'rwlock_rd']] as const) {
-      const r = waiter(lock, kind)!;
-      expect(r, `${kind} ${lock}`).toBeDefined();
-      expect(r.count).toBe(50);
-      // Each wait lasts the hold time: the median in 20 ms's bucket, the total about 50 × 20 ms.
-      expect(slotOfNs(r.wait.percentiles!.p50.low)).toBe(twenty);
-      expect(r.total_us).toBeGreaterThanOrEqual(50 * 20_000);
-      expect(r.total_us).toBeLessThan(50 * 40_000);
-    }
-    // Under the contended mutex, the kernel wait on the same word.
-    expect(waiter(info.mutex, 'futex')!.count).toBeGreaterThanOrEqual(50);
-    // The holder's own lock calls do not wait.
-    const holder = rows.find((r) => r.tid === info.holder_tid && r.lock === info.mutex && r.kind === 'mutex');
-    if (holder) expect(holder.total_us / holder.count).toBeLessThan(5_000);
-    expect((rec.locks as { lock: string; kind: string }[])[0]!.lock).toMatch(new RegExp(`^(${info.mutex}|${info.rwlock})$`));
-    console.log(`lock waits: mutex ${waiter(info.mutex, 'mutex')!.count} x ~${Math.round(waiter(info.mutex, 'mutex')!.total_us / 50)} µs, rwlock_rd ${waiter(info.rwlock, 'rwlock_rd')!.count}`);
-  });
+  describe.runIf(run)('lock_wait_summary', () => {
+    let dir: string | undefined;
+    afterEach(() => {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+      dir = undefined;
+    });
 
-  it('--stack: the waiter\'s user stack, from the lock call through the thread function that made it', async () => {
-    const exe = buildLockstress();
-    const { proc, info } = await startLockstress(exe, 5, 10);
-    const tool = await startTool(tools.lockWait, ['--pid', String(info.pid), '--stack', '--min-wait-us', '5000', '--interval', '3600']);
-    expect(await exited(proc)).toBe(0);
-    const rows = final((await tool.stop()).records).rows as LockRow[];
-    const r = rows.find((x) => x.tid === info.waiter_tid && x.kind === 'mutex')!;
-    expect(r.count).toBe(5);
-    expect(r.stack![0]).toMatch(/^(__)?pthread_mutex_lock\+0x0$/); // the probe sits on its first instruction
-    expect(r.stack!.some((f) => /^waiter\+0x/.test(f))).toBe(true);
-  });
-
-  it('bad input is one line naming the option, exit 2, before anything loads', () => {
-    for (const [args, re] of [
-      [[], /--pid: required/],
-      [['--pid', '4194304'], /--pid: no process 4194304/],
-      // A kernel thread maps no library at all.
-      [['--pid', '2'], /--pid: process 2 maps no library with pthread_mutex_lock/],
-      [['--pid', 'x'], /--pid: 'x' is not a number/],
-    ] as const) {
-      const r = runToolOnce(tools.lockWait, [...args]);
-      expect(r.exitCode).toBe(2);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(re);
+    /** Builds the contention program (frame pointers kept, so the waiter's stack can be walked). */
+    function buildLockstress(): string {
+      dir = mkdtempSync(join(tmpdir(), 'nst-lock-'));
+      const exe = join(dir, 'lockstress');
+      execFileSync('clang', ['-O2', '-g', '-fno-omit-frame-pointer', '-pthread', '-o', exe, LOCKSTRESS]);
+      return exe;
     }
+
+    /** Starts it and resolves with its first line: the locks' addresses and the threads' ids. */
+    async function startLockstress(exe: string, rounds: number, holdMs: number): Promise<{ proc: ChildProcess; info: { pid: number; holder_tid: number; waiter_tid: number; mutex: string; rwlock: string } }> {
+      const proc = spawn(exe, [String(rounds), String(holdMs), '700'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(proc);
+      const line = await new Promise<string>((res, rej) => {
+        let out = '';
+        proc.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('\n')) res(out.split('\n')[0]!);
+        });
+        proc.once('exit', (code) => rej(new Error(`lockstress exited (${code})`)));
+      });
+      return { proc, info: JSON.parse(line) };
+    }
+
+    it('two threads on one mutex and one rwlock, held 20 ms 50 times: that lock, that count, that bucket', async () => {
+      const exe = buildLockstress();
+      const { proc, info } = await startLockstress(exe, 50, 20);
+      const tool = await startTool(tools.lockWait, ['--pid', String(info.pid), '--top', '50', '--interval', '3600']);
+      expect(await exited(proc)).toBe(0);
+      const rec = final((await tool.stop()).records);
+      const rows = rec.rows as LockRow[];
+      for (const r of rows) expect(r.pid).toBe(info.pid); // other processes are not reported
+      const waiter = (lock: string, kind: string) => rows.find((r) => r.tid === info.waiter_tid && r.lock === lock && r.kind === kind);
+      const twenty = slotOfNs(20_000_000);
+      for (const [lock, kind] of [[info.mutex, 'mutex'], [info.rwlock, 'rwlock_rd']] as const) {
+        const r = waiter(lock, kind)!;
+        expect(r, `${kind} ${lock}`).toBeDefined();
+        expect(r.count).toBe(50);
+        // Each wait lasts the hold time: the median in 20 ms's bucket, the total about 50 × 20 ms.
+        expect(slotOfNs(r.wait.percentiles!.p50.low)).toBe(twenty);
+        expect(r.total_us).toBeGreaterThanOrEqual(50 * 20_000);
+        expect(r.total_us).toBeLessThan(50 * 40_000);
+      }
+      // Under the contended mutex, the kernel wait on the same word.
+      expect(waiter(info.mutex, 'futex')!.count).toBeGreaterThanOrEqual(50);
+      // The holder's own lock calls do not wait.
+      const holder = rows.find((r) => r.tid === info.holder_tid && r.lock === info.mutex && r.kind === 'mutex');
+      if (holder) expect(holder.total_us / holder.count).toBeLessThan(5_000);
+      expect((rec.locks as { lock: string; kind: string }[])[0]!.lock).toMatch(new RegExp(`^(${info.mutex}|${info.rwlock})$`));
+      console.log(`lock waits: mutex ${waiter(info.mutex, 'mutex')!.count} x ~${Math.round(waiter(info.mutex, 'mutex')!.total_us / 50)} µs, rwlock_rd ${waiter(info.rwlock, 'rwlock_rd')!.count}`);
+    });
+
+    it('--stack: the waiter\'s user stack, from the lock call through the thread function that made it', async () => {
+      const exe = buildLockstress();
+      const { proc, info } = await startLockstress(exe, 5, 10);
+      const tool = await startTool(tools.lockWait, ['--pid', String(info.pid), '--stack', '--min-wait-us', '5000', '--interval', '3600']);
+      expect(await exited(proc)).toBe(0);
+      const rows = final((await tool.stop()).records).rows as LockRow[];
+      const r = rows.find((x) => x.tid === info.waiter_tid && x.kind === 'mutex')!;
+      expect(r.count).toBe(5);
+      expect(r.stack![0]).toMatch(/^(__)?pthread_mutex_lock\+0x0$/); // the probe sits on its first instruction
+      expect(r.stack!.some((f) => /^waiter\+0x/.test(f))).toBe(true);
+    });
+
+    it('bad input is one line naming the option, exit 2, before anything loads', () => {
+      for (const [args, re] of [
+        [[], /--pid: required/],
+        [['--pid', '4194304'], /--pid: no process 4194304/],
+        // A kernel thread maps no library at all.
+        [['--pid', '2'], /--pid: process 2 maps no library with pthread_mutex_lock/],
+        [['--pid', 'x'], /--pid: 'x' is not a number/],
+      ] as const) {
+        const r = runToolOnce(tools.lockWait, [...args]);
+        expect(r.exitCode).toBe(2);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(re);
+      }
+    });
   });
-});

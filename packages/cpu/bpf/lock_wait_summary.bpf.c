@@ -97,23 +97,12 @@ static __always_inline void leave(bool futex)
 	bpf_map_delete_elem(&pending, &key);
 	if (ns < targ_min_ns)
 		return;
-	struct lock_val *v = bpf_map_lookup_elem(&waits, &k);
+	__u32 zero = 0;
+	struct lock_val *z = bpf_map_lookup_elem(&zero_val, &zero);
+	struct lock_val *v = z ? nst_lookup_or_init(&waits, &k, z) : NULL;
 
-	if (!v) {
-		__u32 zero = 0;
-		struct lock_val *z = bpf_map_lookup_elem(&zero_val, &zero);
-
-		if (!z)
-			return;
-		long err = bpf_map_update_elem(&waits, &k, z, BPF_NOEXIST);
-
-		v = bpf_map_lookup_elem(&waits, &k);
-		if (!v) {
-			if (err)
-				nst_count_loss(NST_MAP_FULL);
-			return;
-		}
-	}
+	if (!v)
+		return;
 	__sync_fetch_and_add(&v->count, 1);
 	__sync_fetch_and_add(&v->total_ns, ns);
 	if (ns > v->max_ns)

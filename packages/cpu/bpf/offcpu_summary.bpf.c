@@ -33,7 +33,8 @@ struct start {
 	__s32 kstack;
 	__s32 ustack;
 	__u32 state;
-	__u32 _pad;
+	__u32 tgid;
+	char  comm[SCHED_COMM_LEN];
 };
 
 struct {
@@ -137,25 +138,28 @@ static __always_inline void going_off(void *ctx, struct task_struct *prev, __u64
 		.kstack = stack_id(ctx, 0),
 		.ustack = kthread ? -1 : stack_id(ctx, BPF_F_USER_STACK),
 		.state = state,
+		.tgid = BPF_CORE_READ(prev, tgid),
 	};
 
+	BPF_CORE_READ_STR_INTO(&s.comm, prev, comm);
 	bpf_map_update_elem(&starts, &tid, &s, BPF_ANY);
 }
 
-static __always_inline void coming_on(struct task_struct *next, __u64 now)
+/* Everything the row needs was noted when the thread left: only its tid is needed now, which
+ * the classic tracepoint also carries. */
+static __always_inline void coming_on(__u32 tid, __u64 now)
 {
-	__u32 tid = BPF_CORE_READ(next, pid);
 	struct start *s = bpf_map_lookup_elem(&starts, &tid);
 
 	if (!s)
 		return;
 	__u64 ns = now - s->ts;
-	struct offcpu_key key = { .pid = BPF_CORE_READ(next, tgid), .tid = tid, .kstack = s->kstack, .ustack = s->ustack, .state = s->state };
+	struct offcpu_key key = { .pid = s->tgid, .tid = tid, .kstack = s->kstack, .ustack = s->ustack, .state = s->state };
 
+	__builtin_memcpy(key.comm, s->comm, sizeof(key.comm));
 	bpf_map_delete_elem(&starts, &tid);
 	if (ns < targ_min_ns || (targ_max_ns && ns > targ_max_ns))
 		return;
-	BPF_CORE_READ_STR_INTO(&key.comm, next, comm);
 	struct offcpu_val *v = bpf_map_lookup_elem(&offcpu, &key);
 
 	if (!v) {
@@ -174,16 +178,30 @@ static __always_inline void coming_on(struct task_struct *next, __u64 now)
 	__sync_fetch_and_add(&v->count, 1);
 }
 
-static __always_inline int on_switch(void *ctx, struct task_struct *prev, struct task_struct *next)
+static __always_inline int on_switch(void *ctx, struct task_struct *prev, __u32 next_tid)
 {
 	__u64 now = bpf_ktime_get_ns();
 
 	going_off(ctx, prev, now);
-	coming_on(next, now);
+	coming_on(next_tid, now);
 	return 0;
 }
 
 SEC("tp_btf/sched_switch")
-int BPF_PROG(offcpu_switch_tp_btf, bool preempt, struct task_struct *prev, struct task_struct *next) { return on_switch(ctx, prev, next); }
+int BPF_PROG(offcpu_switch_tp_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(ctx, prev, BPF_CORE_READ(next, pid));
+}
+
 SEC("raw_tp/sched_switch")
-int BPF_PROG(offcpu_switch_raw_tp, bool preempt, struct task_struct *prev, struct task_struct *next) { return on_switch(ctx, prev, next); }
+int BPF_PROG(offcpu_switch_raw_tp, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(ctx, prev, BPF_CORE_READ(next, pid));
+}
+
+/* The classic tracepoint names pids only; the thread leaving is the current task then. */
+SEC("tracepoint/sched/sched_switch")
+int offcpu_switch_tp(struct trace_event_raw_sched_switch *args)
+{
+	return on_switch(args, (struct task_struct *)bpf_get_current_task(), BPF_CORE_READ(args, next_pid));
+}

@@ -101,23 +101,12 @@ static __always_inline void wait_ends(struct task_struct *p, __u32 cpu)
 	if (!cpu_pass(cpu))
 		return;
 	struct sched_key key = { .pid = BPF_CORE_READ(p, tgid), .tid = tid, .cpu = cpu };
-	struct sched_val *v = bpf_map_lookup_elem(&waits, &key);
+	__u32 zero = 0;
+	struct sched_val *z = bpf_map_lookup_elem(&zero_val, &zero);
+	struct sched_val *v = z ? nst_lookup_or_init(&waits, &key, z) : NULL;
 
-	if (!v) {
-		__u32 zero = 0;
-		struct sched_val *z = bpf_map_lookup_elem(&zero_val, &zero);
-
-		if (!z)
-			return;
-		long err = bpf_map_update_elem(&waits, &key, z, BPF_NOEXIST);
-
-		v = bpf_map_lookup_elem(&waits, &key);
-		if (!v) {
-			if (err)
-				nst_count_loss(NST_MAP_FULL);
-			return;
-		}
-	}
+	if (!v)
+		return;
 	/* The name it has now: threads rename themselves after they start. */
 	BPF_CORE_READ_STR_INTO(&v->comm, p, comm);
 	if (kind == WAIT_PREEMPT)

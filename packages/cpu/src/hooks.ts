@@ -15,6 +15,7 @@ export const schedWakeupNewHook: Hook = { name: 'sched:sched_wakeup_new', flavou
 export const schedSwitchHook: Hook = { name: 'sched:sched_switch', flavours: btfOnly('sched_switch') };
 export const schedHooks: Hook[] = [schedWakeupHook, schedWakeupNewHook, schedSwitchHook];
 
-/** offcpu_summary's own sched_switch programs (a different object from sched_latency_summary's). */
-export const offcpuSwitchHook: Hook = { name: 'sched:sched_switch', flavours: btfOnly('offcpu_switch') };
+/** offcpu_summary's own sched_switch programs (a different object from sched_latency_summary's):
+ * it needs only the next thread's tid, which the classic tracepoint carries too. */
+export const offcpuSwitchHook: Hook = { name: 'sched:sched_switch', flavours: tracepointFlavours('offcpu_switch') };
 export const offcpuHooks: Hook[] = [offcpuSwitchHook];

@@ -37,12 +37,7 @@ static __always_inline struct dev_stats *dev_slot(struct net_device *dev)
 	struct dev_stats init = {};
 
 	bpf_probe_read_kernel_str(init.name, sizeof(init.name), dev->name);
-	/* Per-CPU hash: a failure other than "another CPU created it" means the map is full. */
-	if (bpf_map_update_elem(&devs, &key, &init, BPF_NOEXIST) && !bpf_map_lookup_elem(&devs, &key)) {
-		nst_count_loss(NST_MAP_FULL);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(&devs, &key);
+	return nst_lookup_or_init(&devs, &key, &init);
 }
 
 static __always_inline int on_receive(struct sk_buff *skb)
@@ -163,24 +158,12 @@ static __always_inline struct qdisc_napi_stats *queue_slot(struct net_device *de
 
 	if (dev)
 		bpf_probe_read_kernel_str(init.name, sizeof(init.name), dev->name);
-	if (bpf_map_update_elem(&queues, key, &init, BPF_NOEXIST) && !bpf_map_lookup_elem(&queues, key)) {
-		nst_count_loss(NST_MAP_FULL);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(&queues, key);
+	return nst_lookup_or_init(&queues, key, &init);
 }
 
 static __always_inline struct nst_hist *hist_slot(struct dev_key *key)
 {
-	struct nst_hist *h = bpf_map_lookup_elem(&hists, key);
-
-	if (h)
-		return h;
-	if (bpf_map_update_elem(&hists, key, &zero_hist, BPF_NOEXIST) && !bpf_map_lookup_elem(&hists, key)) {
-		nst_count_loss(NST_MAP_FULL);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(&hists, key);
+	return nst_lookup_or_init(&hists, key, &zero_hist);
 }
 
 static __always_inline int on_qdisc_enqueue(struct Qdisc *q, struct sk_buff *skb)

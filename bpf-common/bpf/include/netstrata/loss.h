@@ -47,6 +47,22 @@ static __always_inline long nst_stack_get(void *ctx, void *buf, __u32 size)
 	return n;
 }
 
+/* The value of `key` in a hash map, created from `init` when new (another CPU creating it at the
+ * same moment is fine); a full map is counted, and NULL returned. */
+static __always_inline void *nst_lookup_or_init(void *map, const void *key, const void *init)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	long err = bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+
+	v = bpf_map_lookup_elem(map, key);
+	if (!v && err)
+		nst_count_loss(NST_MAP_FULL);
+	return v;
+}
+
 /* Add to a counter keyed in a hash map, creating it when new; a full map is counted, not hidden. */
 static __always_inline void nst_counter_add(void *map, const void *key, __u64 n)
 {
