@@ -23,7 +23,9 @@ export function findLockLibrary(pid: number): LockLibrary | string {
   let maps: string;
   try {
     maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
-  } catch {
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') return `cannot read the memory map of process ${pid} (permission denied): run as root`;
     return `no process ${pid}`;
   }
   const files = [...new Set(parseMaps(maps).map((m) => m.path).filter((p) => p.startsWith('/')))];
