@@ -19,14 +19,15 @@ afterAll(() => {
   target?.kill('SIGKILL');
 });
 
-const TOOLS: { name: keyof typeof tools; args: () => string[]; question: RegExp }[] = [
-  { name: 'systemNetworkMetrics', args: () => [], question: /How is the host's network doing\?/ },
-  { name: 'systemNetworkLatency', args: () => [], question: /Where in the host stack do packets spend their time\?/ },
-  { name: 'systemNetworkLatencyDetails', args: () => [], question: /Which packets were slow in the host stack/ },
-  { name: 'softirqLatency', args: () => [], question: /How late do softirqs run/ },
-  { name: 'schedLatency', args: () => [], question: /How long do chosen threads wait for a CPU/ },
-  { name: 'offcpu', args: () => [], question: /Where do threads spend their time off CPU/ },
-  { name: 'lockWait', args: () => ['--pid', String(target!.pid)], question: /Which user-space locks does a process wait on/ },
+/** `classic`: every hook it needs has a classic tracepoint flavour (the last fallback). */
+const TOOLS: { name: keyof typeof tools; args: () => string[]; question: RegExp; classic: boolean }[] = [
+  { name: 'systemNetworkMetrics', args: () => [], question: /How is the host's network doing\?/, classic: true },
+  { name: 'systemNetworkLatency', args: () => [], question: /Where in the host stack do packets spend their time\?/, classic: true },
+  { name: 'systemNetworkLatencyDetails', args: () => [], question: /Which packets were slow in the host stack/, classic: true },
+  { name: 'softirqLatency', args: () => [], question: /How late do softirqs run/, classic: true },
+  { name: 'schedLatency', args: () => [], question: /How long do chosen threads wait for a CPU/, classic: false },
+  { name: 'offcpu', args: () => [], question: /Where do threads spend their time off CPU/, classic: true },
+  { name: 'lockWait', args: () => ['--pid', String(target!.pid)], question: /Which user-space locks does a process wait on/, classic: true },
 ];
 
 describe.runIf(run)('every tool: stopping leaves nothing behind', () => {
@@ -55,6 +56,25 @@ describe.runIf(run)('every tool: stopping leaves nothing behind', () => {
         }
       }
       expect(await waitForNoLeftovers(before)).toEqual({ prog: [], link: [], map: [] });
+    });
+
+    it(`${t.name}: with the BTF flavours off it falls back to classic tracepoints, or says in one line what is missing`, async () => {
+      const env = { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp' };
+      if (t.classic) {
+        const before = bpfState();
+        const tool = await startTool(tools[t.name], [...t.args(), '--verbose', '--interval', '3600'], { env });
+        const res = await tool.stop();
+        expect(res.exitCode).toBe(0);
+        const chosen = res.records.filter((r) => r.type === 'info' && /: using /.test(String(r.message))).map((r) => String(r.message));
+        expect(chosen.length).toBeGreaterThan(0);
+        for (const m of chosen) expect(m).toMatch(/: using tracepoint$/);
+        expect(await waitForNoLeftovers(before)).toEqual({ prog: [], link: [], map: [] });
+      } else {
+        const r = runToolOnce(tools[t.name], [...t.args(), '--duration', '1'], { env });
+        expect(r.exitCode).toBe(2);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+        expect(r.stderr).toMatch(/cannot hook sched:\S+ on this kernel \(tp_btf: disabled by NETSTRATA_DISABLE_FEATURES; raw_tp: disabled by NETSTRATA_DISABLE_FEATURES\)/);
+      }
     });
 
     it(`${t.name}: refused without privileges before anything loads; --help shows examples`, () => {
