@@ -10,11 +10,10 @@
 #include <bpf/bpf_core_read.h>
 #include "netstrata/hist.h"
 #include "netstrata/loss.h"
-#include "cpu.h"
+#include "threads.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-const volatile __u32 targ_pid = 0;
 const volatile bool targ_stack = false;
 const volatile __u64 targ_min_ns = 0;
 

@@ -8,14 +8,10 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "netstrata/loss.h"
-#include "cpu.h"
+#include "threads.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-const volatile __u32 targ_pid = 0;
-const volatile __u32 targ_tid = 0;
-const volatile char targ_comm[SCHED_COMM_LEN] = {};
-const volatile __u32 targ_comm_len = 0;
 const volatile __u32 targ_threads = 0;        /* 0 all, 1 user threads only, 2 kernel threads only */
 const volatile __u32 targ_states = 0;         /* bitmask of STATE_*; 0 = all */
 const volatile __u64 targ_min_ns = 0;
@@ -58,17 +54,6 @@ struct {
 	__type(value, struct offcpu_val);
 } offcpu SEC(".maps");
 
-struct task_struct___pre514 {
-	long state;
-} __attribute__((preserve_access_index));
-
-static __always_inline long task_state(struct task_struct *t)
-{
-	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state);
-	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
-}
-
 static __always_inline __u32 state_class(long s)
 {
 	if (s == 0)
@@ -86,30 +71,10 @@ static __always_inline __u32 state_class(long s)
 
 static __always_inline bool chosen(struct task_struct *p, bool *kthread)
 {
-	__u32 tid = BPF_CORE_READ(p, pid);
-
-	if (!tid)
-		return false;                 /* the idle task */
 	*kthread = BPF_CORE_READ(p, flags) & PF_KTHREAD_FLAG;
 	if ((targ_threads == 1 && *kthread) || (targ_threads == 2 && !*kthread))
 		return false;
-	if (targ_tid && tid != targ_tid)
-		return false;
-	if (targ_pid && BPF_CORE_READ(p, tgid) != targ_pid)
-		return false;
-	if (targ_comm_len) {
-		char comm[SCHED_COMM_LEN];
-
-		BPF_CORE_READ_STR_INTO(&comm, p, comm);
-#pragma unroll
-		for (int i = 0; i < SCHED_COMM_LEN; i++) {
-			if (i >= targ_comm_len)
-				break;
-			if (comm[i] != targ_comm[i])
-				return false;
-		}
-	}
-	return true;
+	return thread_chosen(p);
 }
 
 /* A stack that could not be kept: a collision in the stack map, or no user stack to walk. */

@@ -10,14 +10,10 @@
 #include <bpf/bpf_core_read.h>
 #include "netstrata/hist.h"
 #include "netstrata/loss.h"
-#include "cpu.h"
+#include "threads.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-const volatile __u32 targ_pid = 0;            /* thread group; 0 = any */
-const volatile __u32 targ_tid = 0;            /* 0 = any */
-const volatile char targ_comm[SCHED_COMM_LEN] = {};
-const volatile __u32 targ_comm_len = 0;       /* bytes of targ_comm that must match; 0 = any */
 const volatile bool targ_preempted = true;    /* also time waits after an involuntary switch */
 
 #define WAIT_WAKEUP 1
@@ -52,34 +48,9 @@ struct {
 	__type(value, struct sched_val);
 } zero_val SEC(".maps");
 
-static __always_inline bool chosen(struct task_struct *p)
-{
-	__u32 tid = BPF_CORE_READ(p, pid);
-
-	if (!tid)
-		return false;                 /* the idle task */
-	if (targ_tid && tid != targ_tid)
-		return false;
-	if (targ_pid && BPF_CORE_READ(p, tgid) != targ_pid)
-		return false;
-	if (targ_comm_len) {
-		char comm[SCHED_COMM_LEN];
-
-		BPF_CORE_READ_STR_INTO(&comm, p, comm);
-#pragma unroll
-		for (int i = 0; i < SCHED_COMM_LEN; i++) {
-			if (i >= targ_comm_len)
-				break;
-			if (comm[i] != targ_comm[i])
-				return false;
-		}
-	}
-	return true;
-}
-
 static __always_inline void wait_begins(struct task_struct *p, __u32 kind)
 {
-	if (!chosen(p))
+	if (!thread_chosen(p))
 		return;
 	__u32 tid = BPF_CORE_READ(p, pid);
 	struct wait w = { .ts = bpf_ktime_get_ns(), .kind = kind };
@@ -114,18 +85,6 @@ static __always_inline void wait_ends(struct task_struct *p, __u32 cpu)
 	else
 		__sync_fetch_and_add(&v->wakeups, 1);
 	nst_hist_add(&v->hist, ns);
-}
-
-/* Kernels before 5.14 call the field `state`. */
-struct task_struct___pre514 {
-	long state;
-} __attribute__((preserve_access_index));
-
-static __always_inline long task_state(struct task_struct *t)
-{
-	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state);
-	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
 }
 
 /* TASK_RUNNING is 0: a thread switched out in that state was preempted and waits again at once. */

@@ -191,3 +191,10 @@ export const lockSchema = commonSchema.extend({
   return { ...o, library };
 });
 export type LockOptions = z.infer<typeof lockSchema>;
+
+/** The thread choice as the programs' rodata (bpf/threads.h). */
+export function threadRodata(o: { pid?: number; tid?: number; comm?: string }): Record<string, number | Uint8Array> {
+  const comm = new Uint8Array(16);
+  if (o.comm) comm.set(new TextEncoder().encode(o.comm));
+  return { targ_pid: o.pid ?? 0, targ_tid: o.tid ?? 0, targ_comm: comm, targ_comm_len: o.comm ? Buffer.byteLength(o.comm) : 0 };
+}

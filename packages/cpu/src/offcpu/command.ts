@@ -4,7 +4,7 @@ import { KallsymsSymbolizer, Sink, UserSymbolizer, everyInterval, readLosses, ru
 import object from '../../build/bpf/offcpu_summary.bpf.o';
 import { offcpuHooks } from '../hooks.ts';
 import { decodeOffcpuKey, decodeOffcpuVal, decodeStack } from '../layout.ts';
-import { offcpuOptions, offcpuSchema, type OffcpuOptions } from '../options.ts';
+import { offcpuOptions, offcpuSchema, threadRodata, type OffcpuOptions } from '../options.ts';
 import { foldedLine, offcpuDeltas, renderOffcpuText, type OffcpuEntry, type OffcpuRecord, type OffcpuRow } from './report.ts';
 
 export const OFFCPU_DESCRIBE =
@@ -35,8 +35,6 @@ export async function runOffcpu(o: OffcpuOptions): Promise<void> {
   const name = 'offcpu_summary';
   const signal = stopSignal();
   const sink = new Sink(o.output);
-  const comm = new Uint8Array(16);
-  if (o.comm) comm.set(new TextEncoder().encode(o.comm));
   const kernel = KallsymsSymbolizer.fromProc();
   const user = new UserSymbolizer();
   await runLifecycle(
@@ -45,10 +43,7 @@ export async function runOffcpu(o: OffcpuOptions): Promise<void> {
       object,
       hooks: offcpuHooks,
       rodata: {
-        targ_pid: o.pid ?? 0,
-        targ_tid: o.tid ?? 0,
-        targ_comm: comm,
-        targ_comm_len: o.comm ? Buffer.byteLength(o.comm) : 0,
+        ...threadRodata(o),
         targ_threads: o.userThreadsOnly ? 1 : o.kernelThreadsOnly ? 2 : 0,
         targ_states: (o.state ?? []).reduce((m, s) => m | (1 << s), 0),
         targ_min_ns: BigInt(Math.round(o.minBlockUs * 1000)),

@@ -4,7 +4,7 @@ import { Sink, everyInterval, readLosses, runLifecycle, stopSignal, type ToolCom
 import object from '../../build/bpf/sched_latency_summary.bpf.o';
 import { schedHooks } from '../hooks.ts';
 import { decodeSchedKey, decodeSchedVal, encodeCpuMask } from '../layout.ts';
-import { schedOptions, schedSchema, type SchedOptions } from '../options.ts';
+import { schedOptions, schedSchema, threadRodata, type SchedOptions } from '../options.ts';
 import { renderSchedText, threadRows, type SchedEntries, type SchedRecord } from './report.ts';
 
 export const SCHED_DESCRIBE =
@@ -34,18 +34,13 @@ export async function runSched(o: SchedOptions): Promise<void> {
   const name = 'sched_latency_summary';
   const signal = stopSignal();
   const sink = new Sink(o.output);
-  const comm = new Uint8Array(16);
-  if (o.comm) comm.set(new TextEncoder().encode(o.comm));
   await runLifecycle(
     {
       name,
       object,
       hooks: schedHooks,
       rodata: {
-        targ_pid: o.pid ?? 0,
-        targ_tid: o.tid ?? 0,
-        targ_comm: comm,
-        targ_comm_len: o.comm ? Buffer.byteLength(o.comm) : 0,
+        ...threadRodata(o),
         targ_preempted: o.preempted,
         targ_cpu_filter: o.cpu !== undefined,
         targ_cpus: encodeCpuMask(o.cpu ?? []),
