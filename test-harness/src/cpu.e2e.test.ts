@@ -183,8 +183,10 @@ interface OffcpuRow {
 describe.runIf(run)('offcpu_summary', () => {
   for (const [flavour, env] of [['tp_btf', {}], ['the classic tracepoint', { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp' }]] as const) {
     it(`a thread that sleeps 20 ms 50 times: that time, on a stack through the sleep (${flavour})`, async () => {
-      const sleeper = spawnPinned(0, ['python3', SLEEPER, 'nst-offcpu', '0.5', '50', '20', '0']);
-      const tool = await startTool(tools.offcpu, ['--pid', String(sleeper.pid), '--min-block-us', '5000', '--interval', '3600'], { env });
+      // The loop starts 2 s after the process, well after the tool is ready in any flavour; the
+      // start-up sleep itself is over --max-block-us.
+      const sleeper = spawnPinned(0, ['python3', SLEEPER, 'nst-offcpu', '2', '50', '20', '0']);
+      const tool = await startTool(tools.offcpu, ['--pid', String(sleeper.pid), '--min-block-us', '5000', '--max-block-us', '100000', '--interval', '3600'], { env });
       expect(await exited(sleeper)).toBe(0);
       const rec = final((await tool.stop()).records);
       const rows = rec.rows as OffcpuRow[];
@@ -194,9 +196,14 @@ describe.runIf(run)('offcpu_summary', () => {
       expect(sleeps.length).toBeGreaterThan(0);
       const count = sleeps.reduce((s, r) => s + r.count, 0);
       const total = sleeps.reduce((s, r) => s + r.total_us, 0);
-      // 50 sleeps of 20 ms each (the last may end after the tool stopped reading).
-      expect(count).toBeGreaterThanOrEqual(49);
-      expect(count).toBeLessThanOrEqual(51);
+      // 50 sleeps of 20 ms each, counted, or counted as missed when the kernel skipped the program
+      // (a BPF program already running on the CPU). Now and then one sleep is neither: seen
+      // about once in ten runs, with no miss or stack failure reported; not yet explained, so
+      // allowed here and said in the docs rather than hidden.
+      const seen = count + (rec.missed as number);
+      if (seen !== 50) console.log(`offcpu (${flavour}): ${count} counted, ${rec.missed as number} missed, ${50 - seen} unaccounted`);
+      expect(seen).toBeGreaterThanOrEqual(49);
+      expect(seen).toBeLessThanOrEqual(50);
       expect(total / count).toBeGreaterThanOrEqual(20_000);
       expect(total / count).toBeLessThan(40_000); // within one log2 bucket of 20 ms
       expect(sleeps[0]!.state).toBe('S');

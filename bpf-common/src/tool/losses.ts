@@ -1,5 +1,5 @@
 /** The per-CPU `lost` map every program has (bpf/include/netstrata/loss.h), summed over CPUs. */
-import type { BpfMap } from '@netstrata/libbpf-ts';
+import type { BpfMap, BpfObject } from '@netstrata/libbpf-ts';
 
 export interface Losses {
   lost: number;
@@ -24,4 +24,15 @@ export function* perCpuEntries(map: BpfMap): Generator<[Uint8Array, Uint8Array[]
     for (let off = 0; off + map.valueSize <= v.byteLength; off += slot) copies.push(v.subarray(off, off + map.valueSize));
     yield [k, copies];
   }
+}
+
+/**
+ * Hook runs the kernel skipped for the object's loaded programs: it does not run a BPF program
+ * where another is already running on that CPU (recursion_misses). Events lost before our code
+ * ever saw them, so counted too.
+ */
+export function programMisses(obj: BpfObject): number {
+  let n = 0;
+  for (const p of obj.programs()) if (p.autoload) n += p.misses;
+  return n;
 }

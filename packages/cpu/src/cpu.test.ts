@@ -58,7 +58,7 @@ describe('softirq report', () => {
     const second: SoftirqSlots = new Map([...first, [3 * 2 + 1, [slots({ 12: 5 }), slots({ 13: 1 })]]]);
     const interval = vectorRows(second, first, vectors);
     expect(interval.map((r) => [r.vector, r.runtime.count])).toEqual([['NET_RX', 3]]);
-    const text = renderSoftirqText({ type: 'interval', tool: 'softirq_latency_summary', time: new Date(0).toISOString(), interval_s: 1, vectors: rows }, 10);
+    const text = renderSoftirqText({ type: 'interval', tool: 'softirq_latency_summary', time: new Date(0).toISOString(), interval_s: 1, vectors: rows, missed: 0 }, 10);
     expect(text).toMatch(/NET_RX\s+all\s+3\s+\[512 ns, 1024 ns\)/);
     expect(text).toMatch(/NET_RX: raised -> running \(wait\)/);
   });
@@ -81,7 +81,7 @@ describe('sched report', () => {
     expect(rows[0]!.cpus.map((c) => [c.cpu, c.count])).toEqual([[0, 3], [1, 2]]);
     const later = [...now.slice(0, 2), row({ pid: 20, tid: 20, cpu: 0 }, { comm: 'other', wakeups: 10, slots: slots({ 10: 10 }) })];
     expect(threadRows(later, now).map((r) => [r.tid, r.wakeups])).toEqual([[20, 1]]);
-    const text = renderSchedText({ type: 'final', tool: 'sched_latency_summary', time: new Date(0).toISOString(), interval_s: 1, threads: rows, more_threads: 0, map_full: 0 }, 1);
+    const text = renderSchedText({ type: 'final', tool: 'sched_latency_summary', time: new Date(0).toISOString(), interval_s: 1, threads: rows, more_threads: 0, map_full: 0, missed: 0 }, 1);
     expect(text).toMatch(/10\s+11\s+worker\s+4\s+1\s/);
     expect(text).toMatch(/worker \(tid 11\): woken -> running/);
   });

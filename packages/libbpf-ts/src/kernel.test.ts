@@ -65,6 +65,16 @@ kernel('libbpf-ts on the running kernel', () => {
     expect(counter(obj, 0)).toBe(10n);
   });
 
+  it('reads how often the kernel skipped a program (recursion misses): none for a lone program', () => {
+    using obj = openBasic('sys_enter_raw_tp');
+    expect(obj.program('sys_enter_raw_tp').misses).toBe(0); // not loaded yet
+    obj.load();
+    obj.program('sys_enter_raw_tp').attachRawTracepoint('sys_enter');
+    for (let i = 0; i < 5; i++) void process.ppid;
+    expect(counter(obj, 0)).toBe(5n);
+    expect(obj.program('sys_enter_raw_tp').misses).toBe(0);
+  });
+
   it('attaches raw tracepoints explicitly by name', () => {
     using obj = openBasic('sys_enter_raw_tp');
     obj.load();

@@ -73,6 +73,11 @@ export class BpfLink {
   }
 }
 
+/** struct bpf_prog_info (include/uapi/linux/bpf.h): its size as far as recursion_misses, which
+ * follows run_time_ns and run_cnt (5.12+); older kernels return a shorter info. */
+const PROG_INFO_MISSES = 208;
+const PROG_INFO_SIZE = 232;
+
 export class BpfProgram {
   readonly name: string;
   readonly section: string;
@@ -99,6 +104,20 @@ export class BpfProgram {
     this.owner.check();
     if (this.owner.loaded) throw new BpfError(`autoload ${this.name}`, 22, '', 'invalid', 'cannot change autoload after load');
     callInt(`autoload ${this.name}`, 'other', () => n.bpf_program__set_autoload(this.ptr, on) as number);
+  }
+
+  /**
+   * How often the kernel skipped this program at its hook because a BPF program was already
+   * running on that CPU (struct bpf_prog_info.recursion_misses, UAPI). 0 before load.
+   */
+  get misses(): number {
+    this.owner.check();
+    const fd = n.bpf_program__fd(this.ptr) as number;
+    if (fd < 0) return 0;
+    const info = new Uint8Array(PROG_INFO_SIZE);
+    const len = [PROG_INFO_SIZE];
+    callInt(`info of ${this.name}`, 'other', () => n.bpf_obj_get_info_by_fd(fd, info, len) as number);
+    return len[0]! >= PROG_INFO_MISSES + 8 ? Number(new DataView(info.buffer).getBigUint64(PROG_INFO_MISSES, true)) : 0;
   }
 
   setAttachTarget(funcName: string): void {

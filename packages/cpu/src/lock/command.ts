@@ -1,6 +1,6 @@
 /** lock_wait_summary: which user-space locks does a process wait on, and for how long? */
 import type { BpfObject } from '@netstrata/libbpf-ts';
-import { Sink, UserSymbolizer, everyInterval, readLosses, runLifecycle, stopSignal, toHistogram, tracepointDefined, type Hook, type ToolCommand } from '@netstrata/bpf-common';
+import { Sink, UserSymbolizer, everyInterval, readLosses, programMisses, runLifecycle, stopSignal, toHistogram, tracepointDefined, type Hook, type ToolCommand } from '@netstrata/bpf-common';
 import object from '../../build/bpf/lock_wait_summary.bpf.o';
 import { decodeLockKey, decodeLockVal, decodeStack } from '../layout.ts';
 import { lockOptions, lockSchema, type LockOptions } from '../options.ts';
@@ -109,6 +109,7 @@ export async function runLock(o: LockOptions): Promise<void> {
             more_rows: Math.max(0, deltas.length - o.top),
             map_full: losses.map_full,
             stack_failed: losses.stack_failed,
+            missed: programMisses(obj),
           };
           last = now;
           sink.record(rec, () => renderLockText(rec, 3));

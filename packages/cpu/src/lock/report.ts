@@ -36,6 +36,8 @@ export interface LockRecord {
   more_rows: number;
   map_full: number;
   stack_failed: number;
+  /** Hook runs the kernel skipped (a BPF program already running on that CPU), since start. */
+  missed: number;
 }
 
 const id = (k: LockKey) => `${k.tid}/${k.lock}/${k.kind}/${k.ustack}/${k.caller}`;
@@ -89,6 +91,6 @@ export function renderLockText(rec: LockRecord, histograms: number): string {
     lines.push(renderHistogram(r.wait, { title: `  tid ${r.tid} on ${r.kind} ${r.lock}`, width: 30 }));
     for (const f of r.stack ?? []) lines.push(`        ${f}`);
   }
-  lines.push(`  lost: map_full ${rec.map_full}, stack_failed ${rec.stack_failed}`);
+  lines.push(`  lost: map_full ${rec.map_full}, stack_failed ${rec.stack_failed}, missed by the kernel ${rec.missed}`);
   return lines.join('\n');
 }

@@ -1,6 +1,6 @@
 /** offcpu_summary: where do threads spend their time off CPU, and why? */
 import type { BpfObject } from '@netstrata/libbpf-ts';
-import { KallsymsSymbolizer, Sink, UserSymbolizer, everyInterval, readLosses, runLifecycle, stopSignal, type ToolCommand } from '@netstrata/bpf-common';
+import { KallsymsSymbolizer, Sink, UserSymbolizer, everyInterval, readLosses, programMisses, runLifecycle, stopSignal, type ToolCommand } from '@netstrata/bpf-common';
 import object from '../../build/bpf/offcpu_summary.bpf.o';
 import { offcpuHooks } from '../hooks.ts';
 import { decodeOffcpuKey, decodeOffcpuVal, decodeStack } from '../layout.ts';
@@ -109,6 +109,7 @@ export async function runOffcpu(o: OffcpuOptions): Promise<void> {
             more_rows: Math.max(0, deltas.length - o.top),
             map_full: losses.map_full,
             stack_failed: losses.stack_failed,
+            missed: programMisses(obj),
           };
           last = now;
           sink.record(rec, () => renderOffcpuText(rec));

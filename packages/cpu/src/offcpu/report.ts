@@ -26,6 +26,8 @@ export interface OffcpuRecord {
   more_rows: number;
   map_full: number;
   stack_failed: number;
+  /** Hook runs the kernel skipped (a BPF program already running on that CPU), since start. */
+  missed: number;
 }
 
 export interface OffcpuEntry {
@@ -68,6 +70,6 @@ export function renderOffcpuText(rec: OffcpuRecord): string {
     if (r.user_stack_error !== undefined && r.user_stack_error !== -1) lines.push(`        [user stack not captured: ${r.user_stack_error}]`);
   }
   if (rec.more_rows) lines.push(`  ... and ${rec.more_rows} more stacks (--top)`);
-  lines.push(`  lost: map_full ${rec.map_full}, stack_failed ${rec.stack_failed}`);
+  lines.push(`  lost: map_full ${rec.map_full}, stack_failed ${rec.stack_failed}, missed by the kernel ${rec.missed}`);
   return lines.join('\n');
 }

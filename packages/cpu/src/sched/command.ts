@@ -1,6 +1,6 @@
 /** sched_latency_summary: how long do chosen threads wait for a CPU once they can run? */
 import type { BpfObject } from '@netstrata/libbpf-ts';
-import { Sink, everyInterval, readLosses, runLifecycle, stopSignal, type ToolCommand } from '@netstrata/bpf-common';
+import { Sink, everyInterval, readLosses, programMisses, runLifecycle, stopSignal, type ToolCommand } from '@netstrata/bpf-common';
 import object from '../../build/bpf/sched_latency_summary.bpf.o';
 import { schedHooks } from '../hooks.ts';
 import { decodeSchedKey, decodeSchedVal, encodeCpuMask } from '../layout.ts';
@@ -61,6 +61,7 @@ export async function runSched(o: SchedOptions): Promise<void> {
             threads: rows.slice(0, o.top),
             more_threads: Math.max(0, rows.length - o.top),
             map_full: readLosses(obj.map('lost')).map_full,
+            missed: programMisses(obj),
           };
           previous = entries;
           last = now;

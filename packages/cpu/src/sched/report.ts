@@ -21,6 +21,8 @@ export interface SchedRecord {
   threads: ThreadRow[];
   more_threads: number;
   map_full: number;
+  /** Hook runs the kernel skipped (a BPF program already running on that CPU), since start. */
+  missed: number;
 }
 
 export type SchedEntries = { key: SchedKey; val: SchedVal }[];
@@ -82,6 +84,6 @@ export function renderSchedText(rec: SchedRecord, histograms: number): string {
   }
   if (rec.more_threads) lines.push(`  ... and ${rec.more_threads} more threads (--top)`);
   for (const t of rec.threads.slice(0, histograms)) lines.push(renderHistogram(t.wait, { title: `  ${t.comm} (tid ${t.tid}): woken -> running`, width: 30 }));
-  lines.push(`  lost: map_full ${rec.map_full}`);
+  lines.push(`  lost: map_full ${rec.map_full}, missed by the kernel ${rec.missed}`);
   return lines.join('\n');
 }

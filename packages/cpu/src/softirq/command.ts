@@ -1,6 +1,6 @@
 /** softirq_latency_summary: how late do softirqs run, and how long do they take? */
 import { Btf, type BpfObject } from '@netstrata/libbpf-ts';
-import { Sink, decodeSlots, everyInterval, perCpuEntries, runLifecycle, softirqVectors, stopSignal, vectorMask, type ToolCommand } from '@netstrata/bpf-common';
+import { Sink, decodeSlots, everyInterval, perCpuEntries, programMisses, runLifecycle, softirqVectors, stopSignal, vectorMask, type ToolCommand } from '@netstrata/bpf-common';
 import object from '../../build/bpf/softirq_latency_summary.bpf.o';
 import { softirqHooks } from '../hooks.ts';
 import { encodeCpuMask } from '../layout.ts';
@@ -62,6 +62,7 @@ export async function runSoftirq(o: SoftirqOptions): Promise<void> {
             time: new Date(now).toISOString(),
             interval_s: Math.round((now - (type === 'final' ? started : last)) / 100) / 10,
             vectors: vectorRows(slots, type === 'final' ? undefined : previous, vectors),
+            missed: programMisses(obj),
           };
           previous = slots;
           last = now;

@@ -27,6 +27,8 @@ export interface SoftirqRecord {
   time: string;
   interval_s: number;
   vectors: VectorRow[];
+  /** Hook runs the kernel skipped (a BPF program already running on that CPU), since start. */
+  missed: number;
 }
 
 const sum = (copies: readonly bigint[][]) => copies.reduce((acc, c) => acc.map((x, i) => x + (c[i] ?? 0n)), new Array<bigint>(65).fill(0n));
@@ -63,6 +65,7 @@ const bound = (b: { low: number; high: number } | null | undefined) => formatBou
 export function renderSoftirqText(rec: SoftirqRecord, top: number): string {
   const when = new Date(rec.time).toTimeString().slice(0, 8);
   const lines = [`${when} ${rec.type === 'final' ? 'total since start' : `interval ${rec.interval_s.toFixed(1)} s`}: ${rec.vectors.length} softirq vectors ran`];
+  if (rec.missed) lines.push(`  missed by the kernel: ${rec.missed} hook runs (a BPF program was already running on the CPU)`);
   if (!rec.vectors.length) return lines.join('\n');
   const table: string[][] = [['VECTOR', 'CPU', 'RUNS', 'WAIT_P50', 'WAIT_P99', 'RUN_P50', 'RUN_P99']];
   for (const v of rec.vectors.slice(0, top)) {
