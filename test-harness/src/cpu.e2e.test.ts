@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Histogram } from '@netstrata/bpf-common';
+import type { LockRow, OffcpuRow, ThreadRow, VectorRow } from '@netstrata/cpu';
 import { Lab, requireRoot, runToolOnce, sendUdp, startTool, tools, twoHosts, type ToolRecord } from './index.ts';
 
 const run = requireRoot('cpu tools end-to-end tests');
@@ -19,30 +21,8 @@ const LOCKSTRESS = fileURLToPath(new URL('../agents/lockstress.c', import.meta.u
 /** The log2 slot a latency in ns is counted in. */
 const slotOfNs = (ns: number) => (ns < 1 ? 0 : Math.floor(Math.log2(ns)) + 1);
 
-interface Brief {
-  count: number;
-  p50: { low: number; high: number } | null;
-}
-interface Hist {
-  count: number;
-  buckets: { start: number; end: number; count: number }[];
-  percentiles: { p50: { low: number }; p99: { low: number } } | null;
-}
-interface VectorRow {
-  vector: string;
-  latency: Hist;
-  runtime: Hist;
-  cpus: { cpu: number; latency: Brief; runtime: Brief }[];
-}
-interface ThreadRow {
-  pid: number;
-  tid: number;
-  comm: string;
-  wakeups: number;
-  preempted: number;
-  wait: Hist;
-  cpus: { cpu: number; count: number }[];
-}
+/** Histograms as the tools print them (bpf-common), for the totals the tests compute. */
+type Hist = Histogram;
 
 const final = (records: ToolRecord[]) => records.find((r) => r.type === 'final')!;
 
@@ -169,17 +149,6 @@ describe.runIf(run)('sched_latency_summary', () => {
   });
 });
 
-interface OffcpuRow {
-  pid: number;
-  tid: number;
-  comm: string;
-  state: string;
-  total_us: number;
-  count: number;
-  kernel_stack: string[];
-  user_stack: string[];
-}
-
 describe.runIf(run)('offcpu_summary', () => {
   for (const [flavour, env] of [['tp_btf', {}], ['the classic tracepoint', { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp' }]] as const) {
     it(`a thread that sleeps 20 ms 50 times: that time, on a stack through the sleep (${flavour})`, async () => {
@@ -240,17 +209,6 @@ describe.runIf(run)('offcpu_summary', () => {
       }
     });
   });
-
-  interface LockRow {
-    pid: number;
-    tid: number;
-    lock: string;
-    kind: string;
-    count: number;
-    total_us: number;
-    wait: Hist;
-    stack?: string[];
-  }
 
   describe.runIf(run)('lock_wait_summary', () => {
     let dir: string | undefined;

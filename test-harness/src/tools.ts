@@ -8,35 +8,21 @@ function bin(pkg: string, name: string): string {
   return p;
 }
 
-export const tools = {
-  get packetDropSummary() {
-    return bin('packet-drop', 'packet_drop_summary');
-  },
-  get packetDropDetails() {
-    return bin('packet-drop', 'packet_drop_details');
-  },
-  get systemNetworkMetrics() {
-    return bin('system-network', 'system_network_metrics_summary');
-  },
-  get systemNetworkLatency() {
-    return bin('system-network', 'system_network_latency_summary');
-  },
-  get systemNetworkLatencyDetails() {
-    return bin('system-network', 'system_network_latency_details');
-  },
-  get softirqLatency() {
-    return bin('cpu', 'softirq_latency_summary');
-  },
-  get schedLatency() {
-    return bin('cpu', 'sched_latency_summary');
-  },
-  get offcpu() {
-    return bin('cpu', 'offcpu_summary');
-  },
-  get lockWait() {
-    return bin('cpu', 'lock_wait_summary');
-  },
-  get netstrata() {
-    return bin('cli', 'netstrata');
-  },
-};
+/** Binary by the name the scenarios use: [package, binary]. */
+const BINARIES = {
+  packetDropSummary: ['packet-drop', 'packet_drop_summary'],
+  packetDropDetails: ['packet-drop', 'packet_drop_details'],
+  systemNetworkMetrics: ['system-network', 'system_network_metrics_summary'],
+  systemNetworkLatency: ['system-network', 'system_network_latency_summary'],
+  systemNetworkLatencyDetails: ['system-network', 'system_network_latency_details'],
+  softirqLatency: ['cpu', 'softirq_latency_summary'],
+  schedLatency: ['cpu', 'sched_latency_summary'],
+  offcpu: ['cpu', 'offcpu_summary'],
+  lockWait: ['cpu', 'lock_wait_summary'],
+  netstrata: ['cli', 'netstrata'],
+} as const;
+
+/** Paths, resolved when used (a scenario that runs one tool needs only that one built). */
+export const tools = Object.defineProperties({} as Record<keyof typeof BINARIES, string>, Object.fromEntries(
+  Object.entries(BINARIES).map(([k, [pkg, name]]) => [k, { get: () => bin(pkg, name), enumerable: true }]),
+));

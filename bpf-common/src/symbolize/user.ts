@@ -3,7 +3,7 @@
  * there), from its /proc/PID/maps and the ELF symbol tables of the files mapped. Read while the
  * process lives; files are parsed once and shared between processes.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ElfSymbols } from './elf.ts';
 
@@ -26,26 +26,34 @@ export function parseMaps(text: string): Mapping[] {
   return out;
 }
 
+/** Parsed files by device and inode: one parse per file, shared by every process that maps it,
+ * and never confused by two containers with different files at one path. */
 const files = new Map<string, ElfSymbols | null>();
 
 function symbolsOf(pid: number, path: string): ElfSymbols | null {
-  // Through the process's root, so a file in a container or deleted since is still the right one.
-  const key = `${pid}:${path}`;
-  if (files.has(path)) return files.get(path)!;
-  if (files.has(key)) return files.get(key)!;
-  let syms: ElfSymbols | null = null;
-  for (const p of [path, `/proc/${pid}/root${path}`]) {
+  if (!path.startsWith('/')) return null;
+  // Through the process's root while it runs (a file in a container is the right one); the path
+  // as this host sees it once the process is gone.
+  let p = '';
+  let key = '';
+  for (const candidate of [`/proc/${pid}/root${path}`, path]) {
     try {
-      if (path.startsWith('/') && existsSync(p)) {
-        syms = ElfSymbols.fromFile(p);
-        break;
-      }
+      const st = statSync(candidate);
+      [p, key] = [candidate, `${st.dev}:${st.ino}`];
+      break;
     } catch {
-      syms = null;
+      // next
     }
   }
-  files.set(path.startsWith('/') ? path : key, syms);
-  return syms;
+  if (!p) return null;
+  if (!files.has(key)) {
+    try {
+      files.set(key, ElfSymbols.fromFile(p));
+    } catch {
+      files.set(key, null);
+    }
+  }
+  return files.get(key)!;
 }
 
 export class UserSymbolizer {
@@ -67,7 +75,7 @@ export class UserSymbolizer {
     if (!m) return `0x${addr.toString(16)}`;
     const fileOffset = addr - m.start + m.offset;
     const module = basename(m.path) || m.path;
-    const elf = m.path.startsWith('/') ? symbolsOf(pid, m.path) : null;
+    const elf = symbolsOf(pid, m.path);
     const at = elf?.addressOf(fileOffset);
     const sym = at !== undefined ? elf!.lookup(at) : undefined;
     return sym ? `${sym.name}+0x${sym.offset.toString(16)}` : `${module}+0x${fileOffset.toString(16)}`;

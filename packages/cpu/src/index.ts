@@ -4,3 +4,7 @@ export { softirqHooks, schedHooks } from './hooks.ts';
 export { offcpuCommand, OFFCPU_DESCRIBE } from './offcpu/command.ts';
 export { offcpuHooks } from './hooks.ts';
 export { lockCommand, LOCK_DESCRIBE, lockHooks } from './lock/command.ts';
+export type { VectorRow, SoftirqRecord } from './softirq/report.ts';
+export type { ThreadRow, SchedRecord } from './sched/report.ts';
+export type { OffcpuRow, OffcpuRecord } from './offcpu/report.ts';
+export type { LockRow, LockRecord } from './lock/report.ts';
