@@ -262,8 +262,9 @@ describe.runIf(run)('offcpu_summary', () => {
       // Under the contended mutex, the kernel wait on the same word.
       expect(waiter(info.mutex, 'futex')!.count).toBeGreaterThanOrEqual(50);
       // The holder's own lock calls do not wait.
-      const holder = rows.find((r) => r.tid === info.holder_tid && r.lock === info.mutex && r.kind === 'mutex');
-      if (holder) expect(holder.total_us / holder.count).toBeLessThan(5_000);
+      const holder = rows.find((r) => r.tid === info.holder_tid && r.lock === info.mutex && r.kind === 'mutex')!;
+      expect(holder.count).toBe(50);
+      expect(holder.total_us / holder.count).toBeLessThan(5_000);
       expect((rec.locks as { lock: string; kind: string }[])[0]!.lock).toMatch(new RegExp(`^(${info.mutex}|${info.rwlock})$`));
       console.log(`lock waits: mutex ${waiter(info.mutex, 'mutex')!.count} x ~${Math.round(waiter(info.mutex, 'mutex')!.total_us / 50)} µs, rwlock_rd ${waiter(info.rwlock, 'rwlock_rd')!.count}`);
     });
