@@ -91,10 +91,11 @@ export class Lab {
     this.id = id;
   }
 
-  static create(): Lab {
+  /** `prefix`: a long-running lab (the soak) takes its own, so sweepStaleLabs leaves it alone. */
+  static create(prefix: string = LAB_PREFIX): Lab {
     hookExit();
     // Short ids: namespace names are free-form, but device names derived from them must fit 15 chars.
-    const lab = new Lab(`${LAB_PREFIX}${randomBytes(3).toString('hex')}`);
+    const lab = new Lab(`${prefix}${randomBytes(3).toString('hex')}`);
     live.add(lab);
     return lab;
   }
