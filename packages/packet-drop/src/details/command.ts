@@ -7,6 +7,7 @@ import {
   decodePacket,
   encodeFilter,
   resolveFilter,
+  programMisses,
   readLosses,
   runLifecycle,
   stopSignal,
@@ -124,6 +125,7 @@ export async function runDetails(o: DetailsOptions): Promise<void> {
           events,
           lost: losses.lost,
           stack_failed: losses.stack_failed,
+          missed: programMisses(obj),
         };
         sink.record(fin, () => renderDetailsFinalText(fin));
       },

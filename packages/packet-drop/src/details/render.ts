@@ -33,6 +33,8 @@ export interface DetailsFinalRecord {
   events: number;
   lost: number;
   stack_failed: number;
+  /** Hook runs the kernel skipped (a BPF program already running on that CPU): drops never seen. */
+  missed: number;
 }
 
 /** Wall-clock time with microseconds, local time of day (the ISO string carries the date). */
@@ -82,5 +84,5 @@ export function headerLine(e: Pick<DropEventRecord, 'headers' | 'flow' | 'ethert
 }
 
 export function renderDetailsFinalText(f: DetailsFinalRecord): string {
-  return `${f.events} drop events; lost ${f.lost} (ring buffer full), stack_failed ${f.stack_failed}`;
+  return `${f.events} drop events; lost ${f.lost} (ring buffer full), stack_failed ${f.stack_failed}, missed by the kernel ${f.missed}`;
 }

@@ -6,6 +6,7 @@ import {
   encodeFilter,
   everyInterval,
   resolveFilter,
+  programMisses,
   readLosses,
   runLifecycle,
   stopSignal,
@@ -71,7 +72,7 @@ export async function runSummary(o: SummaryOptions): Promise<void> {
         const report = (type: 'interval' | 'final') => {
           const now = Date.now();
           const snap = agg.update(drops.entries());
-          const losses = readLosses(obj.map('lost'));
+          const losses = { ...readLosses(obj.map('lost')), missed: programMisses(obj) };
           const rec = summaryRecord(type, snap, {
             time: new Date(now),
             intervalS: Math.round((now - (type === 'final' ? started : last)) / 100) / 10,

@@ -36,12 +36,12 @@ describe('packet_drop_summary records', () => {
     intervalS: 1,
     top: 2,
     groupBy: ['reason', 'location', 'device', 'flow'],
-    losses: { map_full: 0, stack_failed: 0 },
+    losses: { map_full: 0, stack_failed: 0, missed: 0 },
     resolver,
   });
 
   it('has the output contract fields, top N rows and what was left out', () => {
-    expect(rec).toMatchObject({ type: 'interval', tool: 'packet_drop_summary', time: '2026-01-01T10:00:00.000Z', drops: 100, total_drops: 175, more_rows: 1, more_drops: 5, map_full: 0, stack_failed: 0 });
+    expect(rec).toMatchObject({ type: 'interval', tool: 'packet_drop_summary', time: '2026-01-01T10:00:00.000Z', drops: 100, total_drops: 175, more_rows: 1, more_drops: 5, map_full: 0, stack_failed: 0, missed: 0 });
     expect(rec.rows[0]).toEqual({
       count: 75,
       share: 0.75,
@@ -64,10 +64,11 @@ describe('packet_drop_summary records', () => {
   });
 
   it('shows stacks under their row and always shows losses in the final record', () => {
-    const fin = summaryRecord('final', snap, { time: new Date(), intervalS: 9, top: 5, groupBy: ['stack'], losses: { map_full: 2, stack_failed: 1 }, resolver });
+    const fin = summaryRecord('final', snap, { time: new Date(), intervalS: 9, top: 5, groupBy: ['stack'], losses: { map_full: 2, stack_failed: 1, missed: 3 }, resolver });
     expect(fin.rows[0]!.stack).toEqual(['nft_do_chain+0x1', 'nf_hook_slow+0x2']);
     const text = renderSummaryText(fin, resolver);
     expect(text).toContain('nf_hook_slow+0x2');
     expect(text).toContain('map_full 2');
+    expect(text).toContain('missed by the kernel 3');
   });
 });

@@ -21,6 +21,8 @@ export interface DropRow {
 export interface Losses {
   map_full: number;
   stack_failed: number;
+  /** Hook runs the kernel skipped (a BPF program already running on that CPU): drops never seen. */
+  missed: number;
 }
 
 export interface SummaryRecord {
@@ -36,6 +38,7 @@ export interface SummaryRecord {
   more_drops: number;
   map_full: number;
   stack_failed: number;
+  missed: number;
 }
 
 export function toRow(c: DropCount, sum: number, groupBy: readonly GroupKey[], r: DropResolver): DropRow {
@@ -90,6 +93,7 @@ export function summaryRecord(
     more_drops: hidden.reduce((s, c) => s + c.count, 0),
     map_full: o.losses.map_full,
     stack_failed: o.losses.stack_failed,
+    missed: o.losses.missed,
   };
 }
 
@@ -135,8 +139,8 @@ export function renderSummaryText(rec: SummaryRecord, r: Pick<DropResolver, 'for
   }
   if (rec.more_rows) lines.push(`  … ${rec.more_rows} more rows with ${rec.more_drops} drops (raise --top to see them)`);
   // Losses are always shown at the end, and in any interval where something was lost.
-  if (rec.type === 'final' || rec.map_full || rec.stack_failed) {
-    lines.push(`  lost: map_full ${rec.map_full} (drops not counted: group map full), stack_failed ${rec.stack_failed}`);
+  if (rec.type === 'final' || rec.map_full || rec.stack_failed || rec.missed) {
+    lines.push(`  lost: map_full ${rec.map_full} (drops not counted: group map full), stack_failed ${rec.stack_failed}, missed by the kernel ${rec.missed}`);
   }
   return lines.join('\n');
 }
