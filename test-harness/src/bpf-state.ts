@@ -6,6 +6,7 @@
  * an object it made that still exists and that no live process holds is therefore a leak; objects
  * held by live processes belong to whoever else is using BPF on this machine at the same time.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { run } from './exec.ts';
 
@@ -27,36 +28,41 @@ export function bpfState(): BpfState {
   return { prog: ids('prog'), link: ids('link'), map: ids('map') };
 }
 
-/** Ids of the BPF objects live processes hold descriptors to (fdinfo: prog_id, link_id, map_id). */
-export function heldByProcesses(): BpfState {
-  const held: BpfState = { prog: new Set(), link: new Set(), map: new Set() };
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    let fds: string[];
+/** The fdinfo text of each of a process's descriptors (none if it is gone or not ours to read). */
+function* fdinfos(pid: number | string): Generator<string> {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fdinfo`);
+  } catch {
+    return;
+  }
+  for (const fd of fds) {
     try {
-      fds = readdirSync(`/proc/${pid}/fdinfo`);
+      yield readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
     } catch {
-      continue; // gone, or not ours to read
-    }
-    for (const fd of fds) {
-      let info: string;
-      try {
-        info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
-      } catch {
-        continue;
-      }
-      // A link's fdinfo names its program too; only the link itself is held by the descriptor.
-      const link = /^link_id:\s+(\d+)/m.exec(info);
-      if (link) {
-        held.link.add(Number(link[1]));
-        continue;
-      }
-      const prog = /^prog_id:\s+(\d+)/m.exec(info);
-      if (prog) held.prog.add(Number(prog[1]));
-      const map = /^map_id:\s+(\d+)/m.exec(info);
-      if (map) held.map.add(Number(map[1]));
+      // closed meanwhile
     }
   }
+}
+
+/** BPF objects a process holds descriptors to (fdinfo: link_id, prog_id, map_id); a link's program
+ * counts as held (the link keeps it alive). */
+export function heldBy(pid: number | string, into: BpfState = { prog: new Set(), link: new Set(), map: new Set() }): BpfState {
+  for (const info of fdinfos(pid)) {
+    const link = /^link_id:\s+(\d+)/m.exec(info);
+    if (link) into.link.add(Number(link[1]));
+    const prog = /^prog_id:\s+(\d+)/m.exec(info);
+    if (prog) into.prog.add(Number(prog[1]));
+    const map = /^map_id:\s+(\d+)/m.exec(info);
+    if (map && !link) into.map.add(Number(map[1]));
+  }
+  return into;
+}
+
+/** Ids of the BPF objects live processes hold descriptors to. */
+export function heldByProcesses(): BpfState {
+  const held: BpfState = { prog: new Set(), link: new Set(), map: new Set() };
+  for (const pid of readdirSync('/proc')) if (/^\d+$/.test(pid)) heldBy(pid, held);
   return held;
 }
 
@@ -95,4 +101,30 @@ export async function waitForNoLeftovers(before: BpfState, ms = 5000): Promise<{
 export function programsAddedSince(before: BpfState): string[] {
   const out = run('bpftool', ['-j', 'prog', 'show'], { allowFail: true }) || '[]';
   return (JSON.parse(out) as { id: number; name?: string }[]).filter((p) => !before.prog.has(p.id)).map((p) => p.name ?? `#${p.id}`);
+}
+
+export interface HeldMap {
+  id: number;
+  name: string;
+  type: number;
+  maxEntries: number;
+}
+
+/** The BPF maps a process holds descriptors to, with their configured sizes (fdinfo). */
+export function mapsHeldBy(pid: number): HeldMap[] {
+  const ids = new Map<number, { type: number; maxEntries: number }>();
+  for (const info of fdinfos(pid)) {
+    const id = /^map_id:\s+(\d+)/m.exec(info);
+    if (!id || /^link_id:/m.test(info)) continue;
+    ids.set(Number(id[1]), { type: Number(/^map_type:\s+(\d+)/m.exec(info)?.[1]), maxEntries: Number(/^max_entries:\s+(\d+)/m.exec(info)?.[1]) });
+  }
+  const shown = JSON.parse(run('bpftool', ['-j', 'map', 'show'], { allowFail: true }) || '[]') as { id: number; name?: string }[];
+  const names = new Map(shown.map((m) => [m.id, m.name ?? '']));
+  return [...ids].map(([id, m]) => ({ id, name: names.get(id) ?? '', ...m }));
+}
+
+/** Entries a hash-like map holds now (bpftool dumps them all: megabytes for a full map). */
+export function mapEntries(id: number): number {
+  const out = execFileSync('bpftool', ['-j', 'map', 'dump', 'id', String(id)], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  return (JSON.parse(out) as unknown[]).length;
 }

@@ -1,6 +1,6 @@
 /** Runs a real tool binary the way a user does, and reads what it printed. */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -89,17 +89,28 @@ export async function startTool(
 export function runToolOnce(
   bin: string,
   args: readonly string[],
-  opts: { unprivileged?: boolean; env?: Record<string, string> } = {},
-): { exitCode: number | null; stdout: string; stderr: string } {
+  opts: { unprivileged?: boolean; env?: Record<string, string>; traceBpf?: boolean } = {},
+): { exitCode: number | null; stdout: string; stderr: string; bpfCalls?: string[] } {
   // Unprivileged: every capability dropped from the bounding set (the files stay readable, so the
   // tool itself, not the file system, has to refuse).
-  const [cmd, pre] = opts.unprivileged
-    ? ['setpriv', ['--bounding-set=-all', '--inh-caps=-all', '--', process.execPath]]
-    : [process.execPath, []];
-  const r = spawnSync(cmd, [...pre, bin, ...args], {
+  const pre = opts.unprivileged ? ['setpriv', '--bounding-set=-all', '--inh-caps=-all', '--'] : [];
+  // traceBpf: every bpf(2) call the tool and its children make, as strace names the command
+  // (BPF_PROG_LOAD, BPF_MAP_CREATE, ...): proof that nothing was loaded, even briefly.
+  const dir = opts.traceBpf ? mkdtempSync(join(tmpdir(), 'nst-strace-')) : undefined;
+  const trace = dir ? ['strace', '-f', '-qq', '-e', 'trace=bpf', '-o', join(dir, 'bpf')] : [];
+  const [cmd, ...rest] = [...pre, ...trace, process.execPath, bin, ...args];
+  const r = spawnSync(cmd!, rest, {
     encoding: 'utf8',
     timeout: 30_000,
     env: { ...process.env, ...opts.env },
   });
-  return { exitCode: r.status, stdout: r.stdout, stderr: r.stderr };
+  if (r.error) throw r.error;
+  let bpfCalls: string[] | undefined;
+  if (dir) {
+    const text = existsSync(join(dir, 'bpf')) ? readFileSync(join(dir, 'bpf'), 'utf8') : undefined;
+    rmSync(dir, { recursive: true, force: true });
+    if (text === undefined) throw new Error(`strace wrote no trace: ${r.stderr.trim()}`);
+    bpfCalls = [...text.matchAll(/\bbpf\((BPF_[A-Z_]+)/g)].map((m) => m[1]!);
+  }
+  return { exitCode: r.status, stdout: r.stdout, stderr: r.stderr, bpfCalls };
 }

@@ -23,6 +23,17 @@ describe('CLI scaffolding', () => {
     expect(ok).toMatchObject({ interval: 2, duration: 0, top: 10, output: 'text', readyFile: '/tmp/x' });
   });
 
+  it('rejects what yargs would let through: a missing value, a flag with a value, an option twice, text for a number', async () => {
+    await expect(parseArgs(cmd as never, ['--top'])).rejects.toThrow(new UsageError('--top: needs a value'));
+    await expect(parseArgs(cmd as never, ['--output'])).rejects.toThrow(new UsageError('--output: needs a value'));
+    await expect(parseArgs(cmd as never, ['--verbose=maybe'])).rejects.toThrow(new UsageError("--verbose: 'maybe' is not true or false (a flag takes no value)"));
+    await expect(parseArgs(cmd as never, ['--interval', '2', '--interval=3'])).rejects.toThrow(new UsageError('--interval: given more than once'));
+    await expect(parseArgs(cmd as never, ['--interval', 'soon'])).rejects.toThrow(new UsageError("--interval: 'soon' is not a number"));
+    await expect(parseArgs(cmd as never, ['--top='])).rejects.toThrow(new UsageError("--top: '' is not a number"));
+    const ok = await parseArgs(cmd as never, ['--verbose=false', '--interval', '0.5', '--top=3']);
+    expect(ok).toMatchObject({ verbose: false, interval: 0.5, top: 3 });
+  });
+
   it("turns yargs' messages into one line", () => {
     expect(yargsMessage('Unknown arguments: no-such-flag, x', ['--no-such-flag'])).toBe('unknown option --no-such-flag');
     expect(yargsMessage('Unknown argument: stray', ['stray'])).toBe("unexpected argument 'stray' (options start with --)");

@@ -58,10 +58,17 @@ export async function parseArgs<S extends z.ZodType>(cmd: ToolCommand<S>, argv: 
         .version(false)
         .wrap(Math.min(110, process.stdout.columns || 110))
         .fail((msg, err) => {
-          throw err ?? new UsageError(yargsMessage(msg, argv));
+          // yargs' own validation errors (YError) are bad input; anything else is ours.
+          if (err && err.name !== 'YError') throw err;
+          throw new UsageError(yargsMessage(msg ?? err?.message ?? 'invalid options', argv));
         }),
     )
     .exitProcess(false);
+  // Every option but a flag takes a value: `--top` alone is an error, not the default.
+  // getOptions is yargs' own record of the declared options (untyped in @types/yargs).
+  const declared = (y as unknown as { getOptions(): DeclaredOptions }).getOptions();
+  y.requiresArg(Object.keys(declared.key).filter((k) => !declared.boolean.includes(k) && k !== 'help'));
+  const typed = typedValues(argv, declared);
   for (const [ex, what] of cmd.examples) y.example(ex, what);
   if (cmd.epilog) y.epilog(cmd.epilog);
   const args = await y.parseAsync(argv, {}, (_err, _argv, output) => {
@@ -73,9 +80,49 @@ export async function parseArgs<S extends z.ZodType>(cmd: ToolCommand<S>, argv: 
   if (helped) return undefined;
   const { _: positional, $0: _script, ...rest } = args as Record<string, unknown> & { _: unknown[]; $0: string };
   if (positional.length) throw new UsageError(`unexpected argument '${String(positional[0])}' (options start with --)`);
+  // yargs turns a number it cannot read into NaN (and `--port=` into 0): validate what was typed.
+  for (const [name, raw] of typed.numbers) rest[camel(name)] = raw;
   const result = cmd.schema.safeParse(rest);
   if (!result.success) throw new UsageError(result.error.issues[0]?.message ?? 'invalid options');
   return result.data;
+}
+
+interface DeclaredOptions {
+  key: Record<string, unknown>;
+  boolean: string[];
+  number: string[];
+}
+
+const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * What the user typed for the declared options, checked where yargs is lenient: an option given
+ * twice (yargs makes an array), `--flag=text` (yargs reads it as false), and number options whose
+ * text is not a number (returned, so the message can quote it).
+ */
+export function typedValues(argv: readonly string[], declared: DeclaredOptions): { numbers: Map<string, string> } {
+  const numbers = new Map<string, string>();
+  const seen = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const t = argv[i]!;
+    if (t === '--') break;
+    const m = /^--([^=]+)(?:=(.*))?$/s.exec(t);
+    if (!m) continue;
+    const flag = m[1]!.replace(/^no-/, '');
+    const name = m[1]! in declared.key ? m[1]! : flag in declared.key && declared.boolean.includes(flag) ? flag : undefined;
+    if (name === undefined || name === 'help') continue;
+    if (seen.has(name)) throw new UsageError(`--${name}: given more than once`);
+    seen.add(name);
+    if (declared.boolean.includes(name)) {
+      if (m[2] !== undefined && !/^(true|false)$/.test(m[2])) throw new UsageError(`--${m[1]}: '${m[2]}' is not true or false (a flag takes no value)`);
+      continue;
+    }
+    const value = m[2] ?? argv[i + 1];
+    if (m[2] === undefined) i++;
+    if (value === undefined || !declared.number.includes(name)) continue;
+    if (value.trim() === '' || !Number.isFinite(Number(value))) numbers.set(name, value);
+  }
+  return { numbers };
 }
 
 /** yargs' messages, made into one line that names the option. */

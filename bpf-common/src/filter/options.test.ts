@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../cli/errors.ts';
-import { encodeFilter, filterSchema, resolveFilter, FILTER_SIZE } from './options.ts';
+import { statSync } from 'node:fs';
+import { encodeFilter, filterSchema, netnsInodeExists, resolveFilter, FILTER_SIZE } from './options.ts';
 
 const parse = (o: Record<string, unknown>) => filterSchema.safeParse(o);
 const firstError = (o: Record<string, unknown>) => {
@@ -42,5 +43,13 @@ describe('filter options', () => {
     expect(r.netns).toBeGreaterThan(0);
     expect(() => resolveFilter(parse({ interface: 'nosuch0' }).data!)).toThrow("--interface: no device 'nosuch0' in this network namespace");
     expect(() => resolveFilter(parse({ netns: 'nosuch-ns' }).data!)).toThrow(/--netns: no network namespace 'nosuch-ns'/);
+  });
+});
+
+describe('--netns by inode', () => {
+  it('knows the namespace this process is in, and refuses an inode no namespace has', () => {
+    expect(netnsInodeExists(statSync('/proc/self/ns/net').ino)).toBe(true);
+    expect(netnsInodeExists(123456789)).toBe(false);
+    expect(() => resolveFilter({ netns: '123456789' })).toThrow(new UsageError('--netns: no network namespace has inode 123456789'));
   });
 });

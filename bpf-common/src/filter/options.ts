@@ -3,7 +3,7 @@
  * kernel identities, and the 72-byte `struct nst_filter` the BPF side reads as rodata.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { z } from 'zod';
 import { UsageError } from '../cli/errors.ts';
@@ -107,7 +107,9 @@ export function resolveNetns(spec: string): { inode: number; path?: string } {
   if (/^\d+$/.test(spec)) {
     const inode = Number(spec);
     if (!inode) throw new UsageError(`--netns: '${spec}' is not a namespace inode`);
-    return { inode, path: findNetnsPath(inode) };
+    const path = findNetnsPath(inode);
+    if (!path && !netnsInodeExists(inode)) throw new UsageError(`--netns: no network namespace has inode ${inode}`);
+    return { inode, path };
   }
   const path = spec.includes('/') ? spec : `/run/netns/${spec}`;
   if (!existsSync(path)) throw new UsageError(`--netns: no network namespace '${spec}' (not in ip netns list, not a path)`);
@@ -125,6 +127,41 @@ function findNetnsPath(inode: number): string | undefined {
     // No named namespaces: the inode still filters, but an interface name cannot be looked up.
   }
   return undefined;
+}
+
+/**
+ * Whether a network namespace with this inode exists: one a process is in, one a process holds
+ * open, or one bind-mounted anywhere (an nsfs mount, as `ip netns add` makes).
+ */
+export function netnsInodeExists(inode: number): boolean {
+  const label = `net:[${inode}]`;
+  try {
+    if (readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[3] === label)) return true;
+  } catch {
+    /* no mountinfo: look at processes */
+  }
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readlinkSync(`/proc/${pid}/ns/net`) === label) return true;
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === label) return true;
+      } catch {
+        /* closed meanwhile */
+      }
+    }
+  }
+  return false;
 }
 
 /** ifindex of a device in a namespace (this one when no path is given). */
