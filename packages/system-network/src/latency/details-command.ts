@@ -4,6 +4,8 @@ import {
   Sink,
   WallClock,
   encodeFilter,
+  perCpuEntries,
+  programMisses,
   readLosses,
   resolveFilter,
   runLifecycle,
@@ -15,10 +17,11 @@ import { RingReader } from '@netstrata/libbpf-ts';
 import object from '../../build/bpf/system_network_latency_details.bpf.o';
 import { eventRecord, renderEventText, renderFinalText, type LatencyDetailsFinal } from './details-render.ts';
 import { latencyHooks } from './hooks.ts';
-import { decodeEvent } from './layout.ts';
+import { packets, readCounts } from './aggregate.ts';
+import { DIRECTIONS, decodeEvent } from './layout.ts';
 import { detailsOptions, detailsSchema, type DetailsOptions } from './options.ts';
 import { stagesInfo } from './stages-info.ts';
-import { checkLayout, keepOnly } from './summary-command.ts';
+import { checkLayout, inFlight, keepOnly } from './summary-command.ts';
 
 export const LATENCY_DETAILS_DESCRIBE =
   'Which packets were slow in the host stack, and at which stage? One event per packet whose path took at least the threshold, with every stage timed.';
@@ -55,6 +58,7 @@ export async function runLatencyDetails(o: DetailsOptions): Promise<void> {
       beforeLoad: (obj) => {
         keepOnly(obj, hooks);
         obj.map('events').setMaxEntries(o.ringSize * 1024);
+        obj.map('sessions').setMaxEntries(o.maxSessions);
         if (!o.stack) obj.map('slow_stacks').setMaxEntries(1);
       },
       run: async ({ obj, signal, choices }) => {
@@ -77,13 +81,20 @@ export async function runLatencyDetails(o: DetailsOptions): Promise<void> {
         reader.drain();
         reader.close();
         const losses = readLosses(obj.map('lost'));
+        // Sessions let go (LRU table full, or a socket's FIFO out of step): by difference, as the summary counts them.
+        const counts = readCounts(perCpuEntries(obj.map('counts')));
+        const open = inFlight(obj);
+        const evicted = DIRECTIONS.reduce((sum, d) => sum + packets(counts[d], open[d]).evicted, 0);
         const fin: LatencyDetailsFinal = {
           type: 'final',
           tool: name,
           time: new Date().toISOString(),
           events,
           lost: losses.lost,
+          map_full: losses.map_full,
+          evicted,
           stack_failed: losses.stack_failed,
+          missed: programMisses(obj),
           threshold_us: o.latencyThresholdUs,
         };
         sink.record(fin, () => renderFinalText(fin));

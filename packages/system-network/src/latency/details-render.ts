@@ -36,7 +36,11 @@ export interface LatencyDetailsFinal {
   time: string;
   events: number;
   lost: number;
+  map_full: number;
+  evicted: number;
   stack_failed: number;
+  /** Hook runs the kernel skipped (a BPF program already running on that CPU): stages not seen. */
+  missed: number;
   threshold_us: number;
 }
 
@@ -109,5 +113,5 @@ export function renderEventText(e: LatencyEventRecord): string {
 }
 
 export function renderFinalText(f: LatencyDetailsFinal): string {
-  return `${f.events} packets at or over ${f.threshold_us} us; lost ${f.lost} (ring buffer full), stack_failed ${f.stack_failed}`;
+  return `${f.events} packets at or over ${f.threshold_us} us; lost ${f.lost} (ring buffer full), map_full ${f.map_full}, evicted ${f.evicted}, stack_failed ${f.stack_failed}, missed by the kernel ${f.missed}`;
 }

@@ -90,11 +90,11 @@ describe('aggregation', () => {
   it('renders counters, pairs and losses', () => {
     const agg = new LatencyAggregator(['tx']);
     const rows = agg.update(new Map([[histKey(1, 4, 5), slots({ 15: 2 })]]), { rx: [0, 0, 0, 0], tx: [2, 2, 0, 0] }, { rx: 0, tx: 0 }).total;
-    const rec = summaryRecord('final', rows, { time: new Date('2026-01-01T00:00:00Z'), intervalS: 1, losses: { lost: 0, map_full: 0, stack_failed: 0, evicted: 0 } });
+    const rec = summaryRecord('final', rows, { time: new Date('2026-01-01T00:00:00Z'), intervalS: 1, losses: { lost: 0, map_full: 0, stack_failed: 0, evicted: 0, missed: 2 } });
     const text = renderSummaryText(rec);
     expect(text).toMatch(/TX: started 2, completed 2, incomplete 0, evicted 0, in flight 0/);
     expect(text).toMatch(/tx qdisc_enqueue -> qdisc_dequeue/);
-    expect(text).toMatch(/lost: map_full 0, evicted 0/);
+    expect(text).toMatch(/lost: map_full 0, evicted 0, missed by the kernel 2/);
   });
 });
 

@@ -12,9 +12,11 @@ export interface SummaryRecord {
   map_full: number;
   evicted: number;
   stack_failed: number;
+  /** Hook runs the kernel skipped (a BPF program already running on that CPU): stages not seen. */
+  missed: number;
 }
 
-export function summaryRecord(type: 'interval' | 'final', rows: DirectionRow[], o: { time: Date; intervalS: number; losses: Losses }): SummaryRecord {
+export function summaryRecord(type: 'interval' | 'final', rows: DirectionRow[], o: { time: Date; intervalS: number; losses: Losses & { missed: number } }): SummaryRecord {
   return {
     type,
     tool: 'system_network_latency_summary',
@@ -26,6 +28,7 @@ export function summaryRecord(type: 'interval' | 'final', rows: DirectionRow[], 
     // Evictions are known by difference, per direction, since start (see packets.evicted).
     evicted: rows.reduce((s, r) => s + r.packets.evicted, 0),
     stack_failed: o.losses.stack_failed,
+    missed: o.losses.missed,
   };
 }
 
@@ -40,6 +43,6 @@ export function renderSummaryText(rec: SummaryRecord): string {
     for (const pr of d.pairs) lines.push(renderHistogram(pr.histogram, { title: `  ${d.direction} ${pr.from} -> ${pr.to}`, width: 30 }));
     if (d.end_to_end) lines.push(renderHistogram(d.end_to_end.histogram, { title: `  ${d.direction} end to end (first stage passed -> last)`, width: 30 }));
   }
-  lines.push(`  lost: map_full ${rec.map_full}, evicted ${rec.evicted}`);
+  lines.push(`  lost: map_full ${rec.map_full}, evicted ${rec.evicted}, missed by the kernel ${rec.missed}`);
   return lines.join('\n');
 }

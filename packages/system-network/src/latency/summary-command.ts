@@ -4,6 +4,7 @@ import {
   encodeFilter,
   everyInterval,
   perCpuEntries,
+  programMisses,
   readLosses,
   resolveFilter,
   runLifecycle,
@@ -79,7 +80,10 @@ export async function runLatencySummary(o: SummaryOptions): Promise<void> {
       object,
       hooks,
       rodata: { targ_filter: encodeFilter(filter) },
-      beforeLoad: (obj) => keepOnly(obj, hooks),
+      beforeLoad: (obj) => {
+        keepOnly(obj, hooks);
+        obj.map('sessions').setMaxEntries(o.maxSessions);
+      },
       run: async ({ obj, signal, choices }) => {
         checkLayout(obj);
         for (const line of stagesInfo(o.direction, choices)) sink.info(name, line);
@@ -92,7 +96,7 @@ export async function runLatencySummary(o: SummaryOptions): Promise<void> {
           const rec = summaryRecord(type, type === 'final' ? snap.total : snap.interval, {
             time: new Date(now),
             intervalS: Math.round((now - (type === 'final' ? started : last)) / 100) / 10,
-            losses: readLosses(obj.map('lost')),
+            losses: { ...readLosses(obj.map('lost')), missed: programMisses(obj) },
           });
           last = now;
           sink.record(rec, () => renderSummaryText(rec));

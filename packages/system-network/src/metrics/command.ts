@@ -6,6 +6,7 @@ import {
   encodeFilter,
   everyInterval,
   perCpuEntries,
+  programMisses,
   readLosses,
   resolveFilter,
   runLifecycle,
@@ -87,7 +88,7 @@ export async function runMetrics(o: MetricsOptions): Promise<void> {
               drops: drops.entries(),
               softirqs: (vec) => softirqs.lookupPerCpu(new Uint8Array(new Uint32Array([vec]).buffer)),
             }),
-            lost: readLosses(obj.map('lost')),
+            lost: { ...readLosses(obj.map('lost')), missed: programMisses(obj) },
           });
           // Prometheus wants totals since start, every row: fresh aggregators, so the intervals the
           // text and JSON outputs report are not disturbed by scrapes.

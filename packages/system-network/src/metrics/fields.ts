@@ -34,4 +34,4 @@ export const SOFTIRQ_PROM = {
   seconds: { prom: 'netstrata_softirq_seconds_total', help: 'Time spent in the softirq vector on the CPU.' },
   count: { prom: 'netstrata_softirq_total', help: 'Runs of the softirq vector on the CPU.' },
 };
-export const LOST_PROM = { prom: 'netstrata_lost_total', help: 'Data the tool could not record, by kind (lost, map_full, stack_failed, evicted).' };
+export const LOST_PROM = { prom: 'netstrata_lost_total', help: 'Data the tool could not record, by kind (lost, map_full, stack_failed, evicted, missed).' };

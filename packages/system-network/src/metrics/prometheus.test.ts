@@ -31,7 +31,7 @@ describe('Prometheus exposition', () => {
     expect(f.find((x) => x.name === 'netstrata_device_rx_packets_total')!.values).toEqual([{ labels: { device: 'eth0', netns: 7, ifindex: 2 }, value: 5 }]);
     expect(f.find((x) => x.name === 'netstrata_drops_total')!.values[0]).toEqual({ labels: { device: 'eth0', netns: 7, ifindex: 2, reason: 'NO_SOCKET' }, value: 4 });
     expect(f.find((x) => x.name === 'netstrata_softirq_seconds_total')!.values[0]!.value).toBe(0.0015);
-    expect(f.find((x) => x.name === 'netstrata_lost_total')!.values.map((v) => v.labels.kind)).toEqual(['lost', 'map_full', 'stack_failed', 'evicted']);
+    expect(f.find((x) => x.name === 'netstrata_lost_total')!.values.map((v) => v.labels.kind)).toEqual(['lost', 'map_full', 'stack_failed', 'evicted', 'missed']);
   });
 });
 

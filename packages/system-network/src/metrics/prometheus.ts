@@ -65,7 +65,7 @@ export function families(rec: MetricsRecord | undefined): { name: string; help: 
     name: LOST_PROM.prom,
     help: LOST_PROM.help,
     type: 'counter',
-    values: Object.entries(rec?.lost ?? { lost: 0, map_full: 0, stack_failed: 0, evicted: 0 }).map(([kind, value]) => ({ labels: { kind }, value })),
+    values: Object.entries(rec?.lost ?? { lost: 0, map_full: 0, stack_failed: 0, evicted: 0, missed: 0 }).map(([kind, value]) => ({ labels: { kind }, value })),
   });
   return out;
 }

@@ -15,16 +15,19 @@ export interface MetricsRecord {
   drops: DropRow[];
   softirqs: SoftirqRow[];
   map_full: number;
-  lost: Losses;
+  /** Loss counters since start; `missed`: hook runs the kernel skipped (a BPF program already running on that CPU). */
+  lost: MetricsLosses;
 }
 
-const NO_LOSS: Losses = { lost: 0, map_full: 0, stack_failed: 0, evicted: 0 };
+export type MetricsLosses = Losses & { missed: number };
+
+const NO_LOSS: MetricsLosses = { lost: 0, map_full: 0, stack_failed: 0, evicted: 0, missed: 0 };
 const EMPTY: Vitals = { queues: [], drops: [], softirqs: [] };
 
 export function metricsRecord(
   type: 'interval' | 'final',
   rows: DeviceRow[],
-  o: { time: Date; intervalS: number; top: number; mapFull: number; vitals?: Vitals; lost?: Losses },
+  o: { time: Date; intervalS: number; top: number; mapFull: number; vitals?: Vitals; lost?: MetricsLosses },
 ): MetricsRecord {
   const v = o.vitals ?? EMPTY;
   return {
@@ -86,6 +89,6 @@ export function renderMetricsText(rec: MetricsRecord): string {
     lines.push(...table(rows, 2));
   }
   const l = rec.lost;
-  if (rec.type === 'final' || l.map_full || l.lost || l.evicted) lines.push(`  lost: map_full ${l.map_full} (not counted: map full), evicted ${l.evicted}, lost ${l.lost}`);
+  if (rec.type === 'final' || l.map_full || l.lost || l.evicted || l.missed) lines.push(`  lost: map_full ${l.map_full} (not counted: map full), evicted ${l.evicted}, lost ${l.lost}, missed by the kernel ${l.missed}`);
   return lines.join('\n');
 }
