@@ -6,8 +6,10 @@ cd "$(dirname "$0")/.."
 need_pkgs=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 # prometheus: the e2e test scrapes --prometheus with a real Prometheus it starts itself.
-# libc6-dev: the tests build small C programs (lock contention, the flood for overhead runs).
-for p in clang llvm libbpf-dev libbpf1 libc6-dev bpftool iproute2 nftables iputils-ping util-linux libelf1 zlib1g python3 prometheus; do
+# libc6-dev (and linux-libc-dev, its dependency): the tests and the bench build small C programs (lock
+# contention, the flood, the ring producer). bpftrace: the bench compares the tools with bpftrace scripts.
+# strace: the bad-input tests prove a rejected invocation made no bpf(2) call at all.
+for p in clang llvm libbpf-dev libbpf1 libc6-dev bpftool iproute2 nftables iputils-ping util-linux libelf1 zlib1g python3 strace bpftrace prometheus; do
   have "$p" || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -1,9 +1,20 @@
 /*
- * UDP flood sender and counting sink, for overhead measurements in a lab.
+ * UDP flood and TCP stream senders and counting sinks, for overhead measurements in a lab.
  *
  *   flood send DST_IPV4 PORT PAYLOAD_BYTES SECONDS
  *       sendmmsg() batches of BATCH datagrams for SECONDS, then prints
  *       {"mode":"send","packets":N,"errors":E,"seconds":S}
+ *
+ *   flood tcp-send DST_IPV4 PORT SECONDS
+ *       one TCP connection, write() of 64 KiB chunks for SECONDS, then prints
+ *       {"mode":"tcp-send","bytes":B,"seconds":S}
+ *
+ *   flood serve BIND_IPV4 UDP_PORT TCP_PORT
+ *       a sink that outlives many trials (so a tool can be pointed at its pid once): counts UDP
+ *       datagrams (recvmmsg) and TCP bytes from any number of connections, and answers each line
+ *       read on stdin with its totals so far:
+ *       {"udp_packets":N,"udp_bytes":B,"tcp_bytes":T,"tcp_connections":C}
+ *       Exits when stdin closes. $FLOOD_READY_FILE is created once both sockets listen.
  *
  *   flood recv BIND_IPV4 PORT SECONDS [IDLE_MS]
  *       recvmmsg() until SECONDS have passed, or until IDLE_MS (default 500)
@@ -14,6 +25,9 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +44,17 @@ static double now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A batch of receive buffers for recvmmsg(), set up again before each call (the kernel rewrites them). */
+static void recv_batch(struct mmsghdr *msgs, struct iovec *iov, char (*bufs)[2048]) {
+  for (int i = 0; i < BATCH; i++) {
+    iov[i].iov_base = bufs[i];
+    iov[i].iov_len = sizeof bufs[i];
+    memset(&msgs[i].msg_hdr, 0, sizeof msgs[i].msg_hdr);
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
 }
 
 static void die(const char *what) {
@@ -119,13 +144,7 @@ static int do_recv(int argc, char **argv) {
   unsigned long long packets = 0, bytes = 0;
   double t0 = now(), end = t0 + seconds, first = 0, last = 0;
   for (;;) {
-    for (int i = 0; i < BATCH; i++) {
-      iov[i].iov_base = bufs[i];
-      iov[i].iov_len = sizeof bufs[i];
-      memset(&msgs[i].msg_hdr, 0, sizeof msgs[i].msg_hdr);
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-    }
+    recv_batch(msgs, iov, bufs);
     int n = recvmmsg(fd, msgs, BATCH, MSG_WAITFORONE, NULL);
     double t = now();
     if (n > 0) {
@@ -145,14 +164,147 @@ static int do_recv(int argc, char **argv) {
   return 0;
 }
 
+static int do_tcp_send(int argc, char **argv) {
+  if (argc != 5) return 2;
+  struct sockaddr_in dst = parse_addr(argv[2], argv[3]);
+  double seconds = atof(argv[4]);
+  if (seconds <= 0) return 2;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) die("socket");
+  if (connect(fd, (struct sockaddr *)&dst, sizeof dst) < 0) die("connect");
+  static char chunk[64 << 10];
+  memset(chunk, 0x5a, sizeof chunk);
+  unsigned long long bytes = 0;
+  double t0 = now(), end = t0 + seconds, t = t0;
+  while (t < end) {
+    ssize_t n = write(fd, chunk, sizeof chunk);
+    if (n < 0 && errno != EINTR) die("write");
+    if (n > 0) bytes += (unsigned long long)n;
+    t = now();
+  }
+  printf("{\"mode\":\"tcp-send\",\"bytes\":%llu,\"seconds\":%.6f}\n", bytes, t - t0);
+  close(fd);
+  return 0;
+}
+
+#define MAX_CONNS 64
+
+static void nonblocking(int fd) {
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) die("fcntl");
+}
+
+static int do_serve(int argc, char **argv) {
+  if (argc != 5) return 2;
+  struct sockaddr_in uaddr = parse_addr(argv[2], argv[3]);
+  struct sockaddr_in taddr = parse_addr(argv[2], argv[4]);
+  int one = 1;
+
+  int ufd = socket(AF_INET, SOCK_DGRAM, 0);
+  if (ufd < 0) die("socket");
+  int rcvbuf = 64 << 20;
+  if (setsockopt(ufd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0)
+    setsockopt(ufd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  if (bind(ufd, (struct sockaddr *)&uaddr, sizeof uaddr) < 0) die("bind udp");
+  nonblocking(ufd);
+
+  int lfd = socket(AF_INET, SOCK_STREAM, 0);
+  if (lfd < 0) die("socket");
+  setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(lfd, (struct sockaddr *)&taddr, sizeof taddr) < 0) die("bind tcp");
+  if (listen(lfd, 16) < 0) die("listen");
+  nonblocking(lfd);
+
+  const char *ready = getenv("FLOOD_READY_FILE");
+  if (ready && *ready) {
+    FILE *f = fopen(ready, "w");
+    if (!f) die("ready file");
+    fclose(f);
+  }
+
+  static char bufs[BATCH][2048];
+  static char tbuf[256 << 10];
+  struct iovec iov[BATCH];
+  struct mmsghdr msgs[BATCH];
+  struct pollfd pfd[3 + MAX_CONNS];
+  int conns[MAX_CONNS], nconns = 0;
+  unsigned long long packets = 0, ubytes = 0, tbytes = 0, accepted = 0;
+  char line[256];
+  size_t linelen = 0;
+  for (;;) {
+    pfd[0] = (struct pollfd){.fd = 0, .events = POLLIN};
+    pfd[1] = (struct pollfd){.fd = ufd, .events = POLLIN};
+    pfd[2] = (struct pollfd){.fd = lfd, .events = POLLIN};
+    for (int i = 0; i < nconns; i++) pfd[3 + i] = (struct pollfd){.fd = conns[i], .events = POLLIN};
+    if (poll(pfd, (nfds_t)(3 + nconns), -1) < 0) {
+      if (errno == EINTR) continue;
+      die("poll");
+    }
+    if (pfd[1].revents & POLLIN) {
+      for (;;) {
+        recv_batch(msgs, iov, bufs);
+        int n = recvmmsg(ufd, msgs, BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0) break;
+        packets += (unsigned long long)n;
+        for (int i = 0; i < n; i++) ubytes += msgs[i].msg_len;
+      }
+    }
+    if (pfd[2].revents & POLLIN) {
+      int c;
+      while ((c = accept(lfd, NULL, NULL)) >= 0) {
+        if (nconns == MAX_CONNS) {
+          close(c);
+          continue;
+        }
+        nonblocking(c);
+        conns[nconns++] = c;
+        accepted++;
+      }
+    }
+    for (int i = nconns - 1; i >= 0; i--) {
+      if (!(pfd[3 + i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      for (;;) {
+        ssize_t n = read(conns[i], tbuf, sizeof tbuf);
+        if (n > 0) {
+          tbytes += (unsigned long long)n;
+          continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        if (n < 0 && errno == EINTR) continue;
+        close(conns[i]); /* EOF or error: the sender is done */
+        conns[i] = conns[--nconns];
+        break;
+      }
+    }
+    if (pfd[0].revents & (POLLIN | POLLHUP)) {
+      ssize_t n = read(0, line + linelen, sizeof line - linelen);
+      if (n <= 0) break;
+      linelen += (size_t)n;
+      for (char *nl; (nl = memchr(line, '\n', linelen)) != NULL;) {
+        printf("{\"udp_packets\":%llu,\"udp_bytes\":%llu,\"tcp_bytes\":%llu,\"tcp_connections\":%llu}\n",
+               packets, ubytes, tbytes, accepted);
+        size_t used = (size_t)(nl - line) + 1;
+        memmove(line, nl + 1, linelen - used);
+        linelen -= used;
+      }
+      if (linelen == sizeof line) linelen = 0;
+    }
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   int rc = 2;
   if (argc >= 2 && strcmp(argv[1], "send") == 0) rc = do_send(argc, argv);
   else if (argc >= 2 && strcmp(argv[1], "recv") == 0) rc = do_recv(argc, argv);
+  else if (argc >= 2 && strcmp(argv[1], "tcp-send") == 0) rc = do_tcp_send(argc, argv);
+  else if (argc >= 2 && strcmp(argv[1], "serve") == 0) rc = do_serve(argc, argv);
   if (rc == 2)
     fprintf(stderr,
             "usage: flood send DST_IPV4 PORT PAYLOAD_BYTES SECONDS\n"
-            "       flood recv BIND_IPV4 PORT SECONDS [IDLE_MS]\n");
+            "       flood recv BIND_IPV4 PORT SECONDS [IDLE_MS]\n"
+            "       flood tcp-send DST_IPV4 PORT SECONDS\n"
+            "       flood serve BIND_IPV4 UDP_PORT TCP_PORT\n");
   return rc;
 }

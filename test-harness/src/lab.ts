@@ -154,12 +154,12 @@ export class Lab {
   }
 }
 
-/** Deletes namespaces of labs that a crashed run left behind. */
-export function sweepStaleLabs(): string[] {
+/** Deletes namespaces of labs that a crashed run left behind (labs of `prefix`: others' stay). */
+export function sweepStaleLabs(prefix: string = LAB_PREFIX): string[] {
   const names = run('ip', ['netns', 'list'], { allowFail: true })
     .split('\n')
     .map((l) => l.split(' ')[0]!)
-    .filter((n) => n.startsWith(LAB_PREFIX));
+    .filter((n) => n.startsWith(prefix));
   for (const n of names) run('ip', ['netns', 'del', n], { allowFail: true });
   return names;
 }

@@ -1,9 +1,9 @@
 /**
  * What a running tool costs in memory: its resident set (from /proc) and the BPF maps it holds
- * (every map a libbpf object uses stays open as a descriptor of the process: fdinfo's map_id).
+ * (every map a libbpf object uses stays open as a descriptor of the process).
  */
-import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { heldBy, mapEntries } from '../bpf-state.ts';
 import { run } from '../exec.ts';
 
 export interface ProcessMemory {
@@ -11,12 +11,15 @@ export interface ProcessMemory {
   rssKb: number;
   /** Peak resident set since start, KiB (VmHWM). */
   hwmKb: number;
+  /** Anonymous pages (heaps, rings) and file or shared pages (the node binary, libraries), KiB. */
+  anonKb: number;
+  fileKb: number;
 }
 
 export function processMemory(pid: number): ProcessMemory {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rssKb: kb('VmRSS'), hwmKb: kb('VmHWM') };
+  return { rssKb: kb('VmRSS'), hwmKb: kb('VmHWM'), anonKb: kb('RssAnon'), fileKb: kb('RssFile') + kb('RssShmem') };
 }
 
 export interface MapStats {
@@ -33,22 +36,6 @@ export interface MapStats {
 /** Map kinds whose occupancy means something (arrays are always full; rings have no keys). */
 const KEYED = /hash|stack_trace/;
 
-/** Ids of the BPF maps a process holds descriptors to. */
-export function heldMapIds(pid: number): number[] {
-  const ids = new Set<number>();
-  for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
-    let info: string;
-    try {
-      info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
-    } catch {
-      continue;
-    }
-    const m = /^map_id:\s+(\d+)/m.exec(info);
-    if (m && !/^link_id:/m.test(info)) ids.add(Number(m[1]));
-  }
-  return [...ids].sort((a, b) => a - b);
-}
-
 interface BpftoolMap {
   id: number;
   name?: string;
@@ -59,7 +46,7 @@ interface BpftoolMap {
 
 /** The maps a process holds, with their size and, for keyed maps, how many keys they hold now. */
 export function heldMaps(pid: number, opts: { countEntries?: boolean } = {}): MapStats[] {
-  const ids = new Set(heldMapIds(pid));
+  const ids = heldBy(pid).map;
   if (!ids.size) return [];
   const all = JSON.parse(run('bpftool', ['-j', 'map', 'show'], { allowFail: true }) || '[]') as BpftoolMap[];
   return all
@@ -74,13 +61,10 @@ export function heldMaps(pid: number, opts: { countEntries?: boolean } = {}): Ma
     }));
 }
 
-/** Keys in a map, by walking it (bpftool -j dumps an array of its entries). */
+/** mapEntries, or null when the map went away meanwhile (its tool exited). */
 function countEntries(id: number): number | null {
-  // A full 64k-entry map dumps tens of MB of JSON: let it all through.
-  const r = spawnSync('bpftool', ['-j', 'map', 'dump', 'id', String(id)], { encoding: 'utf8', maxBuffer: 1 << 30 });
   try {
-    const entries = JSON.parse(r.stdout) as unknown[];
-    return Array.isArray(entries) ? entries.length : null;
+    return mapEntries(id);
   } catch {
     return null;
   }

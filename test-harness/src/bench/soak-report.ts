@@ -1,4 +1,5 @@
 /** The soak's numbers as data, then as CSV and as the soak block of docs/benchmarks.md. Pure. */
+import { SOAK_BLOCK_BEGIN as SOAK_BEGIN, SOAK_BLOCK_END as SOAK_END } from './benchmark-doc.ts';
 import type { MapStats } from './process-stats.ts';
 
 export interface SoakSample {
@@ -143,8 +144,7 @@ export function soakBlock(meta: SoakMeta, rows: readonly SoakRow[]): string {
   return lines.join('\n');
 }
 
-export const SOAK_BEGIN = '<!-- soak:begin -->';
-export const SOAK_END = '<!-- soak:end -->';
+export { SOAK_BLOCK_BEGIN as SOAK_BEGIN, SOAK_BLOCK_END as SOAK_END } from './benchmark-doc.ts';
 
 /** The document with its soak block replaced (or appended under a "Soak" heading when absent). */
 export function replaceSoakBlock(doc: string, block: string): string {

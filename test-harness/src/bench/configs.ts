@@ -1,0 +1,98 @@
+/**
+ * What the bench runs: every summary tool unfiltered (the whole host), the details tools with
+ * filters that match nothing and with filters that match the flood, and two bpftrace scripts that
+ * answer the same questions as packet_drop_summary and one stage of system_network_latency_summary.
+ */
+import { tools } from '../tools.ts';
+import { RX_IP, UNUSED_PORT } from './bench-lab.ts';
+import type { Readiness, Stopped } from './tool-process.ts';
+
+export type ConfigKind = 'summary' | 'details' | 'bpftrace';
+
+export interface BenchConfig {
+  id: string;
+  /** The binary (or bpftrace) and what differs from the defaults, for the report. */
+  label: string;
+  kind: ConfigKind;
+  /** The tool binary's name, for start-up and memory rows (one per binary). */
+  binary: string;
+  /** For a tool with a bpftrace equivalent: that config's id. */
+  bpftrace?: string;
+  /** The workload its comparison with bpftrace is made on. */
+  compareOn?: 'udp' | 'drop';
+  command(ctx: { readyFile: string; sinkPid: number }): { cmd: string[]; ready: Readiness };
+}
+
+/** The hidden options every tool run gets: no report during a trial, NDJSON, a ready file. */
+function tool(bin: () => string, extra: (ctx: { sinkPid: number }) => string[] = () => []) {
+  return (ctx: { readyFile: string; sinkPid: number }) => ({
+    cmd: [process.execPath, bin(), '--interval', '3600', '--output', 'json', '--ready-file', ctx.readyFile, ...extra(ctx)],
+    ready: { kind: 'file', path: ctx.readyFile } as Readiness,
+  });
+}
+
+/** bpftrace's BEGIN probe runs once every other probe is attached: its line is the ready signal. */
+export const BPFTRACE_READY = 'nstbench-ready';
+
+export const BPFTRACE_DROPS = `BEGIN { printf("${BPFTRACE_READY}\\n"); } tracepoint:skb:kfree_skb { @drops[args->reason, ksym(args->location)] = count(); }`;
+
+export const BPFTRACE_DEV_QUEUE = [
+  `BEGIN { printf("${BPFTRACE_READY}\\n"); }`,
+  'tracepoint:net:net_dev_queue { @start[args->skbaddr] = nsecs; }',
+  'tracepoint:net:net_dev_xmit /@start[args->skbaddr]/ { @us = hist((nsecs - @start[args->skbaddr]) / 1000); delete(@start[args->skbaddr]); }',
+].join(' ');
+
+function bpftrace(script: string) {
+  return () => ({ cmd: ['bpftrace', '-B', 'line', '-e', script], ready: { kind: 'stdout', line: BPFTRACE_READY } as Readiness });
+}
+
+/** Filters the details tools get: a port nobody uses, or the flood's destination. */
+const NO_MATCH = ['--port', String(UNUSED_PORT)];
+const MATCH = ['--ip', RX_IP];
+
+export const CONFIGS: readonly BenchConfig[] = [
+  { id: 'packet_drop_summary', label: 'packet_drop_summary', kind: 'summary', binary: 'packet_drop_summary', bpftrace: 'bpftrace_drops', compareOn: 'drop', command: tool(() => tools.packetDropSummary) },
+  { id: 'system_network_metrics_summary', label: 'system_network_metrics_summary', kind: 'summary', binary: 'system_network_metrics_summary', command: tool(() => tools.systemNetworkMetrics) },
+  { id: 'system_network_latency_summary', label: 'system_network_latency_summary', kind: 'summary', binary: 'system_network_latency_summary', bpftrace: 'bpftrace_dev_queue', compareOn: 'udp', command: tool(() => tools.systemNetworkLatency) },
+  { id: 'softirq_latency_summary', label: 'softirq_latency_summary', kind: 'summary', binary: 'softirq_latency_summary', command: tool(() => tools.softirqLatency) },
+  { id: 'sched_latency_summary', label: 'sched_latency_summary', kind: 'summary', binary: 'sched_latency_summary', command: tool(() => tools.schedLatency) },
+  { id: 'offcpu_summary', label: 'offcpu_summary', kind: 'summary', binary: 'offcpu_summary', command: tool(() => tools.offcpu) },
+  { id: 'lock_wait_summary', label: 'lock_wait_summary --pid SINK', kind: 'summary', binary: 'lock_wait_summary', command: tool(() => tools.lockWait, (c) => ['--pid', String(c.sinkPid)]) },
+  { id: 'packet_drop_details_nomatch', label: `packet_drop_details --port ${UNUSED_PORT}`, kind: 'details', binary: 'packet_drop_details', command: tool(() => tools.packetDropDetails, () => NO_MATCH) },
+  { id: 'packet_drop_details_match', label: `packet_drop_details --ip ${RX_IP}`, kind: 'details', binary: 'packet_drop_details', command: tool(() => tools.packetDropDetails, () => MATCH) },
+  { id: 'system_network_latency_details_nomatch', label: `system_network_latency_details --port ${UNUSED_PORT}`, kind: 'details', binary: 'system_network_latency_details', command: tool(() => tools.systemNetworkLatencyDetails, () => NO_MATCH) },
+  { id: 'system_network_latency_details_match', label: `system_network_latency_details --ip ${RX_IP}`, kind: 'details', binary: 'system_network_latency_details', command: tool(() => tools.systemNetworkLatencyDetails, () => MATCH) },
+  { id: 'bpftrace_drops', label: 'bpftrace: kfree_skb count by reason, location', kind: 'bpftrace', binary: 'bpftrace (drops)', command: bpftrace(BPFTRACE_DROPS) },
+  { id: 'bpftrace_dev_queue', label: 'bpftrace: net_dev_queue → net_dev_xmit hist', kind: 'bpftrace', binary: 'bpftrace (dev_queue → xmit)', command: bpftrace(BPFTRACE_DEV_QUEUE) },
+];
+
+export interface FinalCheck {
+  ok: boolean;
+  /** What went wrong, or for details tools the events and losses of the final record. */
+  note: string;
+  events?: number;
+  lost?: number;
+}
+
+/**
+ * A stopped run must have exited 0 on SIGINT and, for our tools, ended its output with a `final`
+ * record; bpftrace prints its maps at exit.
+ */
+export function checkFinal(kind: ConfigKind, s: Stopped): FinalCheck {
+  if (s.code !== 0) return { ok: false, note: `exit ${s.code ?? s.signal}: ${s.stderr.trim().split('\n').slice(-3).join(' ').slice(0, 300)}` };
+  if (kind === 'bpftrace') {
+    return s.stdout.includes('@') ? { ok: true, note: '' } : { ok: true, note: 'printed no map (nothing counted)' };
+  }
+  const lines = s.stdout.trim().split('\n').filter(Boolean);
+  let last: Record<string, unknown>;
+  try {
+    last = JSON.parse(lines[lines.length - 1] ?? '') as Record<string, unknown>;
+  } catch {
+    return { ok: false, note: 'last line is not JSON' };
+  }
+  if (last.type !== 'final') return { ok: false, note: `last record is ${String(last.type)}, not final` };
+  const events = typeof last.events === 'number' ? last.events : undefined;
+  const lost = typeof last.lost === 'number' ? last.lost : undefined;
+  const note = kind === 'details' ? `${events ?? '?'} events, ${lost ?? '?'} lost` : '';
+  return { ok: true, note, events, lost };
+}
