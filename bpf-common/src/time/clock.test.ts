@@ -12,5 +12,9 @@ describe('WallClock', () => {
     const c = new WallClock(1_700_000_000_000_000_000n);
     expect(c.toIso(123_456_789n)).toBe('2023-11-14T22:13:20.123456Z');
     expect(c.micros(123_456_789n)).toBe(123456);
+    // Within the same second, and across the next one and back
+    expect(c.toIso(999_999_999n)).toBe('2023-11-14T22:13:20.999999Z');
+    expect(c.toIso(1_000_000_000n)).toBe('2023-11-14T22:13:21.000000Z');
+    expect(c.toIso(5_000n)).toBe('2023-11-14T22:13:20.000005Z');
   });
 });

@@ -15,12 +15,19 @@ export class WallClock {
     return new Date(Number((ktimeNs + this.offsetNs) / 1_000_000n));
   }
 
-  /** ISO 8601 with microseconds, e.g. 2026-11-22T21:03:05.123456Z. */
+  private isoSecond = -1;
+  private isoPrefix = '';
+
+  /** ISO 8601 with microseconds, e.g. 2026-11-22T21:03:05.123456Z. Events come in bursts within
+   * the same second: the date part is formatted once per second. */
   toIso(ktimeNs: bigint): string {
-    const ns = ktimeNs + this.offsetNs;
-    const iso = new Date(Number(ns / 1_000_000n)).toISOString();
-    const micros = String((ns / 1000n) % 1_000_000n).padStart(6, '0');
-    return `${iso.slice(0, 19)}.${micros}Z`;
+    const us = (ktimeNs + this.offsetNs) / 1000n;
+    const second = Number(us / 1_000_000n);
+    if (second !== this.isoSecond) {
+      this.isoSecond = second;
+      this.isoPrefix = new Date(second * 1000).toISOString().slice(0, 19);
+    }
+    return `${this.isoPrefix}.${String(Number(us % 1_000_000n)).padStart(6, '0')}Z`;
   }
 
   /** Microseconds within the second, for text output. */

@@ -1,5 +1,5 @@
 /** Decoders mirroring bpf/cpu.h (sizes checked by _Static_assert there and by the program tests). */
-import { decodeSlots } from '@netstrata/bpf-common';
+import { cString, decodeSlots } from '@netstrata/bpf-common';
 
 export const CPU_MASK_WORDS = 16;
 export const CPU_MAX = CPU_MASK_WORDS * 64;
@@ -38,7 +38,6 @@ export interface SchedVal {
   slots: bigint[];
 }
 
-const utf8 = new TextDecoder();
 
 export function decodeSchedKey(b: Uint8Array): SchedKey {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -48,9 +47,8 @@ export function decodeSchedKey(b: Uint8Array): SchedKey {
 export function decodeSchedVal(b: Uint8Array): SchedVal {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const name = b.subarray(0, 16);
-  const end = name.indexOf(0);
   return {
-    comm: utf8.decode(end < 0 ? name : name.subarray(0, end)),
+    comm: cString(name),
     wakeups: Number(v.getBigUint64(16, true)),
     preempted: Number(v.getBigUint64(24, true)),
     slots: decodeSlots([b.subarray(32)]),
@@ -75,14 +73,13 @@ export interface OffcpuKey {
 export function decodeOffcpuKey(b: Uint8Array): OffcpuKey {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const name = b.subarray(24, 40);
-  const end = name.indexOf(0);
   return {
     pid: v.getUint32(0, true),
     tid: v.getUint32(4, true),
     kstack: v.getInt32(8, true),
     ustack: v.getInt32(12, true),
     state: STATE_LETTERS[v.getUint32(16, true)] ?? '?',
-    comm: utf8.decode(end < 0 ? name : name.subarray(0, end)),
+    comm: cString(name),
   };
 }
 

@@ -1,4 +1,5 @@
 /** Decoders mirroring bpf/packet_drop.h byte for byte (sizes checked by _Static_assert there). */
+import { cString } from '@netstrata/bpf-common';
 
 export const DROP_KEY_SIZE = 80;
 export const DROP_EVENT_SIZE = 480;
@@ -47,12 +48,6 @@ export interface DropEvent {
   stackError: number; // negative errno when the stack could not be taken, else 0
 }
 
-const utf8 = new TextDecoder();
-
-export function cString(bytes: Uint8Array): string {
-  const end = bytes.indexOf(0);
-  return utf8.decode(end < 0 ? bytes : bytes.subarray(0, end));
-}
 
 function view(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -1,4 +1,5 @@
 /** Decoders mirroring bpf/system_network.h (sizes checked by _Static_assert there). */
+import { cString } from '@netstrata/bpf-common';
 export const DEV_KEY_SIZE = 8;
 export const DEV_STATS_SIZE = 56;
 
@@ -30,11 +31,7 @@ export function sumDevStats(perCpu: readonly Uint8Array[]): DevStats {
   for (const b of perCpu) {
     const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
     COUNTERS.forEach((c, i) => (out[c] += Number(v.getBigUint64(i * 8, true))));
-    if (!out.name) {
-      const name = b.subarray(40, 56);
-      const end = name.indexOf(0);
-      out.name = Buffer.from(name.subarray(0, end < 0 ? name.length : end)).toString('utf8');
-    }
+    if (!out.name) out.name = cString(b.subarray(40, 56));
   }
   return out;
 }
@@ -55,10 +52,6 @@ export interface QueueStats {
 
 export const QUEUE_COUNTERS = ['qdisc_dequeued', 'qdisc_unmatched', 'napi_polls', 'napi_packets', 'napi_exhausted'] as const;
 
-function cString(b: Uint8Array): string {
-  const end = b.indexOf(0);
-  return Buffer.from(b.subarray(0, end < 0 ? b.length : end)).toString('utf8');
-}
 
 export function sumQueueStats(perCpu: readonly Uint8Array[]): QueueStats {
   const out: QueueStats = { name: '', qdisc_dequeued: 0, qdisc_unmatched: 0, napi_polls: 0, napi_packets: 0, napi_exhausted: 0 };

@@ -1,5 +1,5 @@
 /** Decoders mirroring bpf/system_network_latency.h (sizes checked by _Static_assert there). */
-import { formatAddress } from '@netstrata/bpf-common';
+import { cString, formatAddress } from '@netstrata/bpf-common';
 
 export const LAT_STAGES = 8;
 export const LAT_E2E = LAT_STAGES - 1;
@@ -95,11 +95,6 @@ export interface LatEvent {
   stackStage: number;
 }
 
-const utf8 = new TextDecoder();
-function cString(b: Uint8Array): string {
-  const end = b.indexOf(0);
-  return utf8.decode(end < 0 ? b : b.subarray(0, end));
-}
 
 const PROTO: Record<number, string> = { 6: 'TCP', 17: 'UDP', 1: 'ICMP', 58: 'ICMPv6' };
 
