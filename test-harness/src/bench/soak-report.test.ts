@@ -30,6 +30,7 @@ describe('soak report', () => {
     expect(y!.end).toBeUndefined();
     const block = soakBlock({ date: 'd', commit: 'c', kernel: 'k', minutes: 60, sampleSeconds: 30, traffic: 't', csv: 'docs/soak.csv' }, rows);
     expect(block).toMatch(/Not every tool ended cleanly/);
+    expect(block).toMatch(/: 3 samples, one every 1800 s on average \(asked for every 30 s: walking/);
     expect(block).toMatch(/\| x \| 53\.7 MiB \| 48\.8 MiB \| 53\.7 MiB \| \+0\.0 MiB\/h \| 0\.0 MiB \| flows 80\/100 \| lost 0 \| ok \|/);
     expect(block).toMatch(/sessions 101\/100 \(\*\*over: sessions\*\*\) \| — \| no record \|/);
   });

@@ -22,6 +22,8 @@ export interface SoakToolEnd {
 export interface SoakRow {
   tool: string;
   samples: number;
+  /** Time of the last sample, s from start. */
+  lastS: number;
   rssStartKb: number;
   rssEndKb: number;
   rssMaxKb: number;
@@ -87,6 +89,7 @@ export function summarizeSoak(samples: readonly SoakSample[], ends: readonly Soa
     return {
       tool,
       samples: mine.length,
+      lastS: last.elapsedS,
       rssStartKb: mine[0]!.rssKb,
       rssEndKb: last.rssKb,
       rssMaxKb: Math.max(...mine.map((s) => s.rssKb)),
@@ -125,10 +128,13 @@ export interface SoakMeta {
 }
 
 export function soakBlock(meta: SoakMeta, rows: readonly SoakRow[]): string {
+  const n = Math.max(0, ...rows.map((r) => r.samples));
+  const spacing = n > 1 ? Math.max(...rows.map((r) => r.lastS)) / (n - 1) : 0;
+  const slow = spacing > 1.5 * meta.sampleSeconds ? ` (asked for every ${meta.sampleSeconds} s: walking every key of the fuller maps with bpftool takes longer)` : '';
   const allClean = rows.every((r) => r.end && r.end.exitCode === 0 && r.end.finalRecord && !r.overfull.length);
   const lines = [
     `Soak of ${meta.minutes} min on ${meta.date} (commit ${meta.commit}, kernel ${meta.kernel}): every summary tool at once,`,
-    `unfiltered, \`--interval 60\`, under ${meta.traffic}; RSS and map sizes every ${meta.sampleSeconds} s in \`${meta.csv}\`.`,
+    `unfiltered, \`--interval 60\`, under ${meta.traffic}; RSS and map sizes in \`${meta.csv}\`: ${n} samples, one every ${Math.round(spacing)} s on average${slow}.`,
     `${allClean ? 'Every tool stopped cleanly on SIGINT with its final record, and no map ever held more than its max_entries.' : '**Not every tool ended cleanly, or a map exceeded its size: see the table.**'}`,
     '',
     '| tool | RSS start | RSS end | RSS max | RSS trend, 2nd half | BPF maps | fullest keyed map | losses in final record | exit |',

@@ -131,7 +131,9 @@ for (;;) {
   appendFileSync(csvPath, soakCsv(batch).split('\n').slice(1).join('\n'));
   console.log(`${String(elapsedS).padStart(6)} s  ${batch.map((s) => `${s.tool.replace(/_summary$/, '')} ${(s.rssKb / 1024).toFixed(0)}M`).join('  ')}`);
   if (elapsedS >= seconds) break;
-  await new Promise((r) => setTimeout(r, Math.min(sampleSeconds * 1000, (seconds - elapsedS) * 1000)));
+  // The next sample on its schedule, or at once when this one took longer than the period.
+  const next = Math.min((Math.floor((Date.now() - t0) / 1000 / sampleSeconds) + 1) * sampleSeconds, seconds);
+  await new Promise((r) => setTimeout(r, Math.max(0, next * 1000 - (Date.now() - t0))));
 }
 
 // --- the end: traffic off, tools stopped as a user stops them, nothing left ------------------------
