@@ -123,8 +123,12 @@ export function mapsHeldBy(pid: number): HeldMap[] {
   return [...ids].map(([id, m]) => ({ id, name: names.get(id) ?? '', ...m }));
 }
 
-/** Entries a hash-like map holds now (bpftool dumps them all: megabytes for a full map). */
+/**
+ * Keys a hash-like map holds now (bpftool dumps them all: megabytes for a full map). Distinct keys:
+ * a walk of a map that changes meanwhile restarts from its first key whenever the key it stands on
+ * is deleted or evicted, and would count keys twice.
+ */
 export function mapEntries(id: number): number {
   const out = execFileSync('bpftool', ['-j', 'map', 'dump', 'id', String(id)], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  return (JSON.parse(out) as unknown[]).length;
+  return new Set((JSON.parse(out) as { key?: unknown }[]).map((e) => JSON.stringify(e.key ?? e))).size;
 }

@@ -94,6 +94,8 @@ const TOOLS: [string, string, string[]][] = [
   // The UDP sink is a Node process: its libc's pthread locks are what this tool hooks.
   ['lock_wait_summary', tools.lockWait, ['--pid', String(sinks[0]!.pid)]],
 ];
+// The code the tools run is the code checked out now, whatever is committed while they run.
+const commit = run('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { allowFail: true }).trim() || 'unknown';
 const before = bpfState();
 const running: [string, RunningTool][] = [];
 for (const [name, bin, extra] of TOOLS) running.push([name, await startTool(bin, [...extra, '--interval', '60'])]);
@@ -151,7 +153,7 @@ const rows = summarizeSoak(samples, ends);
 const block = soakBlock(
   {
     date: new Date().toISOString().slice(0, 10),
-    commit: run('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { allowFail: true }).trim() || 'unknown',
+    commit,
     kernel: release(),
     minutes,
     sampleSeconds,
