@@ -62,6 +62,16 @@ static void die(const char *what) {
   exit(1);
 }
 
+/* Creates the file named by $FLOOD_READY_FILE, if set: the socket is bound, traffic may start. */
+static void signal_ready(void) {
+  const char *ready = getenv("FLOOD_READY_FILE");
+  if (ready && *ready) {
+    FILE *f = fopen(ready, "w");
+    if (!f) die("ready file");
+    fclose(f);
+  }
+}
+
 static struct sockaddr_in parse_addr(const char *ip, const char *port) {
   struct sockaddr_in a;
   memset(&a, 0, sizeof a);
@@ -131,12 +141,7 @@ static int do_recv(int argc, char **argv) {
   if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0) die("SO_RCVTIMEO");
   if (bind(fd, (struct sockaddr *)&self, sizeof self) < 0) die("bind");
 
-  const char *ready = getenv("FLOOD_READY_FILE");
-  if (ready && *ready) {
-    FILE *f = fopen(ready, "w");
-    if (!f) die("ready file");
-    fclose(f);
-  }
+  signal_ready();
 
   static char bufs[BATCH][2048];
   struct iovec iov[BATCH];
@@ -215,12 +220,7 @@ static int do_serve(int argc, char **argv) {
   if (listen(lfd, 16) < 0) die("listen");
   nonblocking(lfd);
 
-  const char *ready = getenv("FLOOD_READY_FILE");
-  if (ready && *ready) {
-    FILE *f = fopen(ready, "w");
-    if (!f) die("ready file");
-    fclose(f);
-  }
+  signal_ready();
 
   static char bufs[BATCH][2048];
   static char tbuf[256 << 10];
