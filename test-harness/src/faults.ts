@@ -135,7 +135,7 @@ export function tbfOversize(lab: Lab, family: Family): FaultCase {
  */
 export function arpFiltered(lab: Lab): FaultCase {
   const { a, b } = twoHosts(lab);
-  b.ns.nft('table arp nstfault {\n  chain c {\n    type filter hook input priority 0; policy accept;\n    arp operation request drop\n  }\n}\n');
+  b.ns.nft('table arp nstfault {\n  chain c {\n    type filter hook input priority 0; policy accept;\n    arp operation request counter drop\n  }\n}\n');
   const target = '10.200.0.9';
   return {
     name: 'ARP requests dropped by nftables (arp family)',
@@ -152,8 +152,10 @@ export function arpFiltered(lab: Lab): FaultCase {
       sendUdp(a.ns, { dst: target, dport: UDP_PORT, count: 1 });
       // Resolution gives up after n probes (at least 10 ms apart); wait until the entry has failed.
       for (let i = 0; i < 200 && !/FAILED/.test(a.ns.ip('neigh', 'show', target)); i++) a.ns.exec('sleep', ['0.05']);
-      // The probes leave from a timer, not from our send: let the last ones reach b's softirq.
-      a.ns.exec('sleep', ['0.2']);
+      // The probes leave from a timer, not from our send: wait until b's rule has dropped them all.
+      const dropped = () => Number(/counter packets (\d+)/.exec(b.ns.exec('nft', ['list', 'table', 'arp', 'nstfault']))?.[1] ?? 0);
+      for (let i = 0; i < 100 && dropped() < n; i++) a.ns.exec('sleep', ['0.02']);
+      if (dropped() !== n) throw new Error(`the kernel sent ${dropped()} ARP probes, not the ${n} of mcast_solicit`);
       return { src: a.v4, dst: target, sport: 0, dport: 0, protocol: 'ARP' };
     },
   };
