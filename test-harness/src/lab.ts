@@ -3,10 +3,23 @@
  * exit and signals, and by sweeping labs a crashed run left behind (recognised by their prefix).
  */
 import { randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { run } from './exec.ts';
 
 export const LAB_PREFIX = 'nstlab';
+
+/** Each live lab's owning process, so a sweep never takes a lab another run is still using. */
+const OWNERS = '/run/netstrata-labs';
+
+function ownerAlive(id: string): boolean {
+  try {
+    const pid = Number(readFileSync(`${OWNERS}/${id}`, 'utf8'));
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 export class Netns {
   constructor(
@@ -96,6 +109,8 @@ export class Lab {
     hookExit();
     // Short ids: namespace names are free-form, but device names derived from them must fit 15 chars.
     const lab = new Lab(`${prefix}${randomBytes(3).toString('hex')}`);
+    mkdirSync(OWNERS, { recursive: true });
+    writeFileSync(`${OWNERS}/${lab.id}`, String(process.pid));
     live.add(lab);
     return lab;
   }
@@ -147,6 +162,7 @@ export class Lab {
     this.destroyed = true;
     live.delete(this);
     for (const ns of this.namespaces.reverse()) run('ip', ['netns', 'del', ns.name], { allowFail: true });
+    rmSync(`${OWNERS}/${this.id}`, { force: true });
   }
 
   [Symbol.dispose](): void {
@@ -154,12 +170,16 @@ export class Lab {
   }
 }
 
-/** Deletes namespaces of labs that a crashed run left behind (labs of `prefix`: others' stay). */
+/**
+ * Deletes namespaces of labs that a crashed run left behind: labs of `prefix` whose owning process
+ * is gone (a lab of a run still going, such as another test file's, stays).
+ */
 export function sweepStaleLabs(prefix: string = LAB_PREFIX): string[] {
   const names = run('ip', ['netns', 'list'], { allowFail: true })
     .split('\n')
     .map((l) => l.split(' ')[0]!)
-    .filter((n) => n.startsWith(prefix));
+    .filter((n) => n.startsWith(prefix) && !ownerAlive(n.split('-')[0]!));
   for (const n of names) run('ip', ['netns', 'del', n], { allowFail: true });
+  for (const id of new Set(names.map((n) => n.split('-')[0]!))) rmSync(`${OWNERS}/${id}`, { force: true });
   return names;
 }
