@@ -170,6 +170,9 @@ export class Lab {
   }
 }
 
+/** A lab's id from one of its namespaces' names: the prefix and the 6 hex digits after it. */
+const labId = (netns: string, prefix: string) => netns.slice(0, prefix.length + 6);
+
 /**
  * Deletes namespaces of labs that a crashed run left behind: labs of `prefix` whose owning process
  * is gone (a lab of a run still going, such as another test file's, stays).
@@ -178,8 +181,8 @@ export function sweepStaleLabs(prefix: string = LAB_PREFIX): string[] {
   const names = run('ip', ['netns', 'list'], { allowFail: true })
     .split('\n')
     .map((l) => l.split(' ')[0]!)
-    .filter((n) => n.startsWith(prefix) && !ownerAlive(n.split('-')[0]!));
+    .filter((n) => n.startsWith(prefix) && !ownerAlive(labId(n, prefix)));
   for (const n of names) run('ip', ['netns', 'del', n], { allowFail: true });
-  for (const id of new Set(names.map((n) => n.split('-')[0]!))) rmSync(`${OWNERS}/${id}`, { force: true });
+  for (const id of new Set(names.map((n) => labId(n, prefix)))) rmSync(`${OWNERS}/${id}`, { force: true });
   return names;
 }
