@@ -1,7 +1,10 @@
 export { BpfError, errnoName, type BpfErrorKind } from './errors.ts';
 export { Btf, type DatasecVariable } from './btf.ts';
-export { BpfObject, BpfProgram, BpfMap, BpfLink, numPossibleCpus } from './object.ts';
+export { BpfObject } from './object.ts';
+export { BpfProgram } from './program.ts';
+export { BpfMap } from './map.ts';
+export { BpfLink } from './link.ts';
 export { RingReader, type RingReaderOptions } from './ring.ts';
 export { PerfBuffer } from './perf.ts';
 export { setLogLevel, type LogLevel } from './log.ts';
-export { libbpfVersion, createMap } from './system.ts';
+export { libbpfVersion, createMap, numPossibleCpus } from './system.ts';

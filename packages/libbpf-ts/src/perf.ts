@@ -1,6 +1,7 @@
 /** Perf event array reader: the fallback for kernels without BPF ring buffers (before 5.8). */
 import { BpfError, classify } from './errors.ts';
-import type { BpfMap, Owned } from './object.ts';
+import type { BpfMap } from './map.ts';
+import type { Owned } from './object.ts';
 import { errno, isNull, n, PerfLostFn, PerfSampleFn, registerCallback, unregister, view, type Ptr } from './native.ts';
 
 export class PerfBuffer implements Owned {

@@ -8,7 +8,8 @@
  * Each record: u32 len (bit 31 busy, bit 30 discard), u32 page offset, payload padded to 8 bytes.
  */
 import { BpfError } from './errors.ts';
-import type { BpfMap, Owned } from './object.ts';
+import type { BpfMap } from './map.ts';
+import type { Owned } from './object.ts';
 import { errno, mmapFailed, MAP_SHARED, n, pageSize, PROT_READ, PROT_WRITE, view, type Ptr } from './native.ts';
 
 const BUSY = 0x80000000;

@@ -2,6 +2,12 @@
 import { BpfError, classify } from './errors.ts';
 import { errno, n } from './native.ts';
 
+let possibleCpus: number | undefined;
+export function numPossibleCpus(): number {
+  possibleCpus ??= n.libbpf_num_possible_cpus() as number;
+  return possibleCpus;
+}
+
 export function libbpfVersion(): string {
   return `${n.libbpf_major_version()}.${n.libbpf_minor_version()}`;
 }
