@@ -1,7 +1,8 @@
 /**
  * A pure TypeScript reader of raw BTF (the kernel's /sys/kernel/btf/vmlinux or an object's .BTF):
- * enums for drop-reason names, datasec variables for rodata, and type/function presence for
- * flavour choice. Parsed once, lazily: vmlinux BTF is several MB.
+ * enums for drop-reason names, datasec variables for rodata, type/function presence for flavour
+ * choice, and struct member layouts for checking a TypeScript decoder against the C it mirrors.
+ * Parsed once, lazily: vmlinux BTF is several MB.
  */
 import { readFileSync } from 'node:fs';
 
@@ -13,6 +14,59 @@ export const BTF_KIND = {
 const KIND_NAMES: Record<string, number> = {
   struct: BTF_KIND.STRUCT, union: BTF_KIND.UNION, enum: BTF_KIND.ENUM, func: BTF_KIND.FUNC, typedef: BTF_KIND.TYPEDEF,
 };
+
+export type BtfKindName = 'void' | 'int' | 'float' | 'ptr' | 'array' | 'struct' | 'union' | 'enum' | 'fwd' | 'func_proto' | 'unknown';
+
+/** A member's type as C declares it, with typedefs and const/volatile/restrict resolved. */
+export interface BtfType {
+  /** Id of the resolved type: `typeMembers(id)` lists a struct's or union's own members. */
+  id: number;
+  kind: BtfKindName;
+  /** The resolved type's own name ('unsigned int', 'iphdr'); '' for anonymous types, pointers and arrays. */
+  name: string;
+  /** The outermost typedef the type was named by ('__be32' for `__be32 saddr`), if any. */
+  typedef?: string;
+  /** Bytes; a pointer is 8 (BPF and 64-bit kernels), an array is count × element size. */
+  size: number;
+  /** int only: BTF's signed encoding bit. */
+  signed?: boolean;
+  /** array only: the element's type (an array again for `a[2][3]`) and the element count. */
+  element?: BtfType;
+  count?: number;
+  /** ptr only: the pointee, described like a member type (its members through typeMembers). */
+  target?: BtfType;
+}
+
+/**
+ * One member of a struct or union. Bitfields: `bitSize` is their width, `bitOffset` their first bit
+ * (counted from the struct's start in the target's bit order: from the least significant bit on
+ * little-endian), `offset` the byte holding that bit, and `size` the declared type's (4 for
+ * `__u32 x : 3`).
+ */
+export interface BtfMember {
+  /** '' for an anonymous struct or union member. */
+  name: string;
+  offset: number;
+  bitOffset: number;
+  /** 0 unless a bitfield. */
+  bitSize: number;
+  size: number;
+  type: BtfType;
+}
+
+export interface MemberOptions {
+  /**
+   * Anonymous struct and union members are listed as they are declared by default: name '' and a
+   * type whose members `typeMembers(type.id)` gives, offsets relative to that member. With
+   * `flatten`, they are replaced by their members with offsets from the outer struct, the way C
+   * names them (`iph->saddr` lives in an anonymous union in recent kernels).
+   */
+  flatten?: boolean;
+}
+
+const MODIFIERS = new Set<number>([BTF_KIND.TYPEDEF, BTF_KIND.VOLATILE, BTF_KIND.CONST, BTF_KIND.RESTRICT, BTF_KIND.TYPE_TAG]);
+// Deeper chains of typedefs, modifiers, arrays and pointers than this mean a malformed (cyclic) BTF.
+const MAX_DEPTH = 64;
 
 export interface DatasecVariable {
   name: string;
@@ -175,6 +229,112 @@ export class Btf {
   structSize(name: string): number | undefined {
     const id = this.find(name, BTF_KIND.STRUCT) ?? this.find(name, BTF_KIND.UNION);
     return id === undefined ? undefined : this.sizes[id];
+  }
+
+  /** Members of a struct or union (or a typedef of one) by name; undefined if there is none. */
+  structMembers(name: string, opts: MemberOptions = {}): BtfMember[] | undefined {
+    const id = this.find(name, BTF_KIND.STRUCT) ?? this.find(name, BTF_KIND.UNION) ?? this.find(name, BTF_KIND.TYPEDEF);
+    return id === undefined ? undefined : this.typeMembers(id, opts);
+  }
+
+  /** Members of the struct or union with this type id (through typedefs and modifiers): nested and
+   * anonymous structs are reached by the `type.id` of their member. Undefined for other kinds. */
+  typeMembers(typeId: number, opts: MemberOptions = {}): BtfMember[] | undefined {
+    if (!this.valid(typeId)) return undefined;
+    const { id } = this.resolve(typeId);
+    const kind = this.kinds[id];
+    if (kind !== BTF_KIND.STRUCT && kind !== BTF_KIND.UNION) return undefined;
+    return this.members(id, !!opts.flatten, 0);
+  }
+
+  private members(id: number, flatten: boolean, base: number): BtfMember[] {
+    // kind_flag set: each offset packs the bitfield width in its top 8 bits. Unset (older pahole):
+    // the offset is all bit offset, and a bitfield is an INT whose encoding narrows it.
+    const packed = this.kindFlag(id);
+    const out: BtfMember[] = [];
+    for (let i = 0; i < this.vlens[id]!; i++) {
+      const at = this.extras[id]! + i * 12;
+      const name = this.str(this.view.getUint32(at, true));
+      const typeId = this.view.getUint32(at + 4, true);
+      const raw = this.view.getUint32(at + 8, true);
+      let bitOffset = packed ? raw & 0xffffff : raw;
+      let bitSize = packed ? raw >>> 24 : 0;
+      const type = this.describe(typeId, 0);
+      if (!packed && type.kind === 'int') {
+        const enc = this.view.getUint32(this.extras[type.id]!, true);
+        const intOffset = (enc >>> 16) & 0xff;
+        const bits = enc & 0xff;
+        if (intOffset !== 0 || bits !== type.size * 8) {
+          bitOffset += intOffset;
+          bitSize = bits;
+        }
+      }
+      bitOffset += base;
+      if (flatten && name === '' && (type.kind === 'struct' || type.kind === 'union')) {
+        out.push(...this.members(type.id, true, bitOffset));
+        continue;
+      }
+      out.push({ name, offset: Math.floor(bitOffset / 8), bitOffset, bitSize, size: type.size, type });
+    }
+    return out;
+  }
+
+  private valid(id: number): boolean {
+    return Number.isInteger(id) && id > 0 && id < this.count;
+  }
+
+  private kindFlag(id: number): boolean {
+    return this.view.getUint32(this.extras[id]! - 8, true) >>> 31 === 1;
+  }
+
+  /** Follows typedefs and modifiers to the type they name, keeping the outermost typedef's name. */
+  private resolve(typeId: number): { id: number; typedef?: string } {
+    let id = typeId;
+    let typedef: string | undefined;
+    for (let hops = 0; this.valid(id) && MODIFIERS.has(this.kinds[id]!); hops++) {
+      if (hops > MAX_DEPTH) throw new Error(`BTF type ${typeId}: typedef or modifier cycle`);
+      if (typedef === undefined && this.kinds[id] === BTF_KIND.TYPEDEF) typedef = this.str(this.nameOffs[id]!);
+      id = this.sizes[id]!; // typedefs and modifiers keep their target in the size/type word
+    }
+    return typedef === undefined ? { id } : { id, typedef };
+  }
+
+  private describe(typeId: number, depth: number): BtfType {
+    if (depth > MAX_DEPTH) throw new Error(`BTF type ${typeId}: nested too deep (cyclic?)`);
+    const { id, typedef } = this.resolve(typeId);
+    const t = (kind: BtfKindName, size: number, name = ''): BtfType => (typedef === undefined ? { id, kind, name, size } : { id, kind, name, typedef, size });
+    if (id === 0) return t('void', 0);
+    if (!this.valid(id)) return t('unknown', 0);
+    const name = this.str(this.nameOffs[id]!);
+    switch (this.kinds[id]) {
+      case BTF_KIND.INT: {
+        const enc = this.view.getUint32(this.extras[id]!, true);
+        return { ...t('int', this.sizes[id]!, name), signed: ((enc >>> 24) & 1) === 1 };
+      }
+      case BTF_KIND.FLOAT:
+        return t('float', this.sizes[id]!, name);
+      case BTF_KIND.STRUCT:
+        return t('struct', this.sizes[id]!, name);
+      case BTF_KIND.UNION:
+        return t('union', this.sizes[id]!, name);
+      case BTF_KIND.ENUM:
+      case BTF_KIND.ENUM64:
+        return t('enum', this.sizes[id]!, name);
+      case BTF_KIND.FWD:
+        return t('fwd', 0, name);
+      case BTF_KIND.FUNC_PROTO:
+        return t('func_proto', 0);
+      case BTF_KIND.PTR:
+        return { ...t('ptr', 8), target: this.describe(this.sizes[id]!, depth + 1) };
+      case BTF_KIND.ARRAY: {
+        const at = this.extras[id]!;
+        const element = this.describe(this.view.getUint32(at, true), depth + 1);
+        const count = this.view.getUint32(at + 8, true);
+        return { ...t('array', element.size * count), element, count };
+      }
+      default:
+        return t('unknown', 0, name);
+    }
   }
 
   funcNames(): Set<string> {

@@ -1,5 +1,5 @@
 export { BpfError, errnoName, type BpfErrorKind } from './errors.ts';
-export { Btf, type DatasecVariable } from './btf.ts';
+export { Btf, type BtfKindName, type BtfMember, type BtfType, type DatasecVariable, type MemberOptions } from './btf.ts';
 export { BpfObject } from './object.ts';
 export { BpfProgram } from './program.ts';
 export { BpfMap } from './map.ts';
