@@ -9,3 +9,6 @@ export * from './features/index.ts';
 export * from './tool/index.ts';
 export * from './histogram/index.ts';
 export * from './softirq/index.ts';
+export * from './layout/index.ts';
+export { kernelBtf } from './features/kernel-btf.ts';
+export { RingReader, type BpfObject, type BpfMap, type Btf } from '@netstrata/libbpf-ts';

@@ -38,7 +38,9 @@ describe.runIf(run)('packet-drop tools: nothing left behind', () => {
       using lab = Lab.create();
       const { a, b } = twoHosts(lab);
       const before = bpfState();
-      const child = spawn(process.execPath, [tools[bin], '--netns', b.ns.name, '--interval', '0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      // Details tools have no intervals (and refuse --interval): they print per drop.
+      const interval = bin === 'packetDropSummary' ? ['--interval', '0.1'] : [];
+      const child = spawn(process.execPath, [tools[bin], '--netns', b.ns.name, ...interval], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       let exited = false;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { checkPrivileges, parseArgs, yargsMessage } from './run-cli.ts';
+import { checkPrivileges, parseArgs, wrapWords, yargsMessage } from './run-cli.ts';
 import { commonSchema, withCommonOptions } from './options.ts';
 import { handleErrors, UsageError } from './errors.ts';
 
@@ -51,5 +51,15 @@ describe('CLI scaffolding', () => {
     expect(handleErrors('t', new UsageError('--x: bad'), { write: (s) => out.push(s) })).toBe(2);
     expect(handleErrors('t', new Error('failed to load: boom'), { write: (s) => out.push(s) })).toBe(1);
     expect(out).toEqual(['t: --x: bad\n', 't: failed to load: boom\n']);
+  });
+});
+
+describe('wrapWords', () => {
+  it('breaks at spaces only, within the width', () => {
+    const text = 'Find where packets are dropped and delayed on Linux hosts that run virtual machines.';
+    const out = wrapWords(text, 78).split('\n');
+    expect(out.join(' ')).toBe(text);
+    for (const l of out) expect(l.length).toBeLessThanOrEqual(78);
+    expect(out[0]).toBe('Find where packets are dropped and delayed on Linux hosts that run virtual');
   });
 });

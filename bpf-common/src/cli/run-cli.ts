@@ -50,13 +50,13 @@ export async function parseArgs<S extends z.ZodType>(cmd: ToolCommand<S>, argv: 
     .options(
       yargs(argv)
         .scriptName(cmd.name)
-        .usage(`$0 [options]\n\n${cmd.describe}`)
+        .usage(`$0 [options]\n\n${wrapWords(cmd.describe, helpWidth() - 2)}`)
         .strict()
         .parserConfiguration({ 'camel-case-expansion': true, 'strip-dashed': true })
         .help('help')
         .alias('help', 'h')
         .version(false)
-        .wrap(Math.min(110, process.stdout.columns || 110))
+        .wrap(helpWidth())
         .fail((msg, err) => {
           // yargs' own validation errors (YError) are bad input; anything else is ours.
           if (err && err.name !== 'YError') throw err;
@@ -85,6 +85,26 @@ export async function parseArgs<S extends z.ZodType>(cmd: ToolCommand<S>, argv: 
   const result = cmd.schema.safeParse(rest);
   if (!result.success) throw new UsageError(result.error.issues[0]?.message ?? 'invalid options');
   return result.data;
+}
+
+/** Columns --help is laid out in: the terminal's, at most 110. */
+export function helpWidth(): number {
+  return Math.min(110, process.stdout.columns || 80);
+}
+
+/** Text broken into lines of at most `width` columns at spaces (yargs breaks a long usage
+ * line in the middle of a word). */
+export function wrapWords(text: string, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.join('\n');
 }
 
 interface DeclaredOptions {

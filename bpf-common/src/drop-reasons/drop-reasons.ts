@@ -3,8 +3,8 @@
  * table in our code would lie somewhere. Subsystem reasons (the high 16 bits name a subsystem)
  * come from the subsystem's own enum when the kernel has it.
  */
-import { readFileSync } from 'node:fs';
-import { Btf } from '@netstrata/libbpf-ts';
+import type { Btf } from '@netstrata/libbpf-ts';
+import { kernelBtf } from '../features/kernel-btf.ts';
 
 const PREFIX = 'SKB_DROP_REASON_';
 const SUBSYS_SHIFT = 16;
@@ -38,9 +38,9 @@ export class DropReasons {
     return new DropReasons(core, subsys);
   }
 
-  /** Parses the kernel's BTF for this alone and lets it go: a long-running tool keeps only names. */
-  static fromKernel(path = '/sys/kernel/btf/vmlinux'): DropReasons {
-    return DropReasons.fromBtf(Btf.parse(readFileSync(path)));
+  /** The running kernel's reasons (its BTF is parsed once per process: kernelBtf). */
+  static fromKernel(): DropReasons {
+    return DropReasons.fromBtf(kernelBtf());
   }
 
   get size(): number {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodePacket, flowOf, formatFlow } from './decode.ts';
+import { decodePacket, flowOf } from './decode.ts';
+import { formatFlow } from './flow.ts';
 
 const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g)!.map((h) => parseInt(h, 16)));
 const ETH = (type: string) => `020000000002 020000000001 ${type}`;

@@ -3,6 +3,7 @@
  * decodes what is there and says `truncated`.
  */
 import { formatAddress } from '../filter/address.ts';
+import { flowFromHeaders, type Flow } from './flow.ts';
 
 export interface Decoded {
   eth?: { src: string; dst: string; type: number };
@@ -147,33 +148,7 @@ export function decodePacket(bytes: Uint8Array, opts: { start: 'mac' | 'network'
   return out;
 }
 
-export interface FlowText {
-  src: string;
-  dst: string;
-  sport: number;
-  dport: number;
-  protocol: string;
-}
-
-/** The 5-tuple of a decoded packet, or undefined when it is not IP. */
-export function flowOf(d: Decoded): FlowText | undefined {
-  const ip = d.ipv4 ?? d.ipv6;
-  if (!ip) return undefined;
-  const proto = d.ipv4 ? d.ipv4.protocol : d.ipv6!.nextHeader;
-  const l4 = d.tcp ?? d.udp;
-  return {
-    src: ip.src,
-    dst: ip.dst,
-    sport: l4?.sport ?? 0,
-    dport: l4?.dport ?? 0,
-    protocol: proto === 6 ? 'TCP' : proto === 17 ? 'UDP' : proto === 1 ? 'ICMP' : proto === 58 ? 'ICMPv6' : String(proto),
-  };
-}
-
-/** `10.0.0.1:5000 -> 10.0.0.2:53 (UDP)`, `[fd00::1]:5000 -> [fd00::2]:53 (UDP)`, `a -> b (ICMP)`. */
-export function formatFlow(f: FlowText): string {
-  const v6 = f.src.includes(':');
-  const host = (a: string) => (v6 ? `[${a}]` : a);
-  if (f.protocol === 'TCP' || f.protocol === 'UDP') return `${host(f.src)}:${f.sport} -> ${host(f.dst)}:${f.dport} (${f.protocol})`;
-  return `${f.src} -> ${f.dst} (${f.protocol})`;
+/** The IP 5-tuple of a decoded packet, or undefined when it is not IP. */
+export function flowOf(d: Decoded): Flow | undefined {
+  return d.ipv4 || d.ipv6 ? flowFromHeaders({ ...d, icmp: undefined }) : undefined;
 }

@@ -1,2 +1,3 @@
-export { decodePacket, flowOf, formatFlow, type Decoded, type FlowText } from './decode.ts';
+export { decodePacket, flowOf, type Decoded } from './decode.ts';
+export { flowFromRaw, flowFromHeaders, formatFlow, protocolName, nstFlow, type Flow, type RawFlow } from './flow.ts';
 export { cString } from './c-string.ts';

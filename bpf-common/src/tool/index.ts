@@ -1,3 +1,21 @@
 export { runLifecycle, chooseFlavours, type ToolDefinition, type ToolContext, type LifecycleOptions, type RodataValue } from './lifecycle.ts';
 export { everyInterval, untilStopped } from './interval-loop.ts';
-export { readLosses, perCpuEntries, programMisses, type Losses } from './losses.ts';
+export { readLosses, lossFields, renderLosses, perCpuEntries, programMisses, LOSS_INDEX, LOSS_ENUMERATORS, LOSS_KEYS, type Losses, type LossFields } from './losses.ts';
+export { Deltas, keyId, type Delta } from './deltas.ts';
+export {
+  defineSummary,
+  defineDetails,
+  type Tool,
+  type ToolDescriptor,
+  type ToolKind,
+  type ToolOptions,
+  type Uses,
+  type RunContext,
+  type Tick,
+  type SummaryRun,
+  type DetailsRun,
+  type SummaryEnvelope,
+  type EventEnvelope,
+  type FinalEnvelope,
+  type MapLayout,
+} from './tool.ts';

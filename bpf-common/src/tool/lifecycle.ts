@@ -23,6 +23,8 @@ export interface ToolDefinition {
   readonly name: string;
   readonly object: Uint8Array;
   readonly hooks: readonly Hook[];
+  /** Programs the tool attaches itself in `attach`, outside any hook's flavours. */
+  readonly ownPrograms?: readonly string[];
   readonly rodata: Readonly<Record<string, RodataValue>>;
   /** Before load: map sizes and other object settings that depend on options. */
   readonly beforeLoad?: (obj: BpfObject) => void;
@@ -69,6 +71,10 @@ export async function runLifecycle(def: ToolDefinition, opts: LifecycleOptions):
     for (const [name, value] of Object.entries(def.rodata)) obj.setRodata(name, value);
   });
   for (const c of choices) applyFlavour(obj, c);
+  // Only what this run attaches is loaded: flavours not chosen, hooks not used, and handlers a
+  // shared header brings along cost verifier time and kernel memory for nothing.
+  const keep = new Set([...choices.flatMap((c) => c.chosen?.programs ?? []), ...(def.ownPrograms ?? [])]);
+  for (const p of obj.programs()) if (!keep.has(p.name)) p.autoload = false;
   def.beforeLoad?.(obj);
   step('load', () => obj.load());
   for (const [i, c] of choices.entries()) {

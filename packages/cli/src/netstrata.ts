@@ -1,7 +1,7 @@
 /** `netstrata`: list the tools, check what this kernel supports. */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { Sink, handleErrors, yargsMessage, UsageError } from '@netstrata/bpf-common';
+import { Sink, handleErrors, helpWidth, wrapWords, yargsMessage, UsageError } from '@netstrata/bpf-common';
 import { doctor, renderDoctor } from './doctor.ts';
 import { TOOLS } from './registry.ts';
 
@@ -18,7 +18,8 @@ export async function main(argv = hideBin(process.argv)): Promise<number> {
     }
     await yargs(argv)
       .scriptName('netstrata')
-      .usage('$0 <command>\n\nFind where packets are dropped and delayed on Linux hosts that run virtual machines.')
+      .usage(`$0 <command>\n\n${wrapWords('Find where packets are dropped and delayed on Linux hosts that run virtual machines.', helpWidth() - 2)}`)
+      .wrap(helpWidth())
       .command('list', 'the tools, one line each', (y) => y, () => void process.stdout.write(`${listText()}\n`))
       .command(
         'doctor',

@@ -1,6 +1,6 @@
 /** Every tool netstrata ships, with the question it answers and the hooks it needs. */
 import type { Hook } from '@netstrata/bpf-common';
-import { DETAILS_DESCRIBE, SUMMARY_DESCRIBE, kfreeSkbHook } from '@netstrata/packet-drop';
+import { tools as packetDropTools } from '@netstrata/packet-drop';
 import { LOCK_DESCRIBE, OFFCPU_DESCRIBE, SCHED_DESCRIBE, SOFTIRQ_DESCRIBE, lockHooks, offcpuHooks, schedHooks, softirqHooks } from '@netstrata/cpu';
 import { ALL_LATENCY_HOOKS, LATENCY_DETAILS_DESCRIBE, LATENCY_SUMMARY_DESCRIBE, METRICS_DESCRIBE, metricsHooks } from '@netstrata/system-network';
 
@@ -8,12 +8,11 @@ export interface ToolInfo {
   name: string;
   domain: string;
   describe: string;
-  hooks: Hook[];
+  hooks: readonly Hook[];
 }
 
 export const TOOLS: ToolInfo[] = [
-  { name: 'packet_drop_summary', domain: 'packet-drop', describe: SUMMARY_DESCRIBE, hooks: [kfreeSkbHook] },
-  { name: 'packet_drop_details', domain: 'packet-drop', describe: DETAILS_DESCRIBE, hooks: [kfreeSkbHook] },
+  ...packetDropTools,
   {
     name: 'system_network_metrics_summary',
     domain: 'system-network',

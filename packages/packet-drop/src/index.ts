@@ -1,3 +1,11 @@
-export { summaryCommand, DESCRIBE as SUMMARY_DESCRIBE } from './summary/command.ts';
-export { detailsCommand, DESCRIBE as DETAILS_DESCRIBE } from './details/command.ts';
-export { kfreeSkbHook, allDropPrograms } from './hooks.ts';
+import { packetDropSummary } from './summary/tool.ts';
+import { packetDropDetails } from './details/tool.ts';
+
+export { packetDropSummary, packetDropDetails };
+export { kfreeSkbHook } from './hooks.ts';
+export { decodeDropEvent, dropEvent, DROP_EVENT_SIZE } from './layout.ts';
+export { kernelResolver, type DropResolver } from './resolve.ts';
+export { eventFields, renderEventText } from './details/render.ts';
+
+/** Every tool this package ships. */
+export const tools = [packetDropSummary, packetDropDetails];

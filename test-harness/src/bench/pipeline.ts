@@ -11,10 +11,7 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { DropReasons, KallsymsSymbolizer, Sink, WallClock } from '@netstrata/bpf-common';
 import { BpfObject, RingReader, type BpfMap } from '@netstrata/libbpf-ts';
-import { eventRecord } from '@netstrata/packet-drop/src/details/command.ts';
-import { renderEventText } from '@netstrata/packet-drop/src/details/render.ts';
-import { DROP_EVENT_SIZE, decodeDropEvent } from '@netstrata/packet-drop/src/layout.ts';
-import { makeResolver } from '@netstrata/packet-drop/src/shared.ts';
+import { DROP_EVENT_SIZE, decodeDropEvent, eventFields, kernelResolver, renderEventText } from '@netstrata/packet-drop';
 import object from '../../build/bpf/bench_ring.bpf.o';
 import type { Knobs } from './knobs.ts';
 import type { PipelineData, PipelinePath, PipelineRun } from './model.ts';
@@ -48,7 +45,7 @@ function affinity(): string {
 
 interface Ctx {
   reasons: DropReasons;
-  resolver: ReturnType<typeof makeResolver>;
+  resolver: ReturnType<typeof kernelResolver>;
   clock: WallClock;
   location: bigint;
   reason: number;
@@ -79,9 +76,9 @@ async function runRate(ringprod: string, ctx: Ctx, path: PipelinePath, target: n
     path === 'tool'
       ? (data) => {
           const e = decodeDropEvent(data);
-          const rec = eventRecord(e, ctx.clock, ctx.resolver, false);
+          const rec = { type: 'event' as const, tool: 'packet_drop_details', ...eventFields(e, ctx.clock, ctx.resolver, false) };
           events++;
-          sink.record(rec, () => renderEventText(rec, ctx.resolver, ctx.clock.micros(e.tsNs)));
+          sink.record(rec, () => renderEventText(rec));
         }
       : (data) => {
           decodeDropEvent(data);
@@ -133,8 +130,8 @@ function stepCosts(ctx: Ctx): { step: string; ns: number }[] {
     return ((performance.now() - t0) * 1e6) / n;
   };
   const decode = time(() => void decodeDropEvent(v));
-  const record = time(() => void eventRecord(decodeDropEvent(v), ctx.clock, ctx.resolver, false));
-  const json = time(() => void JSON.stringify(eventRecord(decodeDropEvent(v), ctx.clock, ctx.resolver, false)));
+  const record = time(() => void eventFields(decodeDropEvent(v), ctx.clock, ctx.resolver, false));
+  const json = time(() => void JSON.stringify(eventFields(decodeDropEvent(v), ctx.clock, ctx.resolver, false)));
   return [
     { step: 'decodeDropEvent', ns: decode },
     { step: 'eventRecord (headers, symbol, reason name, time)', ns: record - decode },
@@ -148,7 +145,7 @@ export async function pipelinePhase(ringprod: string, k: Knobs, log: (m: string)
   const base = kernelAddress(LOCATION_SYMBOL);
   const ctx: Ctx = {
     reasons,
-    resolver: makeResolver(reasons, symbols),
+    resolver: kernelResolver(reasons, symbols),
     clock: new WallClock(),
     location: base ? base + LOCATION_OFFSET : 0n,
     reason: reasons.code('NO_SOCKET') ?? 2,

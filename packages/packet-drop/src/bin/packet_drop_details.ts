@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 import { runCli } from '@netstrata/bpf-common';
-import { detailsCommand } from '../details/command.ts';
+import { packetDropDetails } from '../details/tool.ts';
 
-void runCli(detailsCommand);
+void runCli(packetDropDetails);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 import { runCli } from '@netstrata/bpf-common';
-import { summaryCommand } from '../summary/command.ts';
+import { packetDropSummary } from '../summary/tool.ts';
 
-void runCli(summaryCommand);
+void runCli(packetDropSummary);

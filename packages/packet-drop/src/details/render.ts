@@ -1,13 +1,12 @@
 /** Pure renderers of packet_drop_details records. */
-import type { Decoded } from '@netstrata/bpf-common';
-import type { DropResolver, Flow, Location } from '../resolve.ts';
+import { decodePacket, flowFromHeaders, type Decoded, type EventEnvelope, type Flow, type WallClock } from '@netstrata/bpf-common';
+import type { DropEvent } from '../layout.ts';
+import type { DropResolver, Location } from '../resolve.ts';
 
 /** Decoded headers, as bpf-common's packet decoder returns them. */
 export type Headers = Decoded;
 
-export interface DropEventRecord {
-  type: 'event';
-  tool: 'packet_drop_details';
+export interface DropEventFields {
   time: string;
   cpu: number;
   pid: number;
@@ -26,27 +25,42 @@ export interface DropEventRecord {
   stack?: string[];
 }
 
-export interface DetailsFinalRecord {
-  type: 'final';
-  tool: 'packet_drop_details';
-  time: string;
-  events: number;
-  lost: number;
-  stack_failed: number;
-  /** Hook runs the kernel skipped (a BPF program already running on that CPU): drops never seen. */
-  missed: number;
+export type DropEventRecord = EventEnvelope & DropEventFields;
+
+/** One dropped packet's record, its headers decoded. */
+export function eventFields(e: DropEvent, clock: WallClock, r: DropResolver, stack: boolean): DropEventFields {
+  const headers = decodePacket(e.hdr, { start: e.hdrStart, l3Protocol: e.protocol });
+  const loc = r.location(e.location);
+  const rec: DropEventFields = {
+    time: clock.toIso(e.tsNs),
+    cpu: e.cpu,
+    pid: e.pid,
+    tid: e.tid,
+    comm: e.comm,
+    netns: e.netns,
+    ifindex: e.ifindex,
+    device: e.dev,
+    reason: r.reasonName(e.reason),
+    reason_code: e.reason,
+    location: { symbol: loc?.symbol ?? '?', offset: loc?.offset ?? 0, address: `0x${e.location.toString(16)}` },
+    len: e.pktLen,
+    ethertype: e.protocol,
+    flow: flowFromHeaders(headers) ?? null,
+    headers,
+  };
+  if (stack) rec.stack = r.frames(e.stack);
+  return rec;
 }
 
 /** Wall-clock time with microseconds, local time of day (the ISO string carries the date). */
-export function clock(iso: string, micros: number): string {
-  const d = new Date(iso);
-  return `${d.toTimeString().slice(0, 8)}.${String(micros).padStart(6, '0')}`;
+export function clock(iso: string): string {
+  return `${new Date(iso).toTimeString().slice(0, 8)}.${iso.slice(20, 26)}`;
 }
 
-export function renderEventText(e: DropEventRecord, r: Pick<DropResolver, 'formatFlow' | 'formatLocation'>, micros: number): string {
+export function renderEventText(e: DropEventRecord): string {
   const where = `${e.location.symbol}+0x${e.location.offset.toString(16)}`;
   const dev = e.device ? `dev ${e.device}` : e.ifindex ? `ifindex ${e.ifindex}` : 'no dev';
-  const lines = [`${clock(e.time, micros)} CPU${e.cpu} ${e.reason} at ${where} ${dev} netns ${e.netns} pid ${e.pid} (${e.comm}) len ${e.len}`];
+  const lines = [`${clock(e.time)} CPU${e.cpu} ${e.reason} at ${where} ${dev} netns ${e.netns} pid ${e.pid} (${e.comm}) len ${e.len}`];
   lines.push(`    ${headerLine(e)}`);
   for (const frame of e.stack ?? []) lines.push(`        ${frame}`);
   return lines.join('\n');
@@ -83,6 +97,6 @@ export function headerLine(e: Pick<DropEventRecord, 'headers' | 'flow' | 'ethert
   return parts.join(' ');
 }
 
-export function renderDetailsFinalText(f: DetailsFinalRecord): string {
-  return `${f.events} drop events; lost ${f.lost} (ring buffer full), stack_failed ${f.stack_failed}, missed by the kernel ${f.missed}`;
+export function renderFinalText(f: { events: number }): string {
+  return `${f.events} drop events`;
 }

@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DropAggregator } from './aggregate.ts';
-import { DROP_KEY_SIZE } from '../layout.ts';
+import { dropKey } from '../layout.ts';
 
-function key(reason: number, location: bigint): Uint8Array {
-  const b = new Uint8Array(DROP_KEY_SIZE);
-  const v = new DataView(b.buffer);
-  v.setBigUint64(0, location, true);
-  v.setUint32(8, reason, true);
-  v.setInt32(12, -1, true);
-  return b;
-}
+const key = (reason: number, location: bigint): Uint8Array => dropKey.encode({ location, reason, stack_id: -1 });
 
 function count(n: number): Uint8Array {
   const b = new Uint8Array(8);

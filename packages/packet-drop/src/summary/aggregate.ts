@@ -1,9 +1,6 @@
-/**
- * Turns the kernel's cumulative drop counters into per-interval and since-start rows. The kernel
- * map is never cleared (clearing races with CPUs adding to it); intervals are differences of
- * snapshots.
- */
-import { decodeDropKey, type DropKey } from '../layout.ts';
+/** The kernel's cumulative drop counters as per-interval and since-start rows. */
+import { Deltas, keyId } from '@netstrata/bpf-common';
+import { dropKey, type DropKey } from '../layout.ts';
 
 export interface DropCount {
   key: DropKey;
@@ -18,29 +15,16 @@ export interface DropSnapshot {
 }
 
 export class DropAggregator {
-  private previous = new Map<string, number>();
+  private readonly deltas = new Deltas<DropCount>((now, before) => ({ key: now.key, count: now.count - before.count }), (d) => d.count <= 0);
 
   update(entries: Iterable<[Uint8Array, Uint8Array]>): DropSnapshot {
-    const current = new Map<string, number>();
-    const total: DropCount[] = [];
-    const interval: DropCount[] = [];
-    let totalDrops = 0;
-    let intervalDrops = 0;
-    for (const [keyBytes, valueBytes] of entries) {
-      const id = Buffer.from(keyBytes).toString('hex');
-      const count = Number(new DataView(valueBytes.buffer, valueBytes.byteOffset, 8).getBigUint64(0, true));
-      current.set(id, count);
-      const key = decodeDropKey(keyBytes);
-      total.push({ key, count });
-      totalDrops += count;
-      const delta = count - (this.previous.get(id) ?? 0);
-      if (delta > 0) {
-        interval.push({ key, count: delta });
-        intervalDrops += delta;
-      }
+    const rows: [string, DropCount][] = [];
+    for (const [k, v] of entries) {
+      rows.push([keyId(k), { key: dropKey.decode(k), count: Number(new DataView(v.buffer, v.byteOffset, 8).getBigUint64(0, true)) }]);
     }
-    this.previous = current;
+    const { interval, total } = this.deltas.update(rows);
     const byCount = (a: DropCount, b: DropCount) => b.count - a.count;
-    return { interval: interval.sort(byCount), total: total.sort(byCount), intervalDrops, totalDrops };
+    const sum = (rs: DropCount[]) => rs.reduce((s, r) => s + r.count, 0);
+    return { interval: interval.sort(byCount), total: total.sort(byCount), intervalDrops: sum(interval), totalDrops: sum(total) };
   }
 }

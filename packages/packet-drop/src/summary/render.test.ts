@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { renderLosses } from '@netstrata/bpf-common';
 import type { DropResolver } from '../resolve.ts';
-import { toFlow } from '../resolve.ts';
-import { renderSummaryText, summaryRecord } from './render.ts';
+import { renderSummaryText, summaryFields, type SummaryRecord } from './render.ts';
 import type { DropSnapshot } from './aggregate.ts';
 
 const v4 = (s: string) => Uint8Array.from([...s.split('.').map(Number), ...new Array(12).fill(0)]);
@@ -10,14 +10,11 @@ const resolver: DropResolver = {
   location: (a) => ({ symbol: a === 1n ? '__udp4_lib_rcv' : 'nft_do_chain', offset: 0x4bc }),
   stack: () => ['nft_do_chain+0x1', 'nf_hook_slow+0x2'],
   frames: () => [],
-  flow: (raw) => toFlow(raw, (b) => [...b.slice(0, 4)].join('.')),
-  formatFlow: (f) => `${f.src}:${f.sport} -> ${f.dst}:${f.dport} (${f.protocol})`,
-  formatLocation: () => '',
 };
 const key = (reason: number, location: bigint) => ({
   reason,
   location,
-  stackId: 1,
+  stack_id: 1,
   ifindex: 5,
   netns: 4026531840,
   dev: 'eth0',
@@ -30,15 +27,20 @@ const snap: DropSnapshot = {
   totalDrops: 175,
 };
 
+/** The whole record as the runner writes it: envelope, the tool's fields, the loss block. */
+const record = (type: 'interval' | 'final', fields: ReturnType<typeof summaryFields>, losses = { map_full: 0, stack_failed: 0, missed: 0 }): SummaryRecord => ({
+  type,
+  tool: 'packet_drop_summary',
+  time: '2026-01-01T10:00:00.000Z',
+  interval_s: type === 'final' ? 9 : 1,
+  ...fields,
+  lost: 0,
+  evicted: 0,
+  ...losses,
+});
+
 describe('packet_drop_summary records', () => {
-  const rec = summaryRecord('interval', snap, {
-    time: new Date('2026-01-01T10:00:00Z'),
-    intervalS: 1,
-    top: 2,
-    groupBy: ['reason', 'location', 'device', 'flow'],
-    losses: { map_full: 0, stack_failed: 0, missed: 0 },
-    resolver,
-  });
+  const rec = record('interval', summaryFields(snap, { type: 'interval' }, { top: 2, groupBy: ['reason', 'location', 'device', 'flow'], resolver }));
 
   it('has the output contract fields, top N rows and what was left out', () => {
     expect(rec).toMatchObject({ type: 'interval', tool: 'packet_drop_summary', time: '2026-01-01T10:00:00.000Z', drops: 100, total_drops: 175, more_rows: 1, more_drops: 5, map_full: 0, stack_failed: 0, missed: 0 });
@@ -57,16 +59,16 @@ describe('packet_drop_summary records', () => {
   });
 
   it('renders the same rows as text', () => {
-    const text = renderSummaryText(rec, resolver);
+    const text = renderSummaryText(rec);
     expect(text).toContain('100 drops in 1.0 s (175 since start)');
     expect(text).toMatch(/75\s+75\.0%\s+NO_SOCKET\s+__udp4_lib_rcv\+0x4bc\s+eth0 \(netns 4026531840\)\s+10\.0\.0\.1:40000 -> 10\.0\.0\.2:53 \(UDP\)/);
     expect(text).toContain('1 more rows with 5 drops');
   });
 
   it('shows stacks under their row and always shows losses in the final record', () => {
-    const fin = summaryRecord('final', snap, { time: new Date(), intervalS: 9, top: 5, groupBy: ['stack'], losses: { map_full: 2, stack_failed: 1, missed: 3 }, resolver });
+    const fin = record('final', summaryFields(snap, { type: 'final' }, { top: 5, groupBy: ['stack'], resolver }), { map_full: 2, stack_failed: 1, missed: 3 });
     expect(fin.rows[0]!.stack).toEqual(['nft_do_chain+0x1', 'nf_hook_slow+0x2']);
-    const text = renderSummaryText(fin, resolver);
+    const text = `${renderSummaryText(fin)}\n${renderLosses(fin, true)}`;
     expect(text).toContain('nf_hook_slow+0x2');
     expect(text).toContain('map_full 2');
     expect(text).toContain('missed by the kernel 3');

@@ -1,6 +1,7 @@
 /** Pure renderers of packet_drop_summary records: JSON objects first, text from the same rows. */
+import { flowFromRaw, formatFlow, type Flow, type SummaryEnvelope, type Tick } from '@netstrata/bpf-common';
 import type { DropCount, DropSnapshot } from './aggregate.ts';
-import type { DropResolver, Flow, Location } from '../resolve.ts';
+import type { DropResolver, Location } from '../resolve.ts';
 
 export const GROUP_KEYS = ['reason', 'location', 'stack', 'device', 'flow'] as const;
 export type GroupKey = (typeof GROUP_KEYS)[number];
@@ -18,28 +19,17 @@ export interface DropRow {
   flow?: Flow | null;
 }
 
-export interface Losses {
-  map_full: number;
-  stack_failed: number;
-  /** Hook runs the kernel skipped (a BPF program already running on that CPU): drops never seen. */
-  missed: number;
-}
-
-export interface SummaryRecord {
-  type: 'interval' | 'final';
-  tool: 'packet_drop_summary';
-  time: string;
-  interval_s: number;
+/** A report's own fields (the runner adds the envelope and the loss block). */
+export interface SummaryFields {
   drops: number;
   total_drops: number;
   group_by: GroupKey[];
   rows: DropRow[];
   more_rows: number;
   more_drops: number;
-  map_full: number;
-  stack_failed: number;
-  missed: number;
 }
+
+export type SummaryRecord = SummaryEnvelope & SummaryFields;
 
 export function toRow(c: DropCount, sum: number, groupBy: readonly GroupKey[], r: DropResolver): DropRow {
   const row: DropRow = { count: c.count, share: sum ? Math.round((c.count / sum) * 10_000) / 10_000 : 0 };
@@ -56,7 +46,7 @@ export function toRow(c: DropCount, sum: number, groupBy: readonly GroupKey[], r
         break;
       }
       case 'stack':
-        row.stack = k.stackId >= 0 ? (r.stack(k.stackId) ?? []) : [];
+        row.stack = k.stack_id >= 0 ? (r.stack(k.stack_id) ?? []) : [];
         break;
       case 'device':
         row.device = k.dev;
@@ -64,36 +54,25 @@ export function toRow(c: DropCount, sum: number, groupBy: readonly GroupKey[], r
         row.netns = k.netns;
         break;
       case 'flow':
-        row.flow = r.flow(k.flow) ?? null;
+        row.flow = flowFromRaw(k.flow) ?? null;
         break;
     }
   }
   return row;
 }
 
-export function summaryRecord(
-  type: 'interval' | 'final',
-  snap: DropSnapshot,
-  o: { time: Date; intervalS: number; top: number; groupBy: readonly GroupKey[]; losses: Losses; resolver: DropResolver },
-): SummaryRecord {
-  const counts = type === 'interval' ? snap.interval : snap.total;
-  const sum = type === 'interval' ? snap.intervalDrops : snap.totalDrops;
+export function summaryFields(snap: DropSnapshot, tick: Pick<Tick, 'type'>, o: { top: number; groupBy: readonly GroupKey[]; resolver: DropResolver }): SummaryFields {
+  const counts = tick.type === 'interval' ? snap.interval : snap.total;
+  const sum = tick.type === 'interval' ? snap.intervalDrops : snap.totalDrops;
   const shown = counts.slice(0, o.top);
   const hidden = counts.slice(o.top);
   return {
-    type,
-    tool: 'packet_drop_summary',
-    time: o.time.toISOString(),
-    interval_s: o.intervalS,
     drops: sum,
     total_drops: snap.totalDrops,
     group_by: [...o.groupBy],
     rows: shown.map((c) => toRow(c, sum, o.groupBy, o.resolver)),
     more_rows: hidden.length,
     more_drops: hidden.reduce((s, c) => s + c.count, 0),
-    map_full: o.losses.map_full,
-    stack_failed: o.losses.stack_failed,
-    missed: o.losses.missed,
   };
 }
 
@@ -110,7 +89,7 @@ function timeOfDay(iso: string): string {
   return d.toTimeString().slice(0, 8);
 }
 
-export function renderSummaryText(rec: SummaryRecord, r: Pick<DropResolver, 'formatFlow'>): string {
+export function renderSummaryText(rec: SummaryRecord): string {
   const lines: string[] = [];
   const what = rec.type === 'final' ? 'since start' : `in ${rec.interval_s.toFixed(1)} s`;
   lines.push(`${timeOfDay(rec.time)} ${rec.type === 'final' ? 'total' : 'interval'}: ${rec.drops} drops ${what}${rec.type === 'interval' ? ` (${rec.total_drops} since start)` : ''}`);
@@ -121,7 +100,7 @@ export function renderSummaryText(rec: SummaryRecord, r: Pick<DropResolver, 'for
       table.push([
         String(row.count),
         `${(row.share * 100).toFixed(1)}%`,
-        ...cols.map((c) => cell(row, c, r)),
+        ...cols.map((c) => cell(row, c)),
       ]);
     }
     const widths = table[0]!.map((_, i) => Math.max(...table.map((t) => t[i]!.length)));
@@ -138,14 +117,10 @@ export function renderSummaryText(rec: SummaryRecord, r: Pick<DropResolver, 'for
     });
   }
   if (rec.more_rows) lines.push(`  … ${rec.more_rows} more rows with ${rec.more_drops} drops (raise --top to see them)`);
-  // Losses are always shown at the end, and in any interval where something was lost.
-  if (rec.type === 'final' || rec.map_full || rec.stack_failed || rec.missed) {
-    lines.push(`  lost: map_full ${rec.map_full} (drops not counted: group map full), stack_failed ${rec.stack_failed}, missed by the kernel ${rec.missed}`);
-  }
   return lines.join('\n');
 }
 
-function cell(row: DropRow, c: GroupKey, r: Pick<DropResolver, 'formatFlow'>): string {
+function cell(row: DropRow, c: GroupKey): string {
   switch (c) {
     case 'reason':
       return row.reason ?? '';
@@ -154,7 +129,7 @@ function cell(row: DropRow, c: GroupKey, r: Pick<DropResolver, 'formatFlow'>): s
     case 'device':
       return row.device ? `${row.device} (netns ${row.netns})` : row.ifindex ? `ifindex ${row.ifindex} (netns ${row.netns})` : '-';
     case 'flow':
-      return row.flow ? r.formatFlow(row.flow) : '-';
+      return row.flow ? formatFlow(row.flow) : '-';
     default:
       return '';
   }

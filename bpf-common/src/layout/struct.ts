@@ -1,0 +1,193 @@
+/**
+ * C structs shared with BPF programs, declared once in TypeScript as their members in C order.
+ * Offsets are computed by C's alignment rules, never written by hand, and `checkLayout` compares
+ * every member (name, offset, size, array length, nested struct) with the BTF of the built
+ * object: a member moved in C fails that check instead of decoding the wrong bytes.
+ */
+import { cString } from '../packet/c-string.ts';
+
+export type Scalar = 'u8' | 'u16' | 'u32' | 'u64' | 's8' | 's16' | 's32' | 's64';
+
+/** What a member decodes to in TypeScript. */
+export type FieldType =
+  | Scalar
+  /** Raw bytes (addresses, captured headers): copied out, so they outlive the buffer. */
+  | { readonly bytes: number }
+  /** A NUL-terminated char array, as text. */
+  | { readonly chars: number }
+  /** An array of scalars. */
+  | { readonly array: Scalar; readonly length: number }
+  | StructLayout<Fields>;
+
+export type Fields = { readonly [name: string]: FieldType };
+
+type Value<T> = T extends 'u64' | 's64'
+  ? bigint
+  : T extends Scalar
+    ? number
+    : T extends { bytes: number }
+      ? Uint8Array
+      : T extends { chars: number }
+        ? string
+        : T extends { array: 'u64' | 's64' }
+          ? bigint[]
+          : T extends { array: Scalar }
+            ? number[]
+            : T extends StructLayout<infer F>
+              ? Decoded<F>
+              : never;
+
+export type Decoded<F extends Fields> = { -readonly [K in keyof F]: Value<F[K]> };
+
+export interface Member {
+  readonly name: string;
+  readonly type: FieldType;
+  readonly offset: number;
+  readonly size: number;
+}
+
+const SCALAR_SIZE: Record<Scalar, number> = { u8: 1, u16: 2, u32: 4, u64: 8, s8: 1, s16: 2, s32: 4, s64: 8 };
+
+function sizeAlign(t: FieldType): { size: number; align: number } {
+  if (typeof t === 'string') return { size: SCALAR_SIZE[t], align: SCALAR_SIZE[t] };
+  if (t instanceof StructLayout) return { size: t.size, align: t.align };
+  if ('bytes' in t) return { size: t.bytes, align: 1 };
+  if ('chars' in t) return { size: t.chars, align: 1 };
+  return { size: SCALAR_SIZE[t.array] * t.length, align: SCALAR_SIZE[t.array] };
+}
+
+type Reader = (v: DataView, base: number) => unknown;
+
+function reader(t: FieldType, off: number): Reader {
+  if (typeof t === 'string') {
+    switch (t) {
+      case 'u8':
+        return (v, b) => v.getUint8(b + off);
+      case 's8':
+        return (v, b) => v.getInt8(b + off);
+      case 'u16':
+        return (v, b) => v.getUint16(b + off, true);
+      case 's16':
+        return (v, b) => v.getInt16(b + off, true);
+      case 'u32':
+        return (v, b) => v.getUint32(b + off, true);
+      case 's32':
+        return (v, b) => v.getInt32(b + off, true);
+      case 'u64':
+        return (v, b) => v.getBigUint64(b + off, true);
+      case 's64':
+        return (v, b) => v.getBigInt64(b + off, true);
+    }
+  }
+  if (t instanceof StructLayout) return (v, b) => t.read(v, b + off);
+  if ('bytes' in t) return (v, b) => new Uint8Array(v.buffer.slice(v.byteOffset + b + off, v.byteOffset + b + off + t.bytes));
+  if ('chars' in t) return (v, b) => cString(new Uint8Array(v.buffer, v.byteOffset + b + off, t.chars));
+  const one = reader(t.array, 0);
+  const step = SCALAR_SIZE[t.array];
+  return (v, b) => {
+    const out = new Array<unknown>(t.length);
+    for (let i = 0; i < t.length; i++) out[i] = one(v, b + off + i * step);
+    return out;
+  };
+}
+
+type Writer = (v: DataView, base: number, value: unknown) => void;
+
+function writer(t: FieldType, off: number): Writer {
+  if (typeof t === 'string') {
+    const big = t === 'u64' || t === 's64';
+    const set = {
+      u8: 'setUint8',
+      s8: 'setInt8',
+      u16: 'setUint16',
+      s16: 'setInt16',
+      u32: 'setUint32',
+      s32: 'setInt32',
+      u64: 'setBigUint64',
+      s64: 'setBigInt64',
+    }[t] as 'setUint32';
+    return (v, b, x) => (v[set] as (o: number, x: unknown, le: boolean) => void).call(v, b + off, big ? BigInt(x as bigint) : x, true);
+  }
+  if (t instanceof StructLayout) return (v, b, x) => t.write(v, b + off, x as Partial<Decoded<Fields>>);
+  if ('bytes' in t || 'chars' in t) {
+    const n = 'bytes' in t ? t.bytes : t.chars;
+    return (v, b, x) => {
+      const src = typeof x === 'string' ? new TextEncoder().encode(x) : (x as Uint8Array);
+      new Uint8Array(v.buffer, v.byteOffset + b + off, n).set(src.subarray(0, 'chars' in t ? n - 1 : n));
+    };
+  }
+  const one = writer(t.array, 0);
+  const step = SCALAR_SIZE[t.array];
+  return (v, b, x) => (x as unknown[]).forEach((e, i) => i < t.length && one(v, b + off + i * step, e));
+}
+
+export class StructLayout<F extends Fields> {
+  readonly members: readonly Member[];
+  readonly size: number;
+  readonly align: number;
+  private readonly readers: [string, Reader][];
+  private readonly writers: Map<string, Writer>;
+
+  constructor(
+    /** The C name, without `struct`. */
+    readonly cName: string,
+    readonly fields: F,
+  ) {
+    let off = 0;
+    let align = 1;
+    const members: Member[] = [];
+    for (const [name, type] of Object.entries(fields)) {
+      const sa = sizeAlign(type);
+      off = Math.ceil(off / sa.align) * sa.align;
+      members.push({ name, type, offset: off, size: sa.size });
+      off += sa.size;
+      align = Math.max(align, sa.align);
+    }
+    this.members = members;
+    this.align = align;
+    this.size = Math.ceil(off / align) * align;
+    this.readers = members.map((m) => [m.name, reader(m.type, m.offset)]);
+    this.writers = new Map(members.map((m) => [m.name, writer(m.type, m.offset)]));
+  }
+
+  member(name: keyof F & string): Member {
+    return this.members.find((m) => m.name === name)!;
+  }
+
+  offsetOf(name: keyof F & string): number {
+    return this.member(name).offset;
+  }
+
+  /** Decodes one struct at `base` of a view. */
+  read(v: DataView, base = 0): Decoded<F> {
+    const out: Record<string, unknown> = {};
+    for (const [name, r] of this.readers) out[name] = r(v, base);
+    return out as Decoded<F>;
+  }
+
+  /** Decodes a whole record (a map key or value, a ring record) of exactly this size. */
+  decode(bytes: Uint8Array | DataView): Decoded<F> {
+    if (bytes.byteLength !== this.size) throw new Error(`struct ${this.cName} is ${bytes.byteLength} bytes, the decoder expects ${this.size}`);
+    return this.read(bytes instanceof DataView ? bytes : new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+
+  write(v: DataView, base: number, values: Partial<Decoded<F>>): void {
+    for (const [name, x] of Object.entries(values)) if (x !== undefined) this.writers.get(name)!(v, base, x);
+  }
+
+  /** The bytes of one struct, zero where a member is not given. */
+  encode(values: Partial<Decoded<F>>): Uint8Array {
+    const b = new Uint8Array(this.size);
+    this.write(new DataView(b.buffer), 0, values);
+    return b;
+  }
+}
+
+/** Declares `struct cName` by its members in C order. */
+export function struct<F extends Fields>(cName: string, fields: F): StructLayout<F> {
+  return new StructLayout(cName, fields);
+}
+
+export const bytes = (n: number) => ({ bytes: n }) as const;
+export const chars = (n: number) => ({ chars: n }) as const;
+export const array = <S extends Scalar>(of: S, length: number) => ({ array: of, length }) as const;

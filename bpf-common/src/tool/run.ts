@@ -1,0 +1,127 @@
+/**
+ * The run of a tool, written once: resolve the filter, set up signals and output, go through the
+ * lifecycle (open → rodata → flavours → load → attach → ready), then the interval loop or the
+ * event reader, the final record with its losses, and disposal on every way out.
+ */
+import { RingReader, type BpfObject } from '@netstrata/libbpf-ts';
+import { stopSignal } from '../cli/signals.ts';
+import { encodeFilter, resolveFilter, type ResolvedFilter } from '../filter/options.ts';
+import { Sink } from '../output/sink.ts';
+import { WallClock } from '../time/clock.ts';
+import { everyInterval, untilStopped } from './interval-loop.ts';
+import { runLifecycle, type ToolContext } from './lifecycle.ts';
+import { lossFields, renderLosses, type LossFields } from './losses.ts';
+import type { DetailsToolSpec, MapLayout, RunContext, SummaryToolSpec, Tick, ToolKind, Uses } from './tool.ts';
+
+interface RunnerOptions {
+  duration: number;
+  output: 'text' | 'json';
+  verbose: boolean;
+  readyFile?: string;
+  interval?: number;
+  ringSize?: number;
+}
+
+type AnySpec = (SummaryToolSpec<Uses, {}, unknown, unknown> | DetailsToolSpec<Uses, {}, unknown, unknown>) & { start: never };
+
+const NO_FILTER: ResolvedFilter = { options: {}, family: 0, ifindex: 0, netns: 0 };
+
+export async function runTool(kind: ToolKind, spec: AnySpec, o: RunnerOptions): Promise<void> {
+  spec.check?.(o as never);
+  const filter = spec.uses.filter ? resolveFilter(o as never) : NO_FILTER;
+  const signal = stopSignal();
+  const sink = new Sink(o.output);
+  const clock = new WallClock();
+  const info = (m: string) => sink.info(spec.name, m);
+  const rodata = { ...(spec.uses.filter ? { targ_filter: encodeFilter(filter) } : {}), ...spec.rodata?.(o as never, filter) };
+  const hooks = spec.hooksFor?.(o as never) ?? spec.hooks;
+  const events = kind === 'details' ? ((spec as DetailsToolSpec<Uses, {}, unknown, unknown>).events ?? 'events') : undefined;
+  await runLifecycle(
+    {
+      name: spec.name,
+      object: spec.object,
+      hooks,
+      ownPrograms: spec.ownPrograms,
+      rodata,
+      beforeLoad: (obj) => {
+        checkMaps(obj, spec.maps);
+        if (events && o.ringSize) obj.map(events).setMaxEntries(o.ringSize * 1024);
+        spec.beforeLoad?.(obj, o as never);
+      },
+      attach: spec.attach ? (obj) => spec.attach!(obj, o as never) : undefined,
+      run: async (lc) => {
+        const ctx: RunContext<never> = { o: o as never, obj: lc.obj, signal: lc.signal, choices: lc.choices, filter, clock, info, debug: lc.debug };
+        if (kind === 'summary') await runSummary(spec as never, ctx, lc, sink, o);
+        else await runDetails(spec as never, ctx, lc, sink, o, events!);
+      },
+    },
+    { signal, verbose: o.verbose, readyFile: o.readyFile, log: info },
+  );
+}
+
+async function runSummary(spec: SummaryToolSpec<Uses, {}, unknown, unknown>, ctx: RunContext<never>, lc: ToolContext, sink: Sink, o: RunnerOptions): Promise<void> {
+  const run = await spec.start(ctx);
+  const started = Date.now();
+  let last = started;
+  const report = (type: Tick['type']) => {
+    const now = Date.now();
+    const tick: Tick = { type, time: new Date(now), intervalS: Math.round((now - (type === 'final' ? started : last)) / 100) / 10 };
+    last = now;
+    const fields = run.record(run.read(tick), tick);
+    if (fields === undefined) return;
+    const rec = { type, tool: spec.name, time: tick.time.toISOString(), interval_s: tick.intervalS, ...fields, ...lossFields(lc.obj, run.losses?.()) };
+    sink.record(rec, () => withLosses(run.render(rec as never), rec));
+  };
+  try {
+    await everyInterval({ intervalMs: (o.interval ?? 1) * 1000, durationMs: o.duration * 1000, signal: lc.signal }, () => report('interval'));
+    report('final');
+  } finally {
+    await run.stop?.();
+  }
+}
+
+async function runDetails(
+  spec: DetailsToolSpec<Uses, {}, unknown, unknown>,
+  ctx: RunContext<never>,
+  lc: ToolContext,
+  sink: Sink,
+  o: RunnerOptions,
+  events: string,
+): Promise<void> {
+  const run = await spec.start(ctx);
+  let count = 0;
+  const tool = spec.name;
+  {
+    using reader = new RingReader(lc.obj.map(events), (data) => {
+      const fields = run.event(data);
+      if (fields === undefined) return;
+      count++;
+      const rec = { type: 'event' as const, tool, ...fields };
+      sink.record(rec, () => run.render(rec as never));
+    });
+    reader.start();
+    await untilStopped({ durationMs: o.duration * 1000, signal: lc.signal });
+    reader.drain();
+  }
+  const rec = { type: 'final' as const, tool, time: new Date().toISOString(), events: count, ...(run.final?.() ?? {}), ...lossFields(lc.obj, run.losses?.()) };
+  sink.record(rec, () => withLosses(run.renderFinal ? run.renderFinal(rec as never) : `${count} events`, rec));
+}
+
+/** The tool's text and, in the final report or when anything was lost, the one loss line. */
+function withLosses(text: string, rec: { type: string } & LossFields): string {
+  const line = renderLosses(rec, rec.type === 'final');
+  return line ? `${text}\n${line}` : text;
+}
+
+/** Map key and value sizes against the declared structs: a mismatch is a build that went wrong. */
+function checkMaps(obj: BpfObject, maps: Readonly<Record<string, MapLayout>> | undefined): void {
+  for (const [name, l] of Object.entries(maps ?? {})) {
+    const m = obj.map(name);
+    const size = (x: MapLayout['key']) => (typeof x === 'number' ? x : x?.size);
+    const key = size(l.key);
+    const value = size(l.value);
+    if ((key !== undefined && m.keySize !== key) || (value !== undefined && m.valueSize !== value)) {
+      throw new Error(`map ${name} is ${m.keySize}/${m.valueSize} bytes (key/value) in the object, the decoders expect ${key ?? m.keySize}/${value ?? m.valueSize}`);
+    }
+  }
+}
