@@ -1,5 +1,7 @@
 /* Two threads contending one mutex and one rwlock with a known hold time, built by the tests:
  *   lockstress ROUNDS HOLD_MS START_DELAY_MS
+ * START_DELAY_MS "-": start when a line arrives on stdin instead (a test sends it once the tool
+ * that watches this process is attached).
  * Per round the holder takes the lock, lets the waiter try, holds HOLD_MS, releases; the waiter
  * waits about HOLD_MS each time: ROUNDS rounds on the mutex (waiter: pthread_mutex_lock), then
  * ROUNDS on the rwlock (holder: wrlock, waiter: rdlock). Prints one JSON line with the lock
@@ -62,7 +64,14 @@ int main(int argc, char **argv)
 	printf("{\"pid\": %d, \"holder_tid\": %d, \"waiter_tid\": %d, \"mutex\": \"%p\", \"rwlock\": \"%p\"}\n",
 	       getpid(), (int)syscall(SYS_gettid), waiter_tid, (void *)&mutex, (void *)&rwlock);
 	fflush(stdout);
-	sleep_ms(atoi(argv[3]));
+	if (argv[3][0] == '-') {
+		char line[16];
+
+		if (!fgets(line, sizeof(line), stdin))
+			return 3;
+	} else {
+		sleep_ms(atoi(argv[3]));
+	}
 	for (int i = 0; i < rounds; i++) {
 		pthread_mutex_lock(&mutex);
 		sem_post(&go);

@@ -225,9 +225,10 @@ describe.runIf(run)('offcpu_summary', () => {
       return exe;
     }
 
-    /** Starts it and resolves with its first line: the locks' addresses and the threads' ids. */
-    async function startLockstress(exe: string, rounds: number, holdMs: number): Promise<{ proc: ChildProcess; info: { pid: number; holder_tid: number; waiter_tid: number; mutex: string; rwlock: string } }> {
-      const proc = spawn(exe, [String(rounds), String(holdMs), '700'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    /** Starts it and resolves with its first line: the locks' addresses and the threads' ids. It
+     * takes no lock until go() (a line on its stdin), sent once the tool has written its ready file. */
+    async function startLockstress(exe: string, rounds: number, holdMs: number): Promise<{ proc: ChildProcess; go: () => void; info: { pid: number; holder_tid: number; waiter_tid: number; mutex: string; rwlock: string } }> {
+      const proc = spawn(exe, [String(rounds), String(holdMs), '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
       children.push(proc);
       const line = await new Promise<string>((res, rej) => {
         let out = '';
@@ -237,13 +238,14 @@ describe.runIf(run)('offcpu_summary', () => {
         });
         proc.once('exit', (code) => rej(new Error(`lockstress exited (${code})`)));
       });
-      return { proc, info: JSON.parse(line) };
+      return { proc, go: () => proc.stdin!.end('go\n'), info: JSON.parse(line) };
     }
 
     it('two threads on one mutex and one rwlock, held 20 ms 50 times: that lock, that count, that bucket', async () => {
       const exe = buildLockstress();
-      const { proc, info } = await startLockstress(exe, 50, 20);
+      const { proc, go, info } = await startLockstress(exe, 50, 20);
       const tool = await startTool(tools.lockWait, ['--pid', String(info.pid), '--top', '50', '--interval', '3600']);
+      go();
       expect(await exited(proc)).toBe(0);
       const rec = final((await tool.stop()).records);
       const rows = rec.rows as LockRow[];
@@ -254,6 +256,7 @@ describe.runIf(run)('offcpu_summary', () => {
         const r = waiter(lock, kind)!;
         expect(r, `${kind} ${lock}`).toBeDefined();
         expect(r.count).toBe(50);
+        expect(r.uncontended).toBe(0); // it reached each lock while the holder held it
         // Each wait lasts the hold time: the median in 20 ms's bucket, the total about 50 × 20 ms.
         expect(slotOfNs(r.wait.percentiles!.p50.low)).toBe(twenty);
         expect(r.total_us).toBeGreaterThanOrEqual(50 * 20_000);
@@ -261,18 +264,31 @@ describe.runIf(run)('offcpu_summary', () => {
       }
       // Under the contended mutex, the kernel wait on the same word.
       expect(waiter(info.mutex, 'futex')!.count).toBeGreaterThanOrEqual(50);
-      // The holder's own lock calls do not wait.
-      const holder = rows.find((r) => r.tid === info.holder_tid && r.lock === info.mutex && r.kind === 'mutex')!;
-      expect(holder.count).toBe(50);
-      expect(holder.total_us / holder.count).toBeLessThan(5_000);
-      expect((rec.locks as { lock: string; kind: string }[])[0]!.lock).toMatch(new RegExp(`^(${info.mutex}|${info.rwlock})$`));
+      // The holder always finds the locks free: 50 uncontended calls each, not one wait, no time.
+      for (const [lock, kind] of [[info.mutex, 'mutex'], [info.rwlock, 'rwlock_wr']] as const) {
+        const holder = rows.find((r) => r.tid === info.holder_tid && r.lock === lock && r.kind === kind)!;
+        expect(holder, `holder ${kind} ${lock}`).toBeDefined();
+        expect([holder.count, holder.uncontended, holder.total_us, holder.max_us, holder.wait.count]).toEqual([0, 50, 0, 0, 0]);
+      }
+      // Nor does it wait in the kernel on either lock's words.
+      const near = (a: string, b: string) => BigInt(a) >= BigInt(b) && BigInt(a) < BigInt(b) + 64n;
+      expect(rows.filter((r) => r.tid === info.holder_tid && r.kind === 'futex' && (near(r.lock, info.mutex) || near(r.lock, info.rwlock)))).toEqual([]);
+      // One lock, one waiter, its 50 waits; the holder's calls are uncontended.
+      const locks = rec.locks as { lock: string; kind: string; waiters: number; count: number; uncontended: number }[];
+      for (const [lock, kind, uncontended] of [[info.mutex, 'mutex', 50], [info.rwlock, 'rwlock_rd', 0], [info.rwlock, 'rwlock_wr', 50]] as const) {
+        const l = locks.find((x) => x.lock === lock && x.kind === kind)!;
+        expect(l, `${kind} ${lock}`).toBeDefined();
+        expect([l.waiters, l.count, l.uncontended]).toEqual(kind === 'rwlock_wr' ? [0, 0, 50] : [1, 50, uncontended]);
+      }
+      expect(locks[0]!.lock).toMatch(new RegExp(`^(${info.mutex}|${info.rwlock})$`));
       console.log(`lock waits: mutex ${waiter(info.mutex, 'mutex')!.count} x ~${Math.round(waiter(info.mutex, 'mutex')!.total_us / 50)} µs, rwlock_rd ${waiter(info.rwlock, 'rwlock_rd')!.count}`);
     });
 
     it('--stack: the waiter\'s user stack, from the lock call through the thread function that made it', async () => {
       const exe = buildLockstress();
-      const { proc, info } = await startLockstress(exe, 5, 10);
+      const { proc, go, info } = await startLockstress(exe, 5, 10);
       const tool = await startTool(tools.lockWait, ['--pid', String(info.pid), '--stack', '--min-wait-us', '5000', '--interval', '3600']);
+      go();
       expect(await exited(proc)).toBe(0);
       const rows = final((await tool.stop()).records).rows as LockRow[];
       const r = rows.find((x) => x.tid === info.waiter_tid && x.kind === 'mutex')!;

@@ -80,6 +80,9 @@ struct offcpu_val {
 #define LOCK_RWLOCK_RD 2      /* pthread_rwlock_rdlock */
 #define LOCK_FUTEX 3          /* futex(2) wait on the address */
 #define LOCK_KINDS 4
+/* A futex wait on an address this far from a pthread lock's is a wait on that lock: glibc's
+ * pthread_mutex_t (40 bytes) and pthread_rwlock_t (56) keep every futex word they wait on inside. */
+#define LOCK_OBJECT_MAX 64
 
 struct lock_key {
 	__u32 pid;
@@ -91,14 +94,15 @@ struct lock_key {
 };
 
 struct lock_val {
-	__u64 count;
-	__u64 total_ns;
-	__u64 max_ns;
-	struct nst_hist hist;          /* log2, ns */
+	__u64 count;                   /* waits: calls that blocked (futex kind: every kernel wait) */
+	__u64 total_ns;                /* of the waits */
+	__u64 max_ns;                  /* of the waits */
+	__u64 uncontended;             /* pthread calls that took the lock without blocking */
+	struct nst_hist hist;          /* log2 of the waits, ns */
 };
 
 _Static_assert(sizeof(struct lock_key) == 32, "lock_key size is mirrored in src/layout.ts");
-_Static_assert(sizeof(struct lock_val) == 24 + 65 * 8, "lock_val size is mirrored in src/layout.ts");
+_Static_assert(sizeof(struct lock_val) == 32 + 65 * 8, "lock_val size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct offcpu_key) == 40, "offcpu_key size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct sched_key) == 16, "sched_key size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct sched_val) == 16 + 16 + 65 * 8, "sched_val size is mirrored in src/layout.ts");

@@ -3,7 +3,16 @@
  * uprobe/uretprobe pairs on the C library's pthread_mutex_lock, pthread_rwlock_wrlock and
  * pthread_rwlock_rdlock time each call from entry to return, by lock address; the futex(2) wait
  * tracepoints time the kernel waits under them (and under any other futex user). The user side
- * attaches the uprobes to the library the target process maps, for that process only. */
+ * attaches the uprobes to the library the target process maps, for that process only.
+ *
+ * A pthread call is a wait only if the thread blocked in it: between the call's entry and return
+ * it entered a futex(2) wait on a word inside that lock. glibc's mutex and rwlock take a free lock
+ * with an atomic instruction in user space and reach the kernel only when the lock is taken, so
+ * the futex wait is the contention itself, not a guess from the call's length (which, for a free
+ * lock, is mostly the probes' own cost). Calls that never blocked are counted as uncontended, with
+ * no time and no histogram. A futex wait that returns EAGAIN at once (the word changed on the way
+ * in) still counts: the lock was taken when the thread looked. An adaptive mutex that spins and
+ * then takes the lock without the kernel is counted as uncontended. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -23,6 +32,8 @@ struct pending {
 	__u32 kind;
 	__s32 ustack;
 	__u64 caller;
+	__u32 blocked;                 /* pthread calls: a futex wait on the lock began under it */
+	__u32 _pad;
 };
 
 /* A call in progress, per thread: one for the pthread call, one for the futex wait under it. */
@@ -80,6 +91,18 @@ static __always_inline void enter(void *ctx, __u64 lock, __u32 kind)
 	bpf_map_update_elem(&pending, &key, &p, BPF_ANY);
 }
 
+/* The thread's pthread call in progress, if the futex word is inside its lock, blocked. */
+static __always_inline void mark_blocked(__u64 uaddr)
+{
+	if (!ours())
+		return;
+	__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff) << 1;
+	struct pending *p = bpf_map_lookup_elem(&pending, &key);
+
+	if (p && uaddr >= p->lock && uaddr - p->lock < LOCK_OBJECT_MAX)
+		p->blocked = 1;
+}
+
 static __always_inline void leave(bool futex)
 {
 	if (!ours())
@@ -91,10 +114,12 @@ static __always_inline void leave(bool futex)
 	if (!p)
 		return;
 	__u64 ns = bpf_ktime_get_ns() - p->ts;
+	bool waited = futex || p->blocked;
 	struct lock_key k = { .pid = pid_tgid >> 32, .tid = (__u32)pid_tgid, .lock = p->lock, .kind = p->kind, .ustack = p->ustack, .caller = p->caller };
 
 	bpf_map_delete_elem(&pending, &key);
-	if (ns < targ_min_ns)
+	/* --min-wait-us is about waits: an uncontended call is counted whatever its length. */
+	if (waited && ns < targ_min_ns)
 		return;
 	__u32 zero = 0;
 	struct lock_val *z = bpf_map_lookup_elem(&zero_val, &zero);
@@ -102,6 +127,10 @@ static __always_inline void leave(bool futex)
 
 	if (!v)
 		return;
+	if (!waited) {
+		__sync_fetch_and_add(&v->uncontended, 1);
+		return;
+	}
 	__sync_fetch_and_add(&v->count, 1);
 	__sync_fetch_and_add(&v->total_ns, ns);
 	if (ns > v->max_ns)
@@ -135,8 +164,12 @@ static __always_inline bool futex_waits(long op)
 SEC("tracepoint/syscalls/sys_enter_futex")
 int sys_enter_futex_tp(struct trace_event_raw_sys_enter *args)
 {
-	if (futex_waits(BPF_CORE_READ(args, args[1])))
-		enter(args, BPF_CORE_READ(args, args[0]), LOCK_FUTEX);
+	if (futex_waits(BPF_CORE_READ(args, args[1]))) {
+		__u64 uaddr = BPF_CORE_READ(args, args[0]);
+
+		mark_blocked(uaddr);
+		enter(args, uaddr, LOCK_FUTEX);
+	}
 	return 0;
 }
 

@@ -101,7 +101,7 @@ export function decodeStack(b: Uint8Array): bigint[] {
 }
 
 export const LOCK_KEY_SIZE = 32;
-export const LOCK_VAL_SIZE = 24 + 65 * 8;
+export const LOCK_VAL_SIZE = 32 + 65 * 8;
 /** LOCK_* of bpf/cpu.h. */
 export const LOCK_KINDS = ['mutex', 'rwlock_wr', 'rwlock_rd', 'futex'] as const;
 
@@ -119,7 +119,9 @@ export function decodeLockKey(b: Uint8Array): LockKey {
   return { pid: v.getUint32(0, true), tid: v.getUint32(4, true), lock: v.getBigUint64(8, true), kind: LOCK_KINDS[v.getUint32(16, true)] ?? 'unknown', ustack: v.getInt32(20, true), caller: v.getBigUint64(24, true) };
 }
 
-export function decodeLockVal(b: Uint8Array): { count: number; totalNs: number; maxNs: number; slots: bigint[] } {
+/** struct lock_val: `count`, `totalNs`, `maxNs` and `slots` are of the waits; `uncontended` counts the
+ * pthread calls that took the lock without blocking. */
+export function decodeLockVal(b: Uint8Array): { count: number; totalNs: number; maxNs: number; uncontended: number; slots: bigint[] } {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  return { count: Number(v.getBigUint64(0, true)), totalNs: Number(v.getBigUint64(8, true)), maxNs: Number(v.getBigUint64(16, true)), slots: decodeSlots([b.subarray(24)]) };
+  return { count: Number(v.getBigUint64(0, true)), totalNs: Number(v.getBigUint64(8, true)), maxNs: Number(v.getBigUint64(16, true)), uncontended: Number(v.getBigUint64(24, true)), slots: decodeSlots([b.subarray(32)]) };
 }

@@ -8,7 +8,7 @@ import { LOCK_FUNCTIONS } from './library.ts';
 import { lockDeltas, renderLockText, topLocks, type LockEntry, type LockRecord } from './report.ts';
 
 export const LOCK_DESCRIBE =
-  'Which user-space locks does a process wait on, and for how long? pthread mutex and rwlock waits and the futex waits under them, by lock address and thread.';
+  'Which user-space locks does a process wait on, and for how long? pthread mutex and rwlock waits and the futex waits under them, by lock address and thread; calls that took the lock without blocking are counted apart as uncontended.';
 
 export const futexHook: Hook = {
   name: 'syscalls:sys_enter/exit_futex',
@@ -32,7 +32,8 @@ export const lockCommand: ToolCommand<typeof lockSchema> = {
   ],
   epilog:
     'uprobes on pthread_mutex_lock, pthread_rwlock_wrlock and pthread_rwlock_rdlock in the library the process maps (found in /proc/PID/maps), ' +
-    'for that process only, and the futex(2) wait tracepoints. A uprobe costs the traced thread a few microseconds on every call, contended or not: ' +
+    'for that process only, and the futex(2) wait tracepoints. A call is a wait only if the thread entered a futex wait on that lock before it returned; ' +
+    'the others are counted as uncontended. A uprobe costs the traced thread a few microseconds on every call, contended or not: ' +
     'run it on a busy process for as long as you need, not for days. Output fields: docs/output-fields.md',
   options: lockOptions,
   schema: lockSchema,
@@ -93,6 +94,7 @@ export async function runLock(o: LockOptions): Promise<void> {
                 lock: `0x${e.key.lock.toString(16)}`,
                 kind: e.key.kind,
                 count: e.count,
+                uncontended: e.uncontended,
                 total_us: e.totalNs / 1000,
                 max_us: e.maxNs / 1000,
                 wait: toHistogram(e.slots, 'ns'),
