@@ -2,7 +2,7 @@
  * Turns raw kernel values (reason codes, addresses, stack ids) into the names of the output
  * contract. The tools build one from the running kernel; tests build one from fixtures.
  */
-import { UsageError, readStack, type BpfMap, type DropReasons, type KallsymsSymbolizer } from '@netstrata/bpf-common';
+import { DropReasons, UsageError, readStack, type BpfMap, type KallsymsSymbolizer } from '@netstrata/bpf-common';
 
 export interface Location {
   symbol: string;
@@ -15,6 +15,11 @@ export interface DropResolver {
   stack(stackId: number): string[] | undefined;
   frames(addrs: readonly bigint[]): string[];
 }
+
+let reasons: DropReasons | undefined;
+
+/** The running kernel's drop reasons, read once (both checking --reason and naming rows need them). */
+export const kernelReasons = (): DropReasons => (reasons ??= DropReasons.fromKernel());
 
 /** `--reason NAME` as this kernel's code (0: off), or a usage error naming a few real ones. */
 export function reasonCode(reasons: DropReasons, name: string | undefined): number {

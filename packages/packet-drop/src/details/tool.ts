@@ -1,14 +1,11 @@
 /** packet_drop_details: which packets does the kernel drop, one event each, with decoded headers? */
 import { z } from 'zod';
-import { DropReasons, KallsymsSymbolizer, defineDetails } from '@netstrata/bpf-common';
+import { KallsymsSymbolizer, defineDetails } from '@netstrata/bpf-common';
 import object from '../../build/bpf/packet_drop_details.bpf.o';
 import { kfreeSkbHook } from '../hooks.ts';
 import { decodeDropEvent } from '../layout.ts';
-import { kernelResolver, reasonCode } from '../resolve.ts';
+import { kernelReasons, kernelResolver, reasonCode } from '../resolve.ts';
 import { eventFields, renderEventText, renderFinalText } from './render.ts';
-
-let reasons: DropReasons | undefined;
-const kernelReasons = () => (reasons ??= DropReasons.fromKernel());
 
 export const packetDropDetails = defineDetails({
   name: 'packet_drop_details',

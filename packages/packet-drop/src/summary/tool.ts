@@ -1,10 +1,10 @@
 /** packet_drop_summary: where and why does the kernel drop packets? */
 import { z } from 'zod';
-import { DropReasons, KallsymsSymbolizer, defineSummary } from '@netstrata/bpf-common';
+import { KallsymsSymbolizer, defineSummary } from '@netstrata/bpf-common';
 import object from '../../build/bpf/packet_drop_summary.bpf.o';
 import { kfreeSkbHook } from '../hooks.ts';
 import { dropKey } from '../layout.ts';
-import { kernelResolver, reasonCode } from '../resolve.ts';
+import { kernelReasons, kernelResolver, reasonCode } from '../resolve.ts';
 import { DropAggregator, type DropSnapshot } from './aggregate.ts';
 import { GROUP_KEYS, renderSummaryText, summaryFields, type GroupKey } from './render.ts';
 
@@ -17,9 +17,6 @@ const groupBy = z.string().transform((s, ctx): GroupKey[] => {
   }
   return [...new Set(keys)] as GroupKey[];
 });
-
-let reasons: DropReasons | undefined;
-const kernelReasons = () => (reasons ??= DropReasons.fromKernel());
 
 export const packetDropSummary = defineSummary({
   name: 'packet_drop_summary',

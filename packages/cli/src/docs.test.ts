@@ -1,0 +1,27 @@
+/**
+ * The README's tool table is generated from the tool descriptors. It is checked here; run
+ * `npm run docs` to write it after adding or changing a tool.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { replaceBlock, toolTable } from './docs.ts';
+import { TOOLS } from './registry.ts';
+
+const README = fileURLToPath(new URL('../../../README.md', import.meta.url));
+
+describe('generated documentation', () => {
+  it('README lists every tool the registry has, with its question', () => {
+    const doc = readFileSync(README, 'utf8');
+    const want = replaceBlock(doc, 'tools', toolTable(TOOLS));
+    if (process.env.NETSTRATA_WRITE_DOCS) writeFileSync(README, want);
+    expect(doc, 'README tool table is stale: run npm run docs').toBe(want);
+  });
+
+  it('every tool has a package, a question and at least one example', () => {
+    for (const t of TOOLS) {
+      expect(t.describe, t.name).toMatch(/\?/);
+      expect(t.domain, t.name).toMatch(/^[a-z-]+$/);
+    }
+  });
+});

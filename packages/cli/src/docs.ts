@@ -1,0 +1,15 @@
+/** Documentation derived from the tool descriptors, so no list of tools is kept by hand. */
+import type { ToolInfo } from './registry.ts';
+
+/** The README's table of tools: name, package and the question each answers. */
+export function toolTable(tools: readonly ToolInfo[]): string {
+  const rows = tools.map((t) => `| \`${t.name}\` | ${t.domain} | ${t.describe} |`);
+  return ['| tool | package | question |', '|---|---|---|', ...rows, '| `netstrata doctor` | cli | What can this kernel do, and which hook would each tool use? |', '| `netstrata list` | cli | The tools, one line each. |'].join('\n');
+}
+
+/** Replaces the block between `<!-- name -->` and `<!-- /name -->` in a document. */
+export function replaceBlock(doc: string, name: string, body: string): string {
+  const re = new RegExp(`(<!-- ${name} -->\\n)[\\s\\S]*?(<!-- /${name} -->)`);
+  if (!re.test(doc)) throw new Error(`no <!-- ${name} --> block`);
+  return doc.replace(re, (_m, open: string, close: string) => `${open}${body}\n${close}`);
+}
