@@ -319,7 +319,7 @@ static __always_inline int on_drop(void *ctx, struct sk_buff *skb, __u64 locatio
 	return 0;
 }
 
-#include "../../packet-drop/bpf/kfree_skb_flavours.h"
+#include "netstrata/kfree_skb_flavours.h"
 
 /* ---- softirq time per CPU for the vectors in targ_softirq_mask (bit = vector, from BTF) ---- */
 
