@@ -31,13 +31,12 @@ struct {
 	__type(value, struct lat_fifo);
 } fifos SEC(".maps");
 
-/* Never written: the zeroed value a new FIFO is created from (too large for the BPF stack). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct lat_fifo);
-} fifo_zero SEC(".maps");
+/* The zeroed values a new FIFO and a new details --stack slot are created from (too large for the
+ * BPF stack). */
+static const union {
+	struct lat_fifo fifo;
+	struct lat_stack stack;
+} zero = {};
 
 /* The skb this CPU is delivering: net:netif_receive_skb and the sock:sk_data_ready it causes run
  * back to back in one softirq on one CPU, and sk_data_ready names only the socket. */
@@ -89,13 +88,6 @@ struct {
 	__type(key, struct lat_key);
 	__type(value, struct lat_stack);
 } slow_stacks SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct lat_stack);
-} stack_zero SEC(".maps");
 #endif
 
 #endif

@@ -89,12 +89,7 @@ static __always_inline void lat_note_step(void *ctx, struct lat_session *s, __u3
 	struct lat_stack *st = bpf_map_lookup_elem(&slow_stacks, &key);
 
 	if (!st) {
-		__u32 zero = 0;
-		struct lat_stack *z = bpf_map_lookup_elem(&stack_zero, &zero);
-
-		if (!z)
-			return;
-		bpf_map_update_elem(&slow_stacks, &key, z, BPF_ANY);
+		bpf_map_update_elem(&slow_stacks, &key, &zero.stack, BPF_ANY);
 		st = bpf_map_lookup_elem(&slow_stacks, &key);
 		if (!st)
 			return;

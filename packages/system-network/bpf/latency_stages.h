@@ -9,8 +9,8 @@
 
 static __always_inline int on_netif_receive_skb(void *ctx, struct sk_buff *skb)
 {
-	__u32 zero = 0;
-	__u64 *cur = bpf_map_lookup_elem(&rx_current, &zero);
+	__u32 key = 0;
+	__u64 *cur = bpf_map_lookup_elem(&rx_current, &key);
 
 	if (cur)
 		*cur = (__u64)skb;
@@ -24,7 +24,7 @@ static __always_inline int on_sk_data_ready(void *ctx, const struct sock *sk)
 {
 	__u16 proto = BPF_CORE_READ(sk, sk_protocol);
 	__u64 skaddr = (__u64)sk;
-	__u32 zero = 0;
+	__u32 key = 0;
 
 	if (proto == NST_IPPROTO_TCP) {
 		struct sk_buff *tail = BPF_CORE_READ(sk, sk_receive_queue.prev);
@@ -35,7 +35,7 @@ static __always_inline int on_sk_data_ready(void *ctx, const struct sock *sk)
 	}
 	if (proto != NST_IPPROTO_UDP)
 		return 0;
-	__u64 *cur = bpf_map_lookup_elem(&rx_current, &zero);
+	__u64 *cur = bpf_map_lookup_elem(&rx_current, &key);
 
 	if (!cur || !*cur)
 		return 0;
@@ -47,9 +47,8 @@ static __always_inline int on_sk_data_ready(void *ctx, const struct sock *sk)
 	if (!f) {
 		if (!s)
 			return 0;
-		struct lat_fifo *z = bpf_map_lookup_elem(&fifo_zero, &zero);
 		/* Another CPU may create it at the same moment: then this datagram joins that one. */
-		int created = z ? !bpf_map_update_elem(&fifos, &skaddr, z, BPF_NOEXIST) : 0;
+		int created = !bpf_map_update_elem(&fifos, &skaddr, &zero.fifo, BPF_NOEXIST);
 
 		f = bpf_map_lookup_elem(&fifos, &skaddr);
 		if (!f) {

@@ -22,12 +22,12 @@ struct {
 	__type(value, struct nst_hist);
 } hists SEC(".maps");
 
-/* Initial value of a new histogram: too big for the 512-byte BPF stack. */
-static const struct nst_hist zero_hist = {};
+/* The zeroed value a new device's histogram is created from (too large for the BPF stack). */
+static const struct nst_hist zero = {};
 
 static __always_inline struct nst_hist *hist_slot(struct dev_key *key)
 {
-	return nst_lookup_or_init(&hists, key, &zero_hist);
+	return nst_lookup_or_init(&hists, key, &zero);
 }
 
 static __always_inline int on_qdisc_enqueue(struct Qdisc *q, struct sk_buff *skb)
