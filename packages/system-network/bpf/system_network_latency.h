@@ -2,6 +2,7 @@
 #ifndef SYSTEM_NETWORK_LATENCY_H
 #define SYSTEM_NETWORK_LATENCY_H
 
+#include "netstrata/btf.h"
 #include "netstrata/filter_types.h"
 
 #define LAT_DIR_RX 0
@@ -128,5 +129,11 @@ _Static_assert(sizeof(struct lat_key) == 16, "lat_key size is mirrored in src/la
 _Static_assert(sizeof(struct lat_session) == 216, "lat_session size is mirrored in src/latency/layout.ts");
 _Static_assert(sizeof(struct lat_event) == 216 + 16 + 8 * LAT_STACK_DEPTH, "lat_event size is mirrored in src/latency/layout.ts");
 _Static_assert(sizeof(struct lat_carry) == 8 + 216, "lat_carry size is mirrored in src/latency/summary-command.ts (the skb first)");
+/* In the BTF for the decoders to check against (lat_event is a ring record, named by no map). */
+NST_BTF_STRUCT(lat_key);
+NST_BTF_STRUCT(lat_session);
+NST_BTF_STRUCT(lat_carry);
+NST_BTF_STRUCT(lat_fifo);
+NST_BTF_STRUCT(lat_event);
 
 #endif
