@@ -2,6 +2,7 @@
 #ifndef CPU_H
 #define CPU_H
 
+#include "netstrata/btf.h"
 #include "netstrata/hist_types.h"
 
 /* --cpu: a bitmap of up to 1024 CPUs; all CPUs when targ_cpu_filter is false. */
@@ -106,5 +107,11 @@ _Static_assert(sizeof(struct lock_val) == 32 + 65 * 8, "lock_val size is mirrore
 _Static_assert(sizeof(struct offcpu_key) == 40, "offcpu_key size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct sched_key) == 16, "sched_key size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct sched_val) == 16 + 16 + 65 * 8, "sched_val size is mirrored in src/layout.ts");
+NST_BTF_STRUCT(sched_key);
+NST_BTF_STRUCT(sched_val);
+NST_BTF_STRUCT(offcpu_key);
+NST_BTF_STRUCT(offcpu_val);
+NST_BTF_STRUCT(lock_key);
+NST_BTF_STRUCT(lock_val);
 
 #endif

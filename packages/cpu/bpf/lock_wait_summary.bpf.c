@@ -58,12 +58,8 @@ struct {
 	__uint(value_size, OFFCPU_STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct lock_val);
-} zero_val SEC(".maps");
+/* The zeroed value a new row is created from (too large for the BPF stack). */
+static const struct lock_val zero = {};
 
 static __always_inline bool ours(void)
 {
@@ -121,9 +117,7 @@ static __always_inline void leave(bool futex)
 	/* --min-wait-us is about waits: an uncontended call is counted whatever its length. */
 	if (waited && ns < targ_min_ns)
 		return;
-	__u32 zero = 0;
-	struct lock_val *z = bpf_map_lookup_elem(&zero_val, &zero);
-	struct lock_val *v = z ? nst_lookup_or_init(&waits, &k, z) : NULL;
+	struct lock_val *v = nst_lookup_or_init(&waits, &k, &zero);
 
 	if (!v)
 		return;

@@ -41,12 +41,7 @@ struct {
 } waits SEC(".maps");
 
 /* The zeroed value a new thread's row is created from (too large for the BPF stack). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct sched_val);
-} zero_val SEC(".maps");
+static const struct sched_val zero = {};
 
 static __always_inline void wait_begins(struct task_struct *p, __u32 kind)
 {
@@ -72,9 +67,7 @@ static __always_inline void wait_ends(struct task_struct *p, __u32 cpu)
 	if (!cpu_pass(cpu))
 		return;
 	struct sched_key key = { .pid = BPF_CORE_READ(p, tgid), .tid = tid, .cpu = cpu };
-	__u32 zero = 0;
-	struct sched_val *z = bpf_map_lookup_elem(&zero_val, &zero);
-	struct sched_val *v = z ? nst_lookup_or_init(&waits, &key, z) : NULL;
+	struct sched_val *v = nst_lookup_or_init(&waits, &key, &zero);
 
 	if (!v)
 		return;

@@ -2,6 +2,7 @@
 #ifndef PACKET_DROP_H
 #define PACKET_DROP_H
 
+#include "netstrata/btf.h"
 #include "netstrata/filter_types.h"
 
 /* Distinct (reason, location, stack, device, flow) keys kept; 10k covers a host's drop sites many
@@ -54,5 +55,8 @@ struct drop_event {
 
 _Static_assert(sizeof(struct drop_key) == 80, "drop_key size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct drop_event) == 96 + HDR_CAPTURE + 8 * STACK_DEPTH, "drop_event size is mirrored in src/layout.ts");
+/* In the BTF for the decoders to check against (the event is a ring record, named by no map). */
+NST_BTF_STRUCT(drop_key);
+NST_BTF_STRUCT(drop_event);
 
 #endif

@@ -68,4 +68,4 @@ static __always_inline int on_drop(void *ctx, struct sk_buff *skb, __u64 locatio
 	return 0;
 }
 
-#include "kfree_skb_flavours.h"
+#include "netstrata/kfree_skb_flavours.h"

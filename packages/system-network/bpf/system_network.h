@@ -2,6 +2,8 @@
 #ifndef SYSTEM_NETWORK_H
 #define SYSTEM_NETWORK_H
 
+#include "netstrata/btf.h"
+
 /* Devices tracked; a host with more devices than this counts the rest as map_full. */
 #define DEVS_MAX 4096
 #define DEV_NAME_LEN 16
@@ -24,6 +26,8 @@ struct dev_stats {
 
 _Static_assert(sizeof(struct dev_key) == 8, "dev_key size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct dev_stats) == 56, "dev_stats size is mirrored in src/layout.ts");
+NST_BTF_STRUCT(dev_key);
+NST_BTF_STRUCT(dev_stats);
 
 /* Packets between qdisc enqueue and dequeue followed at once; more are counted as map_full. An
  * LRU evicts the oldest, so a session lost that way shows as a dequeue with no enqueue seen. */
@@ -65,5 +69,8 @@ struct softirq_stats {
 _Static_assert(sizeof(struct qdisc_napi_stats) == 56, "qdisc_napi_stats size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct drop_dev_key) == 28, "drop_dev_key size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct softirq_stats) == 24, "softirq_stats size is mirrored in src/layout.ts");
+NST_BTF_STRUCT(qdisc_napi_stats);
+NST_BTF_STRUCT(drop_dev_key);
+NST_BTF_STRUCT(softirq_stats);
 
 #endif

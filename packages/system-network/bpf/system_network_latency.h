@@ -2,6 +2,7 @@
 #ifndef SYSTEM_NETWORK_LATENCY_H
 #define SYSTEM_NETWORK_LATENCY_H
 
+#include "netstrata/btf.h"
 #include "netstrata/filter_types.h"
 
 #define LAT_DIR_RX 0
@@ -93,6 +94,15 @@ struct lat_session {
 	__u64 worst_ns;                /* details: the slowest step so far */
 };
 
+/* The session each CPU carries through one synchronous stretch of the path (dev_queue_xmit to the
+ * driver on send; device to socket queue for UDP on receive), per direction. Most packets finish
+ * that stretch on the CPU that started it and never touch the shared map; a session that has to
+ * wait (in a qdisc, say) or that the CPU must set down for the next packet moves to `sessions`. */
+struct lat_carry {
+	__u64 skb;                     /* 0: empty */
+	struct lat_session s;
+};
+
 /* details --stack: the stack where a session's slowest step so far ended. */
 struct lat_stack {
 	__u64 ip[LAT_STACK_DEPTH];
@@ -118,5 +128,12 @@ struct lat_event {
 _Static_assert(sizeof(struct lat_key) == 16, "lat_key size is mirrored in src/latency/layout.ts");
 _Static_assert(sizeof(struct lat_session) == 216, "lat_session size is mirrored in src/latency/layout.ts");
 _Static_assert(sizeof(struct lat_event) == 216 + 16 + 8 * LAT_STACK_DEPTH, "lat_event size is mirrored in src/latency/layout.ts");
+_Static_assert(sizeof(struct lat_carry) == 8 + 216, "lat_carry size is mirrored in src/latency/summary-command.ts (the skb first)");
+/* In the BTF for the decoders to check against (lat_event is a ring record, named by no map). */
+NST_BTF_STRUCT(lat_key);
+NST_BTF_STRUCT(lat_session);
+NST_BTF_STRUCT(lat_carry);
+NST_BTF_STRUCT(lat_fifo);
+NST_BTF_STRUCT(lat_event);
 
 #endif

@@ -24,7 +24,11 @@ struct {
 struct lat_session;
 static __always_inline void lat_on_complete(void *ctx, struct lat_session *s, __u64 skb);
 
+/* Maps and sessions shared with the other latency tool, the stage cores, and every hook's handlers. */
+#include "latency_maps.h"
+#include "latency_sessions.h"
 #include "latency_stages.h"
+#include "latency_flavours.h"
 
 static __always_inline void lat_on_complete(void *ctx, struct lat_session *s, __u64 skb)
 {

@@ -35,7 +35,11 @@ static __always_inline void hist_add(__u32 dir, __u32 from, __u32 to, __u64 ns)
 struct lat_session;
 static __always_inline void lat_on_complete(void *ctx, struct lat_session *s, __u64 skb);
 
+/* Maps and sessions shared with the other latency tool, the stage cores, and every hook's handlers. */
+#include "latency_maps.h"
+#include "latency_sessions.h"
 #include "latency_stages.h"
+#include "latency_flavours.h"
 
 /* Each stage passed is paired with the previous stage passed: stages a packet skipped (no qdisc
  * on the device, say) join their neighbours instead of leaving a hole. */

@@ -3,6 +3,8 @@
 #ifndef NETSTRATA_FILTER_TYPES_H
 #define NETSTRATA_FILTER_TYPES_H
 
+#include "netstrata/btf.h"
+
 #define NST_AF_INET  2
 #define NST_AF_INET6 10
 
@@ -25,6 +27,7 @@ struct nst_filter {
 };
 
 _Static_assert(sizeof(struct nst_filter) == 72, "struct nst_filter layout is mirrored in bpf-common/src/filter");
+NST_BTF_STRUCT(nst_filter);
 
 /* A packet's identity as the filter and the aggregation keys see it. */
 struct nst_flow {
@@ -38,6 +41,7 @@ struct nst_flow {
 };
 
 _Static_assert(sizeof(struct nst_flow) == 40, "struct nst_flow layout is mirrored in bpf-common/src/filter");
+NST_BTF_STRUCT(nst_flow);
 
 /* Packet identity beyond the 5-tuple: what joins one packet across stages and devices. */
 struct nst_ident {
@@ -51,5 +55,6 @@ struct nst_ident {
 };
 
 _Static_assert(sizeof(struct nst_ident) == 16, "struct nst_ident layout is mirrored by the tools that decode it");
+NST_BTF_STRUCT(nst_ident);
 
 #endif

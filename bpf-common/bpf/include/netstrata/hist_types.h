@@ -3,6 +3,8 @@
 #ifndef NETSTRATA_HIST_TYPES_H
 #define NETSTRATA_HIST_TYPES_H
 
+#include "netstrata/btf.h"
+
 #define NST_HIST_SLOTS 65
 
 struct nst_hist {
@@ -10,5 +12,6 @@ struct nst_hist {
 };
 
 _Static_assert(sizeof(struct nst_hist) == 65 * 8, "struct nst_hist layout is mirrored in bpf-common/src/histogram");
+NST_BTF_STRUCT(nst_hist);
 
 #endif

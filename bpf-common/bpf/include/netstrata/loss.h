@@ -48,7 +48,9 @@ static __always_inline long nst_stack_get(void *ctx, void *buf, __u32 size)
 }
 
 /* The value of `key` in a hash map, created from `init` when new (another CPU creating it at the
- * same moment is fine); a full map is counted, and NULL returned. */
+ * same moment is fine); a full map is counted, and NULL returned. A value too large for the 512-byte
+ * BPF stack is created from `zero`, the program's one `static const` zeroed value in .rodata (a
+ * union when it needs more than one type), as bcc keeps `static struct hist zero`. */
 static __always_inline void *nst_lookup_or_init(void *map, const void *key, const void *init)
 {
 	void *v = bpf_map_lookup_elem(map, key);

@@ -1,8 +1,11 @@
 /* The skb:kfree_skb hook in every flavour, as thin handlers around the including program's
  *   static __always_inline int on_drop(void *ctx, struct sk_buff *skb, __u64 location, __u32 reason);
  * The user side keeps the flavour the kernel supports and turns the others off before load. */
-#ifndef KFREE_SKB_FLAVOURS_H
-#define KFREE_SKB_FLAVOURS_H
+#ifndef NETSTRATA_KFREE_SKB_FLAVOURS_H
+#define NETSTRATA_KFREE_SKB_FLAVOURS_H
+
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 
 /* Reason-carrying tracepoint, BTF-typed: cheapest, direct arguments. */
 SEC("tp_btf/kfree_skb")
