@@ -14,4 +14,8 @@
 #define NST_BTF_STRUCT(tag) \
 	struct tag *__nst_btf_##tag __attribute__((section(NST_BTF_SECTION), unused))
 
+/* The same for an enum whose values the user side mirrors (loss counter indices). */
+#define NST_BTF_ENUM(tag) \
+	enum tag *__nst_btf_enum_##tag __attribute__((section(NST_BTF_SECTION), unused))
+
 #endif

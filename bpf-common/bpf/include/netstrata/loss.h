@@ -3,6 +3,8 @@
 #ifndef NETSTRATA_LOSS_H
 #define NETSTRATA_LOSS_H
 
+#include "netstrata/btf.h"
+
 enum nst_loss {
 	NST_LOST_EVENTS = 0,   /* ring buffer reserve failed: an event was not delivered */
 	NST_MAP_FULL = 1,      /* an aggregation map had no room for a new key */
@@ -10,6 +12,8 @@ enum nst_loss {
 	NST_EVICTED = 3,       /* a session was evicted before it completed */
 	NST_LOSS_KINDS = 4,
 };
+/* The user side reads the counters by these indices (bpf-common/src/tool/losses.ts, checked). */
+NST_BTF_ENUM(nst_loss);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
