@@ -47,7 +47,7 @@ describe.runIf(run)('softirq_latency_summary', () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
     const cpu = 1 % cpus().length;
-    const tool = await startTool(tools.softirqLatency, ['--vector', 'net_rx', '--cpu', String(cpu), '--interval', '3600']);
+    await using tool = await startTool(tools.softirqLatency, ['--vector', 'net_rx', '--cpu', String(cpu), '--interval', '3600']);
     // veth hands each packet to the sending CPU's backlog, and NET_RX delivers it there: each send
     // (the agent waits for one to leave before the next) raises and runs NET_RX at least once per
     // few packets.
@@ -67,7 +67,7 @@ describe.runIf(run)('softirq_latency_summary', () => {
   });
 
   it('without filters: the vectors the kernel runs, each with its per-CPU rows adding up', async () => {
-    const tool = await startTool(tools.softirqLatency, ['--interval', '3600']);
+    await using tool = await startTool(tools.softirqLatency, ['--interval', '3600']);
     await new Promise((r) => setTimeout(r, 2000));
     const rec = final((await tool.stop()).records);
     const rows = rec.vectors as VectorRow[];
@@ -97,7 +97,7 @@ describe.runIf(run)('sched_latency_summary', () => {
     // grow by milliseconds, far above what other work on a test machine adds.
     const hogProc = hog ? spawnPinned(cpu, ['nice', '-n', '-10', 'sh', '-c', 'while :; do :; done']) : undefined;
     const sleeper = spawnPinned(cpu, ['python3', SLEEPER, 'nst-sleeper', '0.5', '100', '5', '1']);
-    const tool = await startTool(tools.schedLatency, ['--pid', String(sleeper.pid), '--interval', '3600']);
+    await using tool = await startTool(tools.schedLatency, ['--pid', String(sleeper.pid), '--interval', '3600']);
     expect(await exited(sleeper)).toBe(0);
     hogProc?.kill('SIGKILL');
     return final((await tool.stop()).records).threads as ThreadRow[];
@@ -127,7 +127,7 @@ describe.runIf(run)('sched_latency_summary', () => {
   it('--comm chooses threads by name prefix', async () => {
     const cpu = 0;
     const sleeper = spawnPinned(cpu, ['python3', SLEEPER, 'nst-sleeper', '0.5', '40', '5', '0']);
-    const tool = await startTool(tools.schedLatency, ['--comm', 'nst-sl*', '--interval', '3600']);
+    await using tool = await startTool(tools.schedLatency, ['--comm', 'nst-sl*', '--interval', '3600']);
     expect(await exited(sleeper)).toBe(0);
     const rows = final((await tool.stop()).records).threads as ThreadRow[];
     expect(rows.map((r) => r.pid)).toEqual([sleeper.pid]);
@@ -155,7 +155,7 @@ describe.runIf(run)('offcpu_summary', () => {
       // The loop starts 2 s after the process, well after the tool is ready in any flavour; the
       // start-up sleep itself is over --max-block-us.
       const sleeper = spawnPinned(0, ['python3', SLEEPER, 'nst-offcpu', '2', '50', '20', '0']);
-      const tool = await startTool(tools.offcpu, ['--pid', String(sleeper.pid), '--min-block-us', '5000', '--max-block-us', '100000', '--interval', '3600'], { env });
+      await using tool = await startTool(tools.offcpu, ['--pid', String(sleeper.pid), '--min-block-us', '5000', '--max-block-us', '100000', '--interval', '3600'], { env });
       expect(await exited(sleeper)).toBe(0);
       const rec = final((await tool.stop()).records);
       const rows = rec.rows as OffcpuRow[];
@@ -186,7 +186,7 @@ describe.runIf(run)('offcpu_summary', () => {
 
     it('--folded prints one folded stack per line, the time in µs', async () => {
       const sleeper = spawnPinned(0, ['python3', SLEEPER, 'nst-offcpu', '0.3', '20', '10', '0']);
-      const tool = await startTool(tools.offcpu, ['--pid', String(sleeper.pid), '--folded', '--interval', '3600'], { json: false });
+      await using tool = await startTool(tools.offcpu, ['--pid', String(sleeper.pid), '--folded', '--interval', '3600'], { json: false });
       expect(await exited(sleeper)).toBe(0);
       const res = await tool.stop();
       const lines = res.stdout.trim().split('\n');
@@ -243,7 +243,7 @@ describe.runIf(run)('offcpu_summary', () => {
     it('two threads on one mutex and one rwlock, held 20 ms 50 times: that lock, that count, that bucket', async () => {
       const exe = buildLockstress();
       const { proc, info } = await startLockstress(exe, 50, 20);
-      const tool = await startTool(tools.lockWait, ['--pid', String(info.pid), '--top', '50', '--interval', '3600']);
+      await using tool = await startTool(tools.lockWait, ['--pid', String(info.pid), '--top', '50', '--interval', '3600']);
       expect(await exited(proc)).toBe(0);
       const rec = final((await tool.stop()).records);
       const rows = rec.rows as LockRow[];
@@ -272,7 +272,7 @@ describe.runIf(run)('offcpu_summary', () => {
     it('--stack: the waiter\'s user stack, from the lock call through the thread function that made it', async () => {
       const exe = buildLockstress();
       const { proc, info } = await startLockstress(exe, 5, 10);
-      const tool = await startTool(tools.lockWait, ['--pid', String(info.pid), '--stack', '--min-wait-us', '5000', '--interval', '3600']);
+      await using tool = await startTool(tools.lockWait, ['--pid', String(info.pid), '--stack', '--min-wait-us', '5000', '--interval', '3600']);
       expect(await exited(proc)).toBe(0);
       const rows = final((await tool.stop()).records).rows as LockRow[];
       const r = rows.find((x) => x.tid === info.waiter_tid && x.kind === 'mutex')!;
