@@ -1,9 +1,10 @@
 /* Two threads contending one mutex and one rwlock with a known hold time, built by the tests:
- *   lockstress ROUNDS HOLD_MS START_DELAY_MS
+ *   lockstress ROUNDS HOLD_MS
  * Per round the holder takes the lock, lets the waiter try, holds HOLD_MS, releases; the waiter
  * waits about HOLD_MS each time: ROUNDS rounds on the mutex (waiter: pthread_mutex_lock), then
  * ROUNDS on the rwlock (holder: wrlock, waiter: rdlock). Prints one JSON line with the lock
- * addresses and both thread ids first, and {"done": true} at the end. */
+ * addresses and both thread ids first, then waits for one line (or the end of file) on standard
+ * input, which the caller writes once the tool that watches it is ready; {"done": true} at the end. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <semaphore.h>
@@ -24,6 +25,16 @@ static void sleep_ms(int ms)
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
+}
+
+/* Blocks until the caller releases the rounds. A plain read(2): stdio would take its own lock,
+ * which is not one of the locks the rounds are about. */
+static void wait_for_release(void)
+{
+	char c;
+
+	while (read(0, &c, 1) == 1 && c != '\n')
+		;
 }
 
 static void *waiter(void *arg)
@@ -50,7 +61,7 @@ int main(int argc, char **argv)
 {
 	pthread_t t;
 
-	if (argc != 4)
+	if (argc != 3)
 		return 2;
 	rounds = atoi(argv[1]);
 	hold_ms = atoi(argv[2]);
@@ -62,7 +73,7 @@ int main(int argc, char **argv)
 	printf("{\"pid\": %d, \"holder_tid\": %d, \"waiter_tid\": %d, \"mutex\": \"%p\", \"rwlock\": \"%p\"}\n",
 	       getpid(), (int)syscall(SYS_gettid), waiter_tid, (void *)&mutex, (void *)&rwlock);
 	fflush(stdout);
-	sleep_ms(atoi(argv[3]));
+	wait_for_release();
 	for (int i = 0; i < rounds; i++) {
 		pthread_mutex_lock(&mutex);
 		sem_post(&go);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { Lab, requireRoot, routed, runToolOnce, sendPaced, sendUdp, startSlowReader, startTool, tcpSynToClosedPort, tools, twoHosts } from './index.ts';
+import { Lab, release, requireRoot, routed, runToolOnce, sendPaced, sendUdp, startSlowReader, startTool, tcpSynToClosedPort, tools, twoHosts } from './index.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = requireRoot('example capture');
@@ -164,10 +164,11 @@ describe.runIf(run)('examples for the documentation', () => {
 
   it('sched_latency_summary for one thread beside a CPU hog', async () => {
     const hog = spawn('taskset', ['-c', String(CPU), 'nice', '-n', '-10', 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' });
-    const sleeper = spawn('taskset', ['-c', String(CPU), 'python3', SLEEPER, 'nst-sleeper', '0.3', '100', '5', '1'], { stdio: 'ignore' });
+    const sleeper = spawn('taskset', ['-c', String(CPU), 'python3', SLEEPER, 'nst-sleeper', '100', '5', '1'], { stdio: ['pipe', 'ignore', 'ignore'] });
     try {
       const args = ['--comm', 'nst-sleeper', '--interval', '60'];
       await using tool = await startTool(tools.schedLatency, args, { json: false });
+      release(sleeper);
       await new Promise((r) => sleeper.once('exit', r));
       const res = await tool.stop();
       expect(res.stdout).toMatch(/nst-sleeper\s+\d+\s+\d+/);
@@ -179,10 +180,11 @@ describe.runIf(run)('examples for the documentation', () => {
   });
 
   it('offcpu_summary of a sleeping thread, as a report and folded', async () => {
-    const sleeper = spawn('python3', [SLEEPER, 'nst-offcpu', '0.3', '60', '20', '0'], { stdio: 'ignore' });
+    const sleeper = spawn('python3', [SLEEPER, 'nst-offcpu', '60', '20', '0'], { stdio: ['pipe', 'ignore', 'ignore'] });
     try {
       const args = ['--comm', 'nst-offcpu', '--min-block-us', '1000', '--top', '2', '--interval', '60'];
       await using tool = await startTool(tools.offcpu, args, { json: false });
+      release(sleeper);
       await new Promise((r) => sleeper.once('exit', r));
       const res = await tool.stop();
       expect(res.stdout).toMatch(/do_nanosleep/);
@@ -197,10 +199,11 @@ describe.runIf(run)('examples for the documentation', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nst-lock-'));
     const exe = join(dir, 'lockstress');
     execFileSync('clang', ['-O2', '-fno-omit-frame-pointer', '-pthread', '-o', exe, LOCKSTRESS]);
-    const proc = spawn(exe, ['30', '20', '700'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const proc = spawn(exe, ['30', '20'], { stdio: ['pipe', 'pipe', 'ignore'] });
     try {
       await new Promise((r) => proc.stdout!.once('data', r));
       await using tool = await startTool(tools.lockWait, ['--pid', String(proc.pid), '--top', '6', '--interval', '60'], { json: false });
+      release(proc);
       await new Promise((r) => proc.once('exit', r));
       const res = await tool.stop();
       expect(res.stdout).toMatch(/mutex\s+30\s/);

@@ -7,5 +7,6 @@ export { isRoot, requireRoot } from './kernel-suite.ts';
 export * as faults from './faults.ts';
 export type { FaultCase } from './faults.ts';
 export { run } from './exec.ts';
+export { release } from './workload.ts';
 export { tools } from './tools.ts';
 export { bucketOf, rank, shapeTbf, tbfWaitsUs } from './truth.ts';
