@@ -8,5 +8,6 @@ export * as faults from './faults.ts';
 export type { FaultCase } from './faults.ts';
 export { run } from './exec.ts';
 export { release } from './workload.ts';
+export { agentPath } from './agents.ts';
 export { tools } from './tools.ts';
 export { bucketOf, rank, shapeTbf, tbfWaitsUs } from './truth.ts';
