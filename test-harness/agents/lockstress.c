@@ -1,6 +1,7 @@
 /* Two threads contending one mutex and one rwlock with a known hold time, built by the tests:
  *   lockstress ROUNDS HOLD_MS
- * Per round the holder takes the lock, lets the waiter try, holds HOLD_MS, releases; the waiter
+ * Per round the holder takes the lock, lets the waiter try, holds HOLD_MS from the moment the
+ * waiter runs (so a waiter woken late on a busy CPU still finds the lock held), releases; the waiter
  * waits about HOLD_MS each time: ROUNDS rounds on the mutex (waiter: pthread_mutex_lock), then
  * ROUNDS on the rwlock (holder: wrlock, waiter: rdlock). Prints one JSON line with the lock
  * addresses and both thread ids first, then waits for one line (or the end of file) on standard
@@ -16,7 +17,7 @@
 
 static pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_rwlock_t rwlock = PTHREAD_RWLOCK_INITIALIZER;
-static sem_t go, done, ready;
+static sem_t go, trying, done, ready;
 static int rounds, hold_ms;
 static pid_t waiter_tid;
 
@@ -44,12 +45,14 @@ static void *waiter(void *arg)
 	sem_post(&ready);
 	for (int i = 0; i < rounds; i++) {
 		sem_wait(&go);
+		sem_post(&trying);
 		pthread_mutex_lock(&mutex);
 		pthread_mutex_unlock(&mutex);
 		sem_post(&done);
 	}
 	for (int i = 0; i < rounds; i++) {
 		sem_wait(&go);
+		sem_post(&trying);
 		pthread_rwlock_rdlock(&rwlock);
 		pthread_rwlock_unlock(&rwlock);
 		sem_post(&done);
@@ -66,6 +69,7 @@ int main(int argc, char **argv)
 	rounds = atoi(argv[1]);
 	hold_ms = atoi(argv[2]);
 	sem_init(&go, 0, 0);
+	sem_init(&trying, 0, 0);
 	sem_init(&done, 0, 0);
 	sem_init(&ready, 0, 0);
 	pthread_create(&t, NULL, waiter, NULL);
@@ -77,6 +81,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < rounds; i++) {
 		pthread_mutex_lock(&mutex);
 		sem_post(&go);
+		sem_wait(&trying);
 		sleep_ms(hold_ms);
 		pthread_mutex_unlock(&mutex);
 		sem_wait(&done);
@@ -84,6 +89,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < rounds; i++) {
 		pthread_rwlock_wrlock(&rwlock);
 		sem_post(&go);
+		sem_wait(&trying);
 		sleep_ms(hold_ms);
 		pthread_rwlock_unlock(&rwlock);
 		sem_wait(&done);
