@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Histogram } from '@netstrata/bpf-common';
 import type { LockRow, OffcpuRow, ThreadRow, VectorRow } from '@netstrata/cpu';
-import { Lab, requireRoot, runToolOnce, sendUdp, startTool, tools, twoHosts, type ToolRecord } from './index.ts';
+import { Lab, release, requireRoot, runToolOnce, sendUdp, startTool, tools, twoHosts, type ToolRecord } from './index.ts';
 
 const run = requireRoot('cpu tools end-to-end tests');
 const SLEEPER = fileURLToPath(new URL('../agents/sleeper.py', import.meta.url));
@@ -31,8 +31,9 @@ afterEach(() => {
   for (const c of children.splice(0)) c.kill('SIGKILL');
 });
 
+/** Spawns `cmd` pinned to `cpu`, stdin piped: an agent waits there until it is released. */
 function spawnPinned(cpu: number, cmd: string[]): ChildProcess {
-  const c = spawn('taskset', ['-c', String(cpu), ...cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const c = spawn('taskset', ['-c', String(cpu), ...cmd], { stdio: ['pipe', 'pipe', 'pipe'] });
   children.push(c);
   return c;
 }
@@ -47,7 +48,7 @@ describe.runIf(run)('softirq_latency_summary', () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
     const cpu = 1 % cpus().length;
-    const tool = await startTool(tools.softirqLatency, ['--vector', 'net_rx', '--cpu', String(cpu), '--interval', '3600']);
+    await using tool = await startTool(tools.softirqLatency, ['--vector', 'net_rx', '--cpu', String(cpu), '--interval', '3600']);
     // veth hands each packet to the sending CPU's backlog, and NET_RX delivers it there: each send
     // (the agent waits for one to leave before the next) raises and runs NET_RX at least once per
     // few packets.
@@ -67,7 +68,7 @@ describe.runIf(run)('softirq_latency_summary', () => {
   });
 
   it('without filters: the vectors the kernel runs, each with its per-CPU rows adding up', async () => {
-    const tool = await startTool(tools.softirqLatency, ['--interval', '3600']);
+    await using tool = await startTool(tools.softirqLatency, ['--interval', '3600']);
     await new Promise((r) => setTimeout(r, 2000));
     const rec = final((await tool.stop()).records);
     const rows = rec.vectors as VectorRow[];
@@ -96,8 +97,9 @@ describe.runIf(run)('sched_latency_summary', () => {
     // The hog runs at a higher priority (nice -10, about 9 times the weight): the sleeper's waits
     // grow by milliseconds, far above what other work on a test machine adds.
     const hogProc = hog ? spawnPinned(cpu, ['nice', '-n', '-10', 'sh', '-c', 'while :; do :; done']) : undefined;
-    const sleeper = spawnPinned(cpu, ['python3', SLEEPER, 'nst-sleeper', '0.5', '100', '5', '1']);
-    const tool = await startTool(tools.schedLatency, ['--pid', String(sleeper.pid), '--interval', '3600']);
+    const sleeper = spawnPinned(cpu, ['python3', SLEEPER, 'nst-sleeper', '100', '5', '1']);
+    await using tool = await startTool(tools.schedLatency, ['--pid', String(sleeper.pid), '--interval', '3600']);
+    release(sleeper);
     expect(await exited(sleeper)).toBe(0);
     hogProc?.kill('SIGKILL');
     return final((await tool.stop()).records).threads as ThreadRow[];
@@ -112,7 +114,7 @@ describe.runIf(run)('sched_latency_summary', () => {
       expect(rows).toHaveLength(1);
       expect(rows[0]!.comm).toBe('nst-sleeper');
       expect(rows[0]!.cpus.map((c) => c.cpu)).toEqual([cpu]);
-      // 100 wakeups from the loop (and the start-up sleep's), each timed.
+      // 100 wakeups from the loop (and the release's), each timed.
       expect(rows[0]!.wakeups).toBeGreaterThanOrEqual(100);
       expect(rows[0]!.wait.count).toBe(rows[0]!.wakeups + rows[0]!.preempted);
     }
@@ -126,8 +128,9 @@ describe.runIf(run)('sched_latency_summary', () => {
 
   it('--comm chooses threads by name prefix', async () => {
     const cpu = 0;
-    const sleeper = spawnPinned(cpu, ['python3', SLEEPER, 'nst-sleeper', '0.5', '40', '5', '0']);
-    const tool = await startTool(tools.schedLatency, ['--comm', 'nst-sl*', '--interval', '3600']);
+    const sleeper = spawnPinned(cpu, ['python3', SLEEPER, 'nst-sleeper', '40', '5', '0']);
+    await using tool = await startTool(tools.schedLatency, ['--comm', 'nst-sl*', '--interval', '3600']);
+    release(sleeper);
     expect(await exited(sleeper)).toBe(0);
     const rows = final((await tool.stop()).records).threads as ThreadRow[];
     expect(rows.map((r) => r.pid)).toEqual([sleeper.pid]);
@@ -152,10 +155,11 @@ describe.runIf(run)('sched_latency_summary', () => {
 describe.runIf(run)('offcpu_summary', () => {
   for (const [flavour, env] of [['tp_btf', {}], ['the classic tracepoint', { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp' }]] as const) {
     it(`a thread that sleeps 20 ms 50 times: that time, on a stack through the sleep (${flavour})`, async () => {
-      // The loop starts 2 s after the process, well after the tool is ready in any flavour; the
-      // start-up sleep itself is over --max-block-us.
-      const sleeper = spawnPinned(0, ['python3', SLEEPER, 'nst-offcpu', '2', '50', '20', '0']);
-      const tool = await startTool(tools.offcpu, ['--pid', String(sleeper.pid), '--min-block-us', '5000', '--max-block-us', '100000', '--interval', '3600'], { env });
+      // The loop starts when the tool is ready, in any flavour; the wait for the release is a
+      // read, not a sleep, and mostly began before the tool attached.
+      const sleeper = spawnPinned(0, ['python3', SLEEPER, 'nst-offcpu', '50', '20', '0']);
+      await using tool = await startTool(tools.offcpu, ['--pid', String(sleeper.pid), '--min-block-us', '5000', '--max-block-us', '100000', '--interval', '3600'], { env });
+      release(sleeper);
       expect(await exited(sleeper)).toBe(0);
       const rec = final((await tool.stop()).records);
       const rows = rec.rows as OffcpuRow[];
@@ -185,8 +189,9 @@ describe.runIf(run)('offcpu_summary', () => {
     }
 
     it('--folded prints one folded stack per line, the time in µs', async () => {
-      const sleeper = spawnPinned(0, ['python3', SLEEPER, 'nst-offcpu', '0.3', '20', '10', '0']);
-      const tool = await startTool(tools.offcpu, ['--pid', String(sleeper.pid), '--folded', '--interval', '3600'], { json: false });
+      const sleeper = spawnPinned(0, ['python3', SLEEPER, 'nst-offcpu', '20', '10', '0']);
+      await using tool = await startTool(tools.offcpu, ['--pid', String(sleeper.pid), '--folded', '--interval', '3600'], { json: false });
+      release(sleeper);
       expect(await exited(sleeper)).toBe(0);
       const res = await tool.stop();
       const lines = res.stdout.trim().split('\n');
@@ -225,10 +230,9 @@ describe.runIf(run)('offcpu_summary', () => {
       return exe;
     }
 
-    /** Starts it and resolves with its first line: the locks' addresses and the threads' ids. It
-     * takes no lock until go() (a line on its stdin), sent once the tool has written its ready file. */
-    async function startLockstress(exe: string, rounds: number, holdMs: number): Promise<{ proc: ChildProcess; go: () => void; info: { pid: number; holder_tid: number; waiter_tid: number; mutex: string; rwlock: string } }> {
-      const proc = spawn(exe, [String(rounds), String(holdMs), '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    /** Starts it and resolves with its first line: the locks' addresses and the threads' ids. Its rounds wait for `release`. */
+    async function startLockstress(exe: string, rounds: number, holdMs: number): Promise<{ proc: ChildProcess; info: { pid: number; holder_tid: number; waiter_tid: number; mutex: string; rwlock: string } }> {
+      const proc = spawn(exe, [String(rounds), String(holdMs)], { stdio: ['pipe', 'pipe', 'pipe'] });
       children.push(proc);
       const line = await new Promise<string>((res, rej) => {
         let out = '';
@@ -238,14 +242,14 @@ describe.runIf(run)('offcpu_summary', () => {
         });
         proc.once('exit', (code) => rej(new Error(`lockstress exited (${code})`)));
       });
-      return { proc, go: () => proc.stdin!.end('go\n'), info: JSON.parse(line) };
+      return { proc, info: JSON.parse(line) };
     }
 
     it('two threads on one mutex and one rwlock, held 20 ms 50 times: that lock, that count, that bucket', async () => {
       const exe = buildLockstress();
-      const { proc, go, info } = await startLockstress(exe, 50, 20);
-      const tool = await startTool(tools.lockWait, ['--pid', String(info.pid), '--top', '50', '--interval', '3600']);
-      go();
+      const { proc, info } = await startLockstress(exe, 50, 20);
+      await using tool = await startTool(tools.lockWait, ['--pid', String(info.pid), '--top', '50', '--interval', '3600']);
+      release(proc);
       expect(await exited(proc)).toBe(0);
       const rec = final((await tool.stop()).records);
       const rows = rec.rows as LockRow[];
@@ -286,9 +290,9 @@ describe.runIf(run)('offcpu_summary', () => {
 
     it('--stack: the waiter\'s user stack, from the lock call through the thread function that made it', async () => {
       const exe = buildLockstress();
-      const { proc, go, info } = await startLockstress(exe, 5, 10);
-      const tool = await startTool(tools.lockWait, ['--pid', String(info.pid), '--stack', '--min-wait-us', '5000', '--interval', '3600']);
-      go();
+      const { proc, info } = await startLockstress(exe, 5, 10);
+      await using tool = await startTool(tools.lockWait, ['--pid', String(info.pid), '--stack', '--min-wait-us', '5000', '--interval', '3600']);
+      release(proc);
       expect(await exited(proc)).toBe(0);
       const rows = final((await tool.stop()).records).rows as LockRow[];
       const r = rows.find((x) => x.tid === info.waiter_tid && x.kind === 'mutex')!;

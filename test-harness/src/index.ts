@@ -1,11 +1,13 @@
 export { Lab, Netns, sweepStaleLabs, LAB_PREFIX } from './lab.ts';
 export { twoHosts, routed, type Host } from './topology.ts';
 export { sendUdp, sendTcp, sendPaced, sendPacedAsync, tcpSynToClosedPort, ping, startSink, startSlowReader, type Flow, type Sent, type Sink } from './traffic.ts';
-export { startTool, runToolOnce, parseNdjson, type RunningTool, type ToolRecord, type ToolResult } from './runner.ts';
+export { startTool, runToolOnce, parseNdjson, ToolGroup, DISPOSE_GRACE_MS, type RunningTool, type ToolRecord, type ToolResult } from './runner.ts';
 export { bpfState, bpfAdded, heldBy, heldByProcesses, mapEntries, mapsHeldBy, programsAddedSince, waitForNoLeftovers, type BpfState, type HeldMap } from './bpf-state.ts';
 export { isRoot, requireRoot } from './kernel-suite.ts';
 export * as faults from './faults.ts';
 export type { FaultCase } from './faults.ts';
 export { run } from './exec.ts';
+export { release } from './workload.ts';
+export { agentPath } from './agents.ts';
 export { tools } from './tools.ts';
 export { bucketOf, rank, shapeTbf, tbfWaitsUs } from './truth.ts';

@@ -62,7 +62,7 @@ describe.runIf(run)('no leftovers after a signal at a random moment', () => {
       const rand = random(SEED + index);
       const before = bpfState();
       // Launch to ready, once (its own stop is a SIGKILL in steady state).
-      const first = await startTool(tools[t.name], [...t.args(), '--interval', '3600']);
+      await using first = await startTool(tools[t.name], [...t.args(), '--interval', '3600']);
       const readyMs = first.startedMs;
       const firstEnd = await first.stop('SIGKILL');
       expect(firstEnd.signal).toBe('SIGKILL');
@@ -79,7 +79,7 @@ describe.runIf(run)('no leftovers after a signal at a random moment', () => {
           expect(stoppedCleanly(signal, code, by), `${signal} after ${delay} ms (ready takes ${readyMs} ms; seed ${SEED}): exit ${code}, signal ${by}`).toBe(true);
         }
         for (let i = 0; i < AFTER_READY; i++) {
-          const tool = await startTool(tools[t.name], [...t.args(), '--interval', '3600']);
+          await using tool = await startTool(tools[t.name], [...t.args(), '--interval', '3600']);
           const delay = Math.round(rand() * 300);
           await new Promise((r) => setTimeout(r, delay));
           const res = await tool.stop(signal);

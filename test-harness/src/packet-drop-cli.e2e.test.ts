@@ -25,7 +25,7 @@ describe.runIf(run)('packet-drop tools: nothing left behind', () => {
         using lab = Lab.create();
         const { a, b } = twoHosts(lab);
         const before = bpfState();
-        const tool = await startTool(tools[bin], ['--netns', b.ns.name, '--dst-port', '40000']);
+        await using tool = await startTool(tools[bin], ['--netns', b.ns.name, '--dst-port', '40000']);
         sendUdp(a.ns, { dst: b.v4, dport: 40000, count: 5 });
         const res = await tool.stop(signal);
         expect(res.exitCode).toBe(0);

@@ -32,12 +32,20 @@ export function parseNdjson(text: string): ToolRecord[] {
     });
 }
 
-export interface RunningTool {
+/**
+ * A tool started by `startTool`. Hold it with `await using`: leaving the scope, by a failed
+ * assertion too, stops a tool still running (SIGINT, then SIGKILL if it has not exited after
+ * `DISPOSE_GRACE_MS`) and waits for its exit.
+ */
+export interface RunningTool extends AsyncDisposable {
   pid: number;
   /** Stops the tool (SIGINT by default) and returns what it printed. */
   stop(signal?: NodeJS.Signals): Promise<ToolResult>;
   readonly startedMs: number;
 }
+
+/** How long a disposed tool has to finish after SIGINT before it is killed. */
+export const DISPOSE_GRACE_MS = 5_000;
 
 /** Starts `node BIN --output json --ready-file F ARGS` and resolves once the ready file exists. */
 export async function startTool(
@@ -82,7 +90,37 @@ export async function startTool(
       rmSync(dir, { recursive: true, force: true });
       return { exitCode: code, signal: sig, stdout, stderr, records: opts.json === false ? [] : parseNdjson(stdout) };
     },
+    async [Symbol.asyncDispose]() {
+      if (!done) {
+        child.kill('SIGINT');
+        let timer: NodeJS.Timeout | undefined;
+        const grace = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), DISPOSE_GRACE_MS)));
+        if ((await Promise.race([exited, grace])) === 'late') child.kill('SIGKILL');
+        clearTimeout(timer);
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
+}
+
+/**
+ * Tools started together and disposed together: each from the moment its start was asked for,
+ * so a start that fails, or an assertion that fails between starts, leaves none running.
+ */
+export class ToolGroup implements AsyncDisposable {
+  readonly #starts: Promise<RunningTool>[] = [];
+
+  start(...args: Parameters<typeof startTool>): Promise<RunningTool> {
+    const p = startTool(...args);
+    this.#starts.push(p);
+    return p;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    const started = await Promise.allSettled(this.#starts);
+    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value[Symbol.asyncDispose]() : undefined)));
+  }
 }
 
 /** A short-lived invocation (help, bad input): exit code and output. */

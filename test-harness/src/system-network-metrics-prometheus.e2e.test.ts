@@ -63,7 +63,7 @@ describe.runIf(run && havePrometheus)('system_network_metrics_summary --promethe
     // sent through a tbf on b: the qdisc sojourn histogram gets samples to export.
     b.ns.tc('qdisc', 'add', 'dev', b.dev, 'root', 'tbf', 'rate', '1mbit', 'burst', '2000', 'limit', '1000000');
     const toolPort = await freePort();
-    const tool = await startTool(tools.systemNetworkMetrics, ['--netns', b.ns.name, '--interval', '3600', '--prometheus', String(toolPort)]);
+    await using tool = await startTool(tools.systemNetworkMetrics, ['--netns', b.ns.name, '--interval', '3600', '--prometheus', String(toolPort)]);
 
     dir = mkdtempSync(join(tmpdir(), 'nst-prom-'));
     const promPort = await freePort();

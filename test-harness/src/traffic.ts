@@ -1,10 +1,10 @@
 /** Traffic with ground truth: exact packet counts between namespaces, and sinks that count. */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { agentPath } from './agents.ts';
 import type { Netns } from './lab.ts';
 import { run } from './exec.ts';
 
-const AGENT = fileURLToPath(new URL('../agents/traffic.mjs', import.meta.url));
+const AGENT = agentPath('traffic.mjs');
 
 export interface Flow {
   src: string;
@@ -91,7 +91,7 @@ export function startSink(ns: Netns, o: { protocol: 'udp' | 'tcp'; bind: string;
   });
 }
 
-const PACED = fileURLToPath(new URL('../agents/paced.py', import.meta.url));
+const PACED = agentPath('paced.py');
 
 export interface SlowReaderSpec {
   protocol: 'udp' | 'tcp';

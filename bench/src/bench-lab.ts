@@ -9,8 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run } from '../exec.ts';
-import { Lab, type Netns } from '../lab.ts';
+import { Lab, run, type Netns } from '@netstrata/test-harness';
 
 export const BENCH_PREFIX = 'nstbench-';
 const AGENTS = fileURLToPath(new URL('../agents/', import.meta.url));

@@ -3,7 +3,7 @@
  * filters that match nothing and with filters that match the flood, and two bpftrace scripts that
  * answer the same questions as packet_drop_summary and one stage of system_network_latency_summary.
  */
-import { tools } from '../tools.ts';
+import { tools } from '@netstrata/test-harness';
 import { RX_IP, UNUSED_PORT } from './bench-lab.ts';
 import type { Readiness, Stopped } from './tool-process.ts';
 

@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash .ci/setup.sh >/dev/null
-exec node test-harness/dist/soak.js "$@"
+exec node bench/dist/soak.js "$@"

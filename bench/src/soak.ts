@@ -4,26 +4,20 @@
  * --sample-seconds into a CSV, then stops the tools with SIGINT, checks their final records and
  * that nothing is left in the kernel, and writes the result as the soak block of docs/benchmarks.md.
  *
- *   node test-harness/dist/soak.js [--minutes 60] [--sample-seconds 30] [--csv docs/soak.csv] [--doc docs/benchmarks.md]
+ *   node bench/dist/soak.js [--minutes 60] [--sample-seconds 30] [--csv docs/soak.csv] [--doc docs/benchmarks.md]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { run } from '../exec.ts';
-import { requireRoot } from '../kernel-suite.ts';
-import { Lab, type Netns } from '../lab.ts';
-import { bpfState, waitForNoLeftovers } from '../bpf-state.ts';
-import { startTool, type RunningTool } from '../runner.ts';
-import { tools } from '../tools.ts';
-import { sendUdp } from '../traffic.ts';
+import { agentPath, bpfState, Lab, requireRoot, run, sendUdp, startTool, tools, waitForNoLeftovers, type Netns, type RunningTool } from '@netstrata/test-harness';
 import { heldMaps, processMemory } from './process-stats.ts';
 import { lossesOf, replaceSoakBlock, soakBlock, soakCsv, summarizeSoak, type SoakSample, type SoakToolEnd } from './soak-report.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TRAFFIC = fileURLToPath(new URL('../agents/traffic.mjs', import.meta.url));
-const PACED = fileURLToPath(new URL('../agents/paced.py', import.meta.url));
+const TRAFFIC = agentPath('traffic.mjs');
+const PACED = agentPath('paced.py');
 
 const { values: args } = parseArgs({
   options: {

@@ -7,13 +7,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../exec.ts';
+import { heldBy, run } from '@netstrata/test-harness';
 import { DROP_PORT, RX_IP, UDP_PORT, type BenchLab } from './bench-lab.ts';
 import { checkFinal, type BenchConfig } from './configs.ts';
 import type { Knobs } from './knobs.ts';
 import type { MemoryData, MemoryRow } from './model.ts';
 import { startConfig } from './throughput.ts';
-import { heldBy } from '../bpf-state.ts';
 import { processMemory } from './process-stats.ts';
 import { type MeasuredProcess } from './tool-process.ts';
 

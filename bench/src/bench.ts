@@ -10,15 +10,14 @@
  *   pipeline    events/s packet_drop_details' user side decodes, and its loss when outrun
  *   memory      every tool at once under the flood: resident memory and BPF map bytes
  *
- * Options: node test-harness/dist/bench.js --help. The raw data of the last run is kept in
- * test-harness/build/bench/last.json; BENCH_RENDER_FROM=FILE renders a report from such a file.
+ * Options: node bench/dist/bench.js --help. The raw data of the last run is kept in
+ * bench/build/bench/last.json; BENCH_RENDER_FROM=FILE renders a report from such a file.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run } from '../exec.ts';
-import { sweepStaleLabs } from '../lab.ts';
+import { run, sweepStaleLabs } from '@netstrata/test-harness';
 import { BENCH_PREFIX, BenchLab, compileAgents } from './bench-lab.ts';
 import { benchmarkDocument } from './benchmark-doc.ts';
 import { bpfStatsPhase } from './bpf-stats.ts';
@@ -33,7 +32,7 @@ import { startupPhase } from './startup.ts';
 import { throughputPhase } from './throughput.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const LAST = join(ROOT, 'test-harness/build/bench/last.json');
+const LAST = join(ROOT, 'bench/build/bench/last.json');
 
 const log = (m: string) => console.log(m);
 

@@ -1,6 +1,6 @@
 /*
  * Drives a BPF program with BPF_PROG_TEST_RUN at a steady rate, to produce ring buffer events at a
- * known pace (test-harness/bpf/bench_ring.bpf.c).
+ * known pace (bench/bpf/bench_ring.bpf.c).
  *
  *   ringprod RATE SECONDS        (the program's fd is inherited as descriptor 3)
  *       every millisecond, runs the program as many times (`repeat`) as keep the total at

@@ -3,8 +3,7 @@
  * (every map a libbpf object uses stays open as a descriptor of the process).
  */
 import { readFileSync } from 'node:fs';
-import { heldBy, mapEntries } from '../bpf-state.ts';
-import { run } from '../exec.ts';
+import { heldBy, mapEntries, run } from '@netstrata/test-harness';
 
 export interface ProcessMemory {
   /** Resident set now, KiB (VmRSS). A BPF ring buffer counts twice: its data pages are mapped twice. */

@@ -34,7 +34,7 @@ function header(r: BenchReport): string[] {
   return [
     '# Benchmarks',
     '',
-    'What the tools cost, measured side by side in one run by `npm run bench` (test-harness/src/bench/) and',
+    'What the tools cost, measured side by side in one run by `npm run bench` (bench/) and',
     'written here by it: throughput on a veth flood as ratios to runs without a tool, start-up, the details',
     'pipeline, memory. Ratios, not absolute rates, are what compare across machines: every tool run is',
     'divided by the no-tool runs made just before and after it. The soak section at the end is written by',

@@ -108,7 +108,7 @@ export function parseKnobs(argv: readonly string[], env: Record<string, string |
 }
 
 export function usage(): string {
-  const lines = ['usage: node test-harness/dist/bench.js [options]   (or npm run bench; options also as environment variables)'];
+  const lines = ['usage: node bench/dist/bench.js [options]   (or npm run bench; options also as environment variables)'];
   const d = DEFAULTS as unknown as Record<string, unknown>;
   for (const [key, [flag, variable]] of Object.entries(NAMES)) {
     const def = d[key];

@@ -7,13 +7,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../exec.ts';
+import { heldBy, run } from '@netstrata/test-harness';
 import type { BenchLab } from './bench-lab.ts';
 import type { BenchConfig } from './configs.ts';
 import type { Knobs } from './knobs.ts';
 import type { BpfStatsRow, ProgStat, Workload } from './model.ts';
 import { runWorkload, startConfig } from './throughput.ts';
-import { heldBy } from '../bpf-state.ts';
 
 const SYSCTL = '/proc/sys/kernel/bpf_stats_enabled';
 
