@@ -1,7 +1,7 @@
 /** Every tool netstrata ships, with the question it answers and the hooks it needs. */
 import type { Hook } from '@netstrata/bpf-common';
 import { tools as packetDropTools } from '@netstrata/packet-drop';
-import { LOCK_DESCRIBE, OFFCPU_DESCRIBE, SCHED_DESCRIBE, SOFTIRQ_DESCRIBE, lockHooks, offcpuHooks, schedHooks, softirqHooks } from '@netstrata/cpu';
+import { tools as cpuTools } from '@netstrata/cpu';
 import { ALL_LATENCY_HOOKS, LATENCY_DETAILS_DESCRIBE, LATENCY_SUMMARY_DESCRIBE, METRICS_DESCRIBE, metricsHooks } from '@netstrata/system-network';
 
 export interface ToolInfo {
@@ -21,9 +21,5 @@ export const TOOLS: ToolInfo[] = [
   },
   { name: 'system_network_latency_summary', domain: 'system-network', describe: LATENCY_SUMMARY_DESCRIBE, hooks: ALL_LATENCY_HOOKS },
   { name: 'system_network_latency_details', domain: 'system-network', describe: LATENCY_DETAILS_DESCRIBE, hooks: ALL_LATENCY_HOOKS },
-  { name: 'softirq_latency_summary', domain: 'cpu', describe: SOFTIRQ_DESCRIBE, hooks: softirqHooks },
-  { name: 'sched_latency_summary', domain: 'cpu', describe: SCHED_DESCRIBE, hooks: schedHooks },
-  { name: 'offcpu_summary', domain: 'cpu', describe: OFFCPU_DESCRIBE, hooks: offcpuHooks },
-  // Its uprobes are attached to the library a process maps, so only the futex hook is listed.
-  { name: 'lock_wait_summary', domain: 'cpu', describe: LOCK_DESCRIBE, hooks: lockHooks },
+  ...cpuTools,
 ];

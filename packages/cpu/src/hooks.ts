@@ -1,5 +1,5 @@
 /** Hooks of the cpu tools, with their flavours in order of preference. */
-import { tracepointFlavours, type Hook } from '@netstrata/bpf-common';
+import { tracepointDefined, tracepointFlavours, type Hook } from '@netstrata/bpf-common';
 
 export const softirqRaiseHook: Hook = { name: 'irq:softirq_raise', flavours: tracepointFlavours('softirq_raise') };
 export const softirqEntryHook: Hook = { name: 'irq:softirq_entry', flavours: tracepointFlavours('softirq_entry') };
@@ -19,3 +19,11 @@ export const schedHooks: Hook[] = [schedWakeupHook, schedWakeupNewHook, schedSwi
  * it needs only the next thread's tid, which the classic tracepoint carries too. */
 export const offcpuSwitchHook: Hook = { name: 'sched:sched_switch', flavours: tracepointFlavours('offcpu_switch') };
 export const offcpuHooks: Hook[] = [offcpuSwitchHook];
+
+/** lock_wait_summary's futex waits. Its uprobes are attached to the library a process maps (the
+ * tool's own programs), so only the futex hook is listed. */
+export const futexHook: Hook = {
+  name: 'syscalls:sys_enter/exit_futex',
+  flavours: [{ name: 'tracepoint', programs: ['sys_enter_futex_tp', 'sys_exit_futex_tp'], needs: 'tracepoint', available: () => tracepointDefined('syscalls/sys_enter_futex', 'tracefs') }],
+};
+export const lockHooks: Hook[] = [futexHook];

@@ -1,10 +1,14 @@
-export { softirqCommand, SOFTIRQ_DESCRIBE } from './softirq/command.ts';
-export { schedCommand, SCHED_DESCRIBE } from './sched/command.ts';
-export { softirqHooks, schedHooks } from './hooks.ts';
-export { offcpuCommand, OFFCPU_DESCRIBE } from './offcpu/command.ts';
-export { offcpuHooks } from './hooks.ts';
-export { lockCommand, LOCK_DESCRIBE, lockHooks } from './lock/command.ts';
+import { softirqLatencySummary } from './softirq/tool.ts';
+import { schedLatencySummary } from './sched/tool.ts';
+import { offcpuSummary } from './offcpu/tool.ts';
+import { lockWaitSummary } from './lock/tool.ts';
+
+export { softirqLatencySummary, schedLatencySummary, offcpuSummary, lockWaitSummary };
+export { softirqHooks, schedHooks, offcpuHooks, lockHooks } from './hooks.ts';
 export type { VectorRow, SoftirqRecord } from './softirq/report.ts';
 export type { ThreadRow, SchedRecord } from './sched/report.ts';
 export type { OffcpuRow, OffcpuRecord } from './offcpu/report.ts';
 export type { LockRow, LockRecord } from './lock/report.ts';
+
+/** Every tool this package ships. */
+export const tools = [softirqLatencySummary, schedLatencySummary, offcpuSummary, lockWaitSummary];

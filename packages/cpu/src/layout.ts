@@ -1,15 +1,46 @@
-/** Decoders mirroring bpf/cpu.h (sizes checked by _Static_assert there and by the program tests). */
-import { cString, decodeSlots } from '@netstrata/bpf-common';
+/**
+ * The records of bpf/cpu.h, declared member by member in C order. Offsets follow from C's rules;
+ * layout.test.ts checks every member against the built objects' BTF.
+ */
+import { SLOTS, array, chars, struct } from '@netstrata/bpf-common';
 
+/** --cpu bitmap words (CPU_MASK_WORDS): CPUs up to CPU_MAX can be chosen. */
 export const CPU_MASK_WORDS = 16;
 export const CPU_MAX = CPU_MASK_WORDS * 64;
+/** softirq_latency_summary's histogram index: vec * SQ_KINDS + kind. */
 export const SQ_VECS = 16;
 export const SQ_KINDS = 2;
 export const SQ_LATENCY = 0;
 export const SQ_RUNTIME = 1;
+const COMM_LEN = 16;
 
-export const SCHED_KEY_SIZE = 16;
-export const SCHED_VAL_SIZE = 32 + 65 * 8;
+/** STATE_* of bpf/cpu.h, as /proc shows them. */
+export const STATE_LETTERS = ['R', 'S', 'D', 'I', 'T', 'P', '?'] as const;
+/** LOCK_* of bpf/cpu.h. */
+export const LOCK_KINDS = ['mutex', 'rwlock_wr', 'rwlock_rd', 'futex'] as const;
+
+/** bpf-common's log2 histogram (netstrata/hist_types.h). */
+export const nstHist = struct('nst_hist', { slots: array('u64', SLOTS) });
+
+export const schedKey = struct('sched_key', { pid: 'u32', tid: 'u32', cpu: 'u32', _pad: 'u32' });
+export const schedVal = struct('sched_val', { comm: chars(COMM_LEN), wakeups: 'u64', preempted: 'u64', hist: nstHist });
+
+export const offcpuKey = struct('offcpu_key', {
+  pid: 'u32',
+  tid: 'u32',
+  kstack: 's32',
+  ustack: 's32',
+  state: 'u32',
+  _pad: 'u32',
+  comm: chars(COMM_LEN),
+});
+export const offcpuVal = struct('offcpu_val', { total_ns: 'u64', count: 'u64' });
+
+export const lockKey = struct('lock_key', { pid: 'u32', tid: 'u32', lock: 'u64', kind: 'u32', ustack: 's32', caller: 'u64' });
+export const lockVal = struct('lock_val', { count: 'u64', total_ns: 'u64', max_ns: 'u64', uncontended: 'u64', hist: nstHist });
+
+/** Every struct the tools decode, for the layout test. */
+export const LAYOUTS = [nstHist, schedKey, schedVal, offcpuKey, offcpuVal, lockKey, lockVal];
 
 /** --cpu as the rodata bitmap (targ_cpus). */
 export function cpuMask(cpus: readonly number[]): bigint[] {
@@ -18,12 +49,8 @@ export function cpuMask(cpus: readonly number[]): bigint[] {
   return words;
 }
 
-export function encodeCpuMask(cpus: readonly number[]): Uint8Array {
-  const b = new Uint8Array(CPU_MASK_WORDS * 8);
-  const v = new DataView(b.buffer);
-  cpuMask(cpus).forEach((w, i) => v.setBigUint64(i * 8, w, true));
-  return b;
-}
+/** The bitmap's bytes: rodata is in the kernel's (the host's) byte order. */
+export const encodeCpuMask = (cpus: readonly number[]): Uint8Array => new Uint8Array(new BigUint64Array(cpuMask(cpus)).buffer);
 
 export interface SchedKey {
   pid: number;
@@ -38,28 +65,19 @@ export interface SchedVal {
   slots: bigint[];
 }
 
-
-export function decodeSchedKey(b: Uint8Array): SchedKey {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  return { pid: v.getUint32(0, true), tid: v.getUint32(4, true), cpu: v.getUint32(8, true) };
+export interface SchedEntry {
+  key: SchedKey;
+  val: SchedVal;
 }
 
-export function decodeSchedVal(b: Uint8Array): SchedVal {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const name = b.subarray(0, 16);
+export function decodeSched(k: Uint8Array, v: Uint8Array): SchedEntry {
+  const key = schedKey.decode(k);
+  const val = schedVal.decode(v);
   return {
-    comm: cString(name),
-    wakeups: Number(v.getBigUint64(16, true)),
-    preempted: Number(v.getBigUint64(24, true)),
-    slots: decodeSlots([b.subarray(32)]),
+    key: { pid: key.pid, tid: key.tid, cpu: key.cpu },
+    val: { comm: val.comm, wakeups: Number(val.wakeups), preempted: Number(val.preempted), slots: val.hist.slots },
   };
 }
-
-export const OFFCPU_KEY_SIZE = 40;
-export const OFFCPU_VAL_SIZE = 16;
-export const OFFCPU_STACK_DEPTH = 64;
-/** STATE_* of bpf/cpu.h, as /proc shows them. */
-export const STATE_LETTERS = ['R', 'S', 'D', 'I', 'T', 'P', '?'] as const;
 
 export interface OffcpuKey {
   pid: number;
@@ -70,40 +88,21 @@ export interface OffcpuKey {
   comm: string;
 }
 
-export function decodeOffcpuKey(b: Uint8Array): OffcpuKey {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const name = b.subarray(24, 40);
+export interface OffcpuEntry {
+  key: OffcpuKey;
+  totalNs: number;
+  count: number;
+}
+
+export function decodeOffcpu(k: Uint8Array, v: Uint8Array): OffcpuEntry {
+  const key = offcpuKey.decode(k);
+  const val = offcpuVal.decode(v);
   return {
-    pid: v.getUint32(0, true),
-    tid: v.getUint32(4, true),
-    kstack: v.getInt32(8, true),
-    ustack: v.getInt32(12, true),
-    state: STATE_LETTERS[v.getUint32(16, true)] ?? '?',
-    comm: cString(name),
+    key: { pid: key.pid, tid: key.tid, kstack: key.kstack, ustack: key.ustack, state: STATE_LETTERS[key.state] ?? '?', comm: key.comm },
+    totalNs: Number(val.total_ns),
+    count: Number(val.count),
   };
 }
-
-export function decodeOffcpuVal(b: Uint8Array): { totalNs: number; count: number } {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  return { totalNs: Number(v.getBigUint64(0, true)), count: Number(v.getBigUint64(8, true)) };
-}
-
-/** A stack map value: addresses until the first 0. */
-export function decodeStack(b: Uint8Array): bigint[] {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const out: bigint[] = [];
-  for (let i = 0; i + 8 <= b.byteLength; i += 8) {
-    const ip = v.getBigUint64(i, true);
-    if (ip === 0n) break;
-    out.push(ip);
-  }
-  return out;
-}
-
-export const LOCK_KEY_SIZE = 32;
-export const LOCK_VAL_SIZE = 32 + 65 * 8;
-/** LOCK_* of bpf/cpu.h. */
-export const LOCK_KINDS = ['mutex', 'rwlock_wr', 'rwlock_rd', 'futex'] as const;
 
 export interface LockKey {
   pid: number;
@@ -114,14 +113,26 @@ export interface LockKey {
   caller: bigint;
 }
 
-export function decodeLockKey(b: Uint8Array): LockKey {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  return { pid: v.getUint32(0, true), tid: v.getUint32(4, true), lock: v.getBigUint64(8, true), kind: LOCK_KINDS[v.getUint32(16, true)] ?? 'unknown', ustack: v.getInt32(20, true), caller: v.getBigUint64(24, true) };
+/** A row of the `waits` map: `count`, `totalNs`, `maxNs` and `slots` are of the waits; `uncontended`
+ * counts the pthread calls that took the lock without blocking. */
+export interface LockEntry {
+  key: LockKey;
+  count: number;
+  totalNs: number;
+  maxNs: number;
+  uncontended: number;
+  slots: bigint[];
 }
 
-/** struct lock_val: `count`, `totalNs`, `maxNs` and `slots` are of the waits; `uncontended` counts the
- * pthread calls that took the lock without blocking. */
-export function decodeLockVal(b: Uint8Array): { count: number; totalNs: number; maxNs: number; uncontended: number; slots: bigint[] } {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  return { count: Number(v.getBigUint64(0, true)), totalNs: Number(v.getBigUint64(8, true)), maxNs: Number(v.getBigUint64(16, true)), uncontended: Number(v.getBigUint64(24, true)), slots: decodeSlots([b.subarray(32)]) };
+export function decodeLockVal(v: Uint8Array): Omit<LockEntry, 'key'> {
+  const d = lockVal.decode(v);
+  return { count: Number(d.count), totalNs: Number(d.total_ns), maxNs: Number(d.max_ns), uncontended: Number(d.uncontended), slots: d.hist.slots };
+}
+
+export function decodeLock(k: Uint8Array, v: Uint8Array): LockEntry {
+  const key = lockKey.decode(k);
+  return {
+    key: { pid: key.pid, tid: key.tid, lock: key.lock, kind: LOCK_KINDS[key.kind] ?? 'unknown', ustack: key.ustack, caller: key.caller },
+    ...decodeLockVal(v),
+  };
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 import { runCli } from '@netstrata/bpf-common';
-import { lockCommand } from '../lock/command.ts';
+import { lockWaitSummary } from '../lock/tool.ts';
 
-void runCli(lockCommand);
+void runCli(lockWaitSummary);

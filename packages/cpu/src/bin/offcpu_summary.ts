@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 import { runCli } from '@netstrata/bpf-common';
-import { offcpuCommand } from '../offcpu/command.ts';
+import { offcpuSummary } from '../offcpu/tool.ts';
 
-void runCli(offcpuCommand);
+void runCli(offcpuSummary);

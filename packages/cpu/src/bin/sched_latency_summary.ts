@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 import { runCli } from '@netstrata/bpf-common';
-import { schedCommand } from '../sched/command.ts';
+import { schedLatencySummary } from '../sched/tool.ts';
 
-void runCli(schedCommand);
+void runCli(schedLatencySummary);

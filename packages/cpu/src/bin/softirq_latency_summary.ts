@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 import { runCli } from '@netstrata/bpf-common';
-import { softirqCommand } from '../softirq/command.ts';
+import { softirqLatencySummary } from '../softirq/tool.ts';
 
-void runCli(softirqCommand);
+void runCli(softirqLatencySummary);

@@ -48,3 +48,12 @@ export function findLockLibrary(pid: number): LockLibrary | string {
   }
   return `process ${pid} maps no library with pthread_mutex_lock (not linked with the C library's threads?)`;
 }
+
+const found = new Map<number, LockLibrary | string>();
+
+/** findLockLibrary, once per process: options validation and attach see the same file. */
+export function lockLibrary(pid: number): LockLibrary | string {
+  let l = found.get(pid);
+  if (l === undefined) found.set(pid, (l = findLockLibrary(pid)));
+  return l;
+}

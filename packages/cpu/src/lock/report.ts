@@ -3,19 +3,8 @@
  * a pthread call that blocked in a futex wait on its lock (or, kind futex, the kernel wait itself);
  * calls that took the lock without blocking are counted apart as `uncontended` and are no waits.
  */
-import { diffSlots, formatBounds, renderHistogram, toHistogram, type Histogram } from '@netstrata/bpf-common';
-import type { LockKey } from '../layout.ts';
-
-export interface LockEntry {
-  key: LockKey;
-  /** Waits, with their total, longest and histogram. */
-  count: number;
-  totalNs: number;
-  maxNs: number;
-  /** pthread calls that took the lock without blocking. */
-  uncontended: number;
-  slots: bigint[];
-}
+import { Deltas, diffSlots, formatBounds, renderHistogram, type Histogram, type SummaryEnvelope } from '@netstrata/bpf-common';
+import type { LockEntry } from '../layout.ts';
 
 export interface LockRow {
   pid: number;
@@ -34,49 +23,40 @@ export interface LockRow {
   stack?: string[];
 }
 
-export interface LockRecord {
-  type: 'interval' | 'final';
-  tool: 'lock_wait_summary';
-  time: string;
-  interval_s: number;
+export interface LockFields {
   pid: number;
   library: string;
   /** `waiters`: threads with at least one wait on the lock; `count`: their waits; `uncontended`: every thread's calls that did not block. */
   locks: { lock: string; kind: string; waiters: number; count: number; uncontended: number; total_us: number }[];
   rows: LockRow[];
   more_rows: number;
-  map_full: number;
-  stack_failed: number;
-  /** Hook runs the kernel skipped (a BPF program already running on that CPU), since start. */
-  missed: number;
 }
 
-const id = (k: LockKey) => `${k.tid}/${k.lock}/${k.kind}/${k.ustack}/${k.caller}`;
+export type LockRecord = SummaryEnvelope & LockFields;
 
 /** Most wait first; among rows without wait, most uncontended calls first. */
 const mostWaitFirst = (a: { totalNs: number; count: number; uncontended: number }, b: typeof a) => b.totalNs - a.totalNs || b.count - a.count || b.uncontended - a.uncontended;
 
-export function lockDeltas(now: readonly LockEntry[], previous: readonly LockEntry[] | undefined): LockEntry[] {
-  const prev = new Map((previous ?? []).map((e) => [id(e.key), e]));
-  return now
-    .map((e) => {
-      const p = prev.get(id(e.key));
-      return {
-        key: e.key,
-        count: e.count - (p?.count ?? 0),
-        totalNs: e.totalNs - (p?.totalNs ?? 0),
-        maxNs: e.maxNs,
-        uncontended: e.uncontended - (p?.uncontended ?? 0),
-        slots: diffSlots(e.slots, p?.slots),
-      };
-    })
-    .filter((e) => e.count > 0 || e.uncontended > 0)
-    .sort(mostWaitFirst);
-}
+/** Cumulative rows to what each interval added; the longest wait stays the longest since start. */
+export const lockDeltas = () =>
+  new Deltas<LockEntry>(
+    (now, before) => ({
+      key: now.key,
+      count: now.count - before.count,
+      totalNs: now.totalNs - before.totalNs,
+      maxNs: now.maxNs,
+      uncontended: now.uncontended - before.uncontended,
+      slots: diffSlots(now.slots, before.slots),
+    }),
+    (d) => d.count <= 0 && d.uncontended <= 0,
+  );
+
+/** Rows with a wait or an uncontended call, the most wait first. */
+export const mostWaitedFirst = (entries: readonly LockEntry[]): LockEntry[] => entries.filter((e) => e.count > 0 || e.uncontended > 0).sort(mostWaitFirst);
 
 /** The most contended locks: total wait over every thread, by address and kind. A thread is a
  * waiter only if it waited; locks only ever taken uncontended come last, with 0 waiters. */
-export function topLocks(entries: readonly LockEntry[]): LockRecord['locks'] {
+export function topLocks(entries: readonly LockEntry[]): LockFields['locks'] {
   const m = new Map<string, { lock: string; kind: string; tids: Set<number>; count: number; uncontended: number; totalNs: number }>();
   for (const e of entries) {
     const k = `${e.key.lock}/${e.key.kind}`;
@@ -119,6 +99,5 @@ export function renderLockText(rec: LockRecord, histograms: number): string {
     lines.push(renderHistogram(r.wait, { title: `  tid ${r.tid} on ${r.kind} ${r.lock}`, width: 30 }));
     for (const f of r.stack ?? []) lines.push(`        ${f}`);
   }
-  lines.push(`  lost: map_full ${rec.map_full}, stack_failed ${rec.stack_failed}, missed by the kernel ${rec.missed}`);
   return lines.join('\n');
 }

@@ -1,5 +1,6 @@
 /** offcpu_summary rows: time off CPU by thread, state and stacks, from the kernel's cumulative map. */
-import type { OffcpuKey } from '../layout.ts';
+import { Deltas, type SummaryEnvelope } from '@netstrata/bpf-common';
+import type { OffcpuEntry } from '../layout.ts';
 
 export interface OffcpuRow {
   pid: number;
@@ -16,39 +17,23 @@ export interface OffcpuRow {
   user_stack_error?: number;
 }
 
-export interface OffcpuRecord {
-  type: 'interval' | 'final';
-  tool: 'offcpu_summary';
-  time: string;
-  interval_s: number;
+export interface OffcpuFields {
   total_us: number;
   rows: OffcpuRow[];
   more_rows: number;
-  map_full: number;
-  stack_failed: number;
-  /** Hook runs the kernel skipped (a BPF program already running on that CPU), since start. */
-  missed: number;
 }
 
-export interface OffcpuEntry {
-  key: OffcpuKey;
-  totalNs: number;
-  count: number;
-}
+export type OffcpuRecord = SummaryEnvelope & OffcpuFields;
 
-const id = (k: OffcpuKey) => `${k.tid}/${k.state}/${k.kstack}/${k.ustack}/${k.comm}`;
+/** Cumulative rows to the time each interval added. */
+export const offcpuDeltas = () =>
+  new Deltas<OffcpuEntry>(
+    (now, before) => ({ key: now.key, totalNs: now.totalNs - before.totalNs, count: now.count - before.count }),
+    (d) => d.count <= 0,
+  );
 
-/** Entries with the time they added since `previous` (all of it without), largest first. */
-export function offcpuDeltas(now: readonly OffcpuEntry[], previous: readonly OffcpuEntry[] | undefined): OffcpuEntry[] {
-  const prev = new Map((previous ?? []).map((e) => [id(e.key), e]));
-  return now
-    .map((e) => {
-      const p = prev.get(id(e.key));
-      return { key: e.key, totalNs: e.totalNs - (p?.totalNs ?? 0), count: e.count - (p?.count ?? 0) };
-    })
-    .filter((e) => e.count > 0)
-    .sort((a, b) => b.totalNs - a.totalNs);
-}
+/** Rows that were off CPU at all, the most time first. */
+export const largestFirst = (entries: readonly OffcpuEntry[]): OffcpuEntry[] => entries.filter((e) => e.count > 0).sort((a, b) => b.totalNs - a.totalNs);
 
 /** One folded line: comm;user frames outermost first;kernel frames outermost first µs. */
 export function foldedLine(r: OffcpuRow): string {
@@ -70,6 +55,5 @@ export function renderOffcpuText(rec: OffcpuRecord): string {
     if (r.user_stack_error !== undefined && r.user_stack_error !== -1) lines.push(`        [user stack not captured: ${r.user_stack_error}]`);
   }
   if (rec.more_rows) lines.push(`  ... and ${rec.more_rows} more stacks (--top)`);
-  lines.push(`  lost: map_full ${rec.map_full}, stack_failed ${rec.stack_failed}, missed by the kernel ${rec.missed}`);
   return lines.join('\n');
 }

@@ -1,6 +1,6 @@
 /** sched_latency_summary records from the kernel's cumulative per-thread, per-CPU histograms. */
-import { diffSlots, formatBounds, renderHistogram, toHistogram, type Histogram } from '@netstrata/bpf-common';
-import type { SchedKey, SchedVal } from '../layout.ts';
+import { Deltas, SLOTS, diffSlots, formatBounds, renderHistogram, toHistogram, type Histogram, type SummaryEnvelope } from '@netstrata/bpf-common';
+import type { SchedEntry } from '../layout.ts';
 
 export interface ThreadRow {
   pid: number;
@@ -13,43 +13,40 @@ export interface ThreadRow {
   cpus: { cpu: number; count: number; p50: { low: number; high: number } | null; p99: { low: number; high: number } | null }[];
 }
 
-export interface SchedRecord {
-  type: 'interval' | 'final';
-  tool: 'sched_latency_summary';
-  time: string;
-  interval_s: number;
+export interface SchedFields {
   threads: ThreadRow[];
   more_threads: number;
-  map_full: number;
-  /** Hook runs the kernel skipped (a BPF program already running on that CPU), since start. */
-  missed: number;
 }
 
-export type SchedEntries = { key: SchedKey; val: SchedVal }[];
+export type SchedRecord = SummaryEnvelope & SchedFields;
 
-const id = (k: SchedKey) => `${k.tid}/${k.cpu}`;
+/** Cumulative (thread, CPU) rows to what each interval added. */
+export const schedDeltas = () =>
+  new Deltas<SchedEntry>(
+    ({ key, val }, { val: before }) => ({
+      key,
+      val: { comm: val.comm, wakeups: val.wakeups - before.wakeups, preempted: val.preempted - before.preempted, slots: diffSlots(val.slots, before.slots) },
+    }),
+    ({ val }) => !val.wakeups && !val.preempted,
+  );
 
 /** The largest wait each row could hold: rows sort by the sum of their bucket tops. */
 const weight = (h: Histogram) => h.buckets.reduce((s, b) => s + b.count * b.end, 0);
 
-export function threadRows(now: SchedEntries, previous: SchedEntries | undefined): ThreadRow[] {
-  const prev = new Map((previous ?? []).map((e) => [id(e.key), e.val]));
+/** Threads summed over their CPUs, the longest waits first. */
+export function threadRows(entries: readonly SchedEntry[]): ThreadRow[] {
   const byThread = new Map<number, { pid: number; comm: string; wakeups: number; preempted: number; slots: bigint[]; cpus: Map<number, bigint[]> }>();
-  for (const { key, val } of now) {
-    const p = prev.get(id(key));
-    const slots = diffSlots(val.slots, p?.slots);
-    const wakeups = val.wakeups - (p?.wakeups ?? 0);
-    const preempted = val.preempted - (p?.preempted ?? 0);
-    if (!wakeups && !preempted) continue;
+  for (const { key, val } of entries) {
+    if (!val.wakeups && !val.preempted) continue;
     let t = byThread.get(key.tid);
     if (!t) {
-      t = { pid: key.pid, comm: val.comm, wakeups: 0, preempted: 0, slots: new Array<bigint>(65).fill(0n), cpus: new Map() };
+      t = { pid: key.pid, comm: val.comm, wakeups: 0, preempted: 0, slots: new Array<bigint>(SLOTS).fill(0n), cpus: new Map() };
       byThread.set(key.tid, t);
     }
-    t.wakeups += wakeups;
-    t.preempted += preempted;
-    t.slots = t.slots.map((c, i) => c + (slots[i] ?? 0n));
-    t.cpus.set(key.cpu, slots);
+    t.wakeups += val.wakeups;
+    t.preempted += val.preempted;
+    t.slots = t.slots.map((c, i) => c + (val.slots[i] ?? 0n));
+    t.cpus.set(key.cpu, val.slots);
   }
   const rows = [...byThread].map(([tid, t]): ThreadRow => ({
     pid: t.pid,
@@ -84,6 +81,5 @@ export function renderSchedText(rec: SchedRecord, histograms: number): string {
   }
   if (rec.more_threads) lines.push(`  ... and ${rec.more_threads} more threads (--top)`);
   for (const t of rec.threads.slice(0, histograms)) lines.push(renderHistogram(t.wait, { title: `  ${t.comm} (tid ${t.tid}): woken -> running`, width: 30 }));
-  lines.push(`  lost: map_full ${rec.map_full}, missed by the kernel ${rec.missed}`);
   return lines.join('\n');
 }

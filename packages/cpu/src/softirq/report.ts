@@ -1,9 +1,12 @@
 /** softirq_latency_summary records from the kernel's cumulative per-CPU histograms. */
-import { diffSlots, formatBounds, renderHistogram, toHistogram, type Histogram, type SoftirqVector } from '@netstrata/bpf-common';
+import { Deltas, SLOTS, diffSlots, formatBounds, renderHistogram, toHistogram, type Histogram, type SoftirqVector, type SummaryEnvelope } from '@netstrata/bpf-common';
 import { SQ_KINDS, SQ_LATENCY, SQ_RUNTIME } from '../layout.ts';
 
-/** Histogram slots by map index (vec * SQ_KINDS + kind), one array per CPU. */
-export type SoftirqSlots = Map<number, bigint[][]>;
+/** One histogram of the `hists` map (index vec * SQ_KINDS + kind), its slots on each CPU. */
+export interface HistCell {
+  index: number;
+  cpus: bigint[][];
+}
 
 export interface Brief {
   count: number;
@@ -21,31 +24,32 @@ export interface VectorRow {
   cpus: { cpu: number; latency: Brief; runtime: Brief }[];
 }
 
-export interface SoftirqRecord {
-  type: 'interval' | 'final';
-  tool: 'softirq_latency_summary';
-  time: string;
-  interval_s: number;
+export interface SoftirqFields {
   vectors: VectorRow[];
-  /** Hook runs the kernel skipped (a BPF program already running on that CPU), since start. */
-  missed: number;
 }
 
-const sum = (copies: readonly bigint[][]) => copies.reduce((acc, c) => acc.map((x, i) => x + (c[i] ?? 0n)), new Array<bigint>(65).fill(0n));
+export type SoftirqRecord = SummaryEnvelope & SoftirqFields;
+
+/** Cumulative histograms to what each interval added, slot by slot on every CPU. */
+export const histDeltas = () =>
+  new Deltas<HistCell>(
+    (now, before) => ({ index: now.index, cpus: now.cpus.map((c, cpu) => diffSlots(c, before.cpus[cpu])) }),
+    (d) => d.cpus.every((c) => c.every((x) => x === 0n)),
+  );
+
+const sum = (copies: readonly bigint[][]) => copies.reduce((acc, c) => acc.map((x, i) => x + (c[i] ?? 0n)), new Array<bigint>(SLOTS).fill(0n));
 
 function brief(h: Histogram): Brief {
   return { count: h.count, p50: h.percentiles?.p50 ?? null, p99: h.percentiles?.p99 ?? null };
 }
 
-/** Rows for the vectors with activity, busiest first; `previous` turns totals into an interval. */
-export function vectorRows(now: SoftirqSlots, previous: SoftirqSlots | undefined, vectors: readonly SoftirqVector[]): VectorRow[] {
+/** Rows for the vectors with activity, busiest first. */
+export function vectorRows(cells: readonly HistCell[], vectors: readonly SoftirqVector[]): VectorRow[] {
+  const byIndex = new Map(cells.map((c) => [c.index, c.cpus]));
   const rows: VectorRow[] = [];
   for (const v of vectors) {
-    const cur = (kind: number) => now.get(v.vec * SQ_KINDS + kind) ?? [];
-    const prev = (kind: number) => previous?.get(v.vec * SQ_KINDS + kind);
-    const perCpu = (kind: number) => cur(kind).map((c, cpu) => diffSlots(c, prev(kind)?.[cpu]));
-    const lat = perCpu(SQ_LATENCY);
-    const run = perCpu(SQ_RUNTIME);
+    const lat = byIndex.get(v.vec * SQ_KINDS + SQ_LATENCY) ?? [];
+    const run = byIndex.get(v.vec * SQ_KINDS + SQ_RUNTIME) ?? [];
     const latency = toHistogram(sum(lat), 'ns');
     const runtime = toHistogram(sum(run), 'ns');
     if (!latency.count && !runtime.count) continue;
@@ -65,7 +69,6 @@ const bound = (b: { low: number; high: number } | null | undefined) => formatBou
 export function renderSoftirqText(rec: SoftirqRecord, top: number): string {
   const when = new Date(rec.time).toTimeString().slice(0, 8);
   const lines = [`${when} ${rec.type === 'final' ? 'total since start' : `interval ${rec.interval_s.toFixed(1)} s`}: ${rec.vectors.length} softirq vectors ran`];
-  if (rec.missed) lines.push(`  missed by the kernel: ${rec.missed} hook runs (a BPF program was already running on the CPU)`);
   if (!rec.vectors.length) return lines.join('\n');
   const table: string[][] = [['VECTOR', 'CPU', 'RUNS', 'WAIT_P50', 'WAIT_P99', 'RUN_P50', 'RUN_P99']];
   for (const v of rec.vectors.slice(0, top)) {
