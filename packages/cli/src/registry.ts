@@ -2,7 +2,7 @@
 import type { Hook } from '@netstrata/bpf-common';
 import { tools as packetDropTools } from '@netstrata/packet-drop';
 import { LOCK_DESCRIBE, OFFCPU_DESCRIBE, SCHED_DESCRIBE, SOFTIRQ_DESCRIBE, lockHooks, offcpuHooks, schedHooks, softirqHooks } from '@netstrata/cpu';
-import { ALL_LATENCY_HOOKS, LATENCY_DETAILS_DESCRIBE, LATENCY_SUMMARY_DESCRIBE, METRICS_DESCRIBE, metricsHooks } from '@netstrata/system-network';
+import { tools as systemNetworkTools } from '@netstrata/system-network';
 
 export interface ToolInfo {
   name: string;
@@ -13,14 +13,7 @@ export interface ToolInfo {
 
 export const TOOLS: ToolInfo[] = [
   ...packetDropTools,
-  {
-    name: 'system_network_metrics_summary',
-    domain: 'system-network',
-    describe: METRICS_DESCRIBE,
-    hooks: metricsHooks,
-  },
-  { name: 'system_network_latency_summary', domain: 'system-network', describe: LATENCY_SUMMARY_DESCRIBE, hooks: ALL_LATENCY_HOOKS },
-  { name: 'system_network_latency_details', domain: 'system-network', describe: LATENCY_DETAILS_DESCRIBE, hooks: ALL_LATENCY_HOOKS },
+  ...systemNetworkTools,
   { name: 'softirq_latency_summary', domain: 'cpu', describe: SOFTIRQ_DESCRIBE, hooks: softirqHooks },
   { name: 'sched_latency_summary', domain: 'cpu', describe: SCHED_DESCRIBE, hooks: schedHooks },
   { name: 'offcpu_summary', domain: 'cpu', describe: OFFCPU_DESCRIBE, hooks: offcpuHooks },
