@@ -22,6 +22,7 @@ describe('generated documentation', () => {
     for (const t of TOOLS) {
       expect(t.describe, t.name).toMatch(/\?/);
       expect(t.domain, t.name).toMatch(/^[a-z-]+$/);
+      expect(t.examples.length, t.name).toBeGreaterThan(0);
     }
   });
 });

@@ -19,9 +19,6 @@ export const softirqExitHook: Hook = { name: 'irq:softirq_exit', flavours: trace
  * flavours: a per-reason count needs the reason, which the kprobe/fentry fallbacks lack. */
 export const metricsDropHook: Hook = { name: 'skb:kfree_skb', flavours: tracepointFlavours('kfree_skb') };
 
-/** Programs of kfree_skb_flavours.h that metrics never uses; turned off before load. */
-export const unusedDropPrograms = ['kfree_skb_kprobe', 'kfree_skb_fentry'];
-
 export const metricsHooks: Hook[] = [
   netifReceiveSkbHook,
   netDevXmitHook,

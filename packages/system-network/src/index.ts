@@ -1,5 +1,8 @@
-export { metricsCommand, DESCRIBE as METRICS_DESCRIBE } from './metrics/command.ts';
-export { netifReceiveSkbHook, netDevXmitHook, metricsHooks } from './hooks.ts';
-export { latencySummaryCommand, LATENCY_SUMMARY_DESCRIBE } from './latency/summary-command.ts';
-export { latencyDetailsCommand, LATENCY_DETAILS_DESCRIBE } from './latency/details-command.ts';
-export { latencyHooks, ALL_LATENCY_HOOKS } from './latency/hooks.ts';
+import { metricsSummary } from './metrics/tool.ts';
+import { latencySummary } from './latency/summary-tool.ts';
+import { latencyDetails } from './latency/details-tool.ts';
+
+export { metricsSummary, latencySummary, latencyDetails };
+
+/** Every tool this package ships. */
+export const tools = [metricsSummary, latencySummary, latencyDetails];

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 import { runCli } from '@netstrata/bpf-common';
-import { latencyDetailsCommand } from '../latency/details-command.ts';
+import { latencyDetails } from '../latency/details-tool.ts';
 
-void runCli(latencyDetailsCommand);
+void runCli(latencyDetails);

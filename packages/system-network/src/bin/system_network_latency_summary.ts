@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 import { runCli } from '@netstrata/bpf-common';
-import { latencySummaryCommand } from '../latency/summary-command.ts';
+import { latencySummary } from '../latency/summary-tool.ts';
 
-void runCli(latencySummaryCommand);
+void runCli(latencySummary);

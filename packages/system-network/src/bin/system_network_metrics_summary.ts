@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 import { runCli } from '@netstrata/bpf-common';
-import { metricsCommand } from '../metrics/command.ts';
+import { metricsSummary } from '../metrics/tool.ts';
 
-void runCli(metricsCommand);
+void runCli(metricsSummary);

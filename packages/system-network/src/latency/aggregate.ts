@@ -1,6 +1,7 @@
 /** Stage histograms and packet counters from the kernel's cumulative per-CPU maps. */
-import { decodeSlots, diffSlots, toHistogram, type Histogram } from '@netstrata/bpf-common';
-import { DIRECTIONS, histIndex, LAT_COUNTERS, LAT_E2E, LAT_STAGES, stageName, type Dir } from './layout.ts';
+import { Deltas, decodeSlots, diffSlots, toHistogram, type Histogram } from '@netstrata/bpf-common';
+import { DIRECTIONS, LAT_COUNTERS, LAT_E2E, LAT_STAGES, u32, u64, type Dir } from '../layout.ts';
+import { histIndex, stageName } from './stages.ts';
 
 export interface PairRow {
   from: string;
@@ -25,15 +26,19 @@ export interface DirectionRow {
   packets: Packets;
 }
 
+export interface LatencySnapshot {
+  interval: DirectionRow[];
+  total: DirectionRow[];
+}
+
 type SlotsByIndex = Map<number, bigint[]>;
 
 /** entries: [u32 key bytes, per-CPU copies of struct nst_hist]. */
 export function readHists(entries: Iterable<[Uint8Array, Uint8Array[]]>): SlotsByIndex {
   const out: SlotsByIndex = new Map();
   for (const [k, copies] of entries) {
-    const i = new DataView(k.buffer, k.byteOffset, 4).getUint32(0, true);
     const slots = decodeSlots(copies);
-    if (slots.some((c) => c > 0n)) out.set(i, slots);
+    if (slots.some((c) => c > 0n)) out.set(u32(k), slots);
   }
   return out;
 }
@@ -42,10 +47,10 @@ export function readHists(entries: Iterable<[Uint8Array, Uint8Array[]]>): SlotsB
 export function readCounts(entries: Iterable<[Uint8Array, Uint8Array[]]>): Record<Dir, number[]> {
   const out: Record<Dir, number[]> = { rx: new Array(LAT_COUNTERS).fill(0), tx: new Array(LAT_COUNTERS).fill(0) };
   for (const [k, copies] of entries) {
-    const i = new DataView(k.buffer, k.byteOffset, 4).getUint32(0, true);
+    const i = u32(k);
     const dir = DIRECTIONS[Math.floor(i / LAT_COUNTERS)];
     if (!dir) continue;
-    out[dir][i % LAT_COUNTERS] = copies.reduce((s, b) => s + Number(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true)), 0);
+    out[dir][i % LAT_COUNTERS] = copies.reduce((s, b) => s + u64(b), 0);
   }
   return out;
 }
@@ -66,45 +71,52 @@ export function packets(counts: number[], inFlight: number): Packets {
   return { started, completed, incomplete, evicted: Math.max(0, started - completed - incomplete - inFlight), in_flight: inFlight, untracked };
 }
 
+/** Sessions let go, over the directions: by difference, since start. */
+export function evicted(counts: Record<Dir, number[]>, inFlight: Record<Dir, number>): number {
+  return DIRECTIONS.reduce((sum, d) => sum + packets(counts[d], inFlight[d]).evicted, 0);
+}
+
+interface Hist {
+  index: number;
+  slots: bigint[];
+}
+interface Counts {
+  dir: Dir;
+  counts: number[];
+}
+
 export class LatencyAggregator {
-  private previous: SlotsByIndex = new Map();
-  private previousCounts: Record<Dir, number[]> | undefined;
+  private readonly hists = new Deltas<Hist>((now, before) => ({ index: now.index, slots: diffSlots(now.slots, before.slots) }), (d) => !d.slots.some((c) => c > 0n));
+  private readonly counts = new Deltas<Counts>((now, before) => ({ dir: now.dir, counts: now.counts.map((c, i) => c - (before.counts[i] ?? 0)) }), () => false);
 
   constructor(private readonly dirs: readonly Dir[]) {}
 
   /** Rows for the interval since the last call and since start. */
-  update(hists: SlotsByIndex, counts: Record<Dir, number[]>, inFlight: Record<Dir, number>): { interval: DirectionRow[]; total: DirectionRow[] } {
-    const rows = (slotsOf: (i: number) => bigint[] | undefined, cnt: Record<Dir, number[]>) =>
-      this.dirs.map((dir): DirectionRow => {
-        const pairs: PairRow[] = [];
-        let e2e: PairRow | null = null;
-        for (const i of [...hists.keys()].sort((a, b) => a - b)) {
-          const h = histIndex(i);
-          if (h.dir !== dir) continue;
-          const s = slotsOf(i);
-          if (!s || !s.some((c) => c > 0n)) continue;
-          if (h.from === LAT_E2E && h.to === LAT_E2E) e2e = pair(dir, h.from, h.to, s);
-          else pairs.push(pair(dir, h.from, h.to, s));
-        }
-        pairs.sort((a, b) => order(dir, a) - order(dir, b));
-        return { direction: dir, pairs, end_to_end: e2e, packets: packets(cnt[dir], inFlight[dir]) };
-      });
-    const total = rows((i) => hists.get(i), counts);
-    const prevCounts = this.previousCounts;
-    const deltaCounts: Record<Dir, number[]> = {
-      rx: counts.rx.map((c, i) => c - (prevCounts?.rx[i] ?? 0)),
-      tx: counts.tx.map((c, i) => c - (prevCounts?.tx[i] ?? 0)),
-    };
-    const prev = this.previous;
-    const interval = rows((i) => diffSlots(hists.get(i)!, prev.get(i)), deltaCounts);
+  update(hists: SlotsByIndex, counts: Record<Dir, number[]>, inFlight: Record<Dir, number>): LatencySnapshot {
+    const h = this.hists.update([...hists].map(([index, slots]) => [String(index), { index, slots }] as const));
+    const c = this.counts.update(DIRECTIONS.map((dir) => [dir, { dir, counts: counts[dir] }] as const));
+    const byDir = (rows: Counts[]) => Object.fromEntries(rows.map((r) => [r.dir, r.counts])) as Record<Dir, number[]>;
+    const total = this.rows(h.total, byDir(c.total), inFlight);
     // Evicted and in flight are states, not events: only the since-start rows carry them.
-    for (const r of interval) {
-      r.packets.evicted = 0;
-      r.packets.in_flight = 0;
-    }
-    this.previous = new Map([...hists].map(([k, v]) => [k, v.slice()]));
-    this.previousCounts = { rx: counts.rx.slice(), tx: counts.tx.slice() };
+    const interval = this.rows(h.interval, byDir(c.interval), { rx: 0, tx: 0 });
+    for (const r of interval) r.packets.evicted = 0;
     return { interval, total };
+  }
+
+  private rows(hists: readonly Hist[], counts: Record<Dir, number[]>, inFlight: Record<Dir, number>): DirectionRow[] {
+    const sorted = [...hists].sort((a, b) => a.index - b.index);
+    return this.dirs.map((dir): DirectionRow => {
+      const pairs: PairRow[] = [];
+      let e2e: PairRow | null = null;
+      for (const { index, slots } of sorted) {
+        const at = histIndex(index);
+        if (at.dir !== dir) continue;
+        if (at.from === LAT_E2E && at.to === LAT_E2E) e2e = pair(dir, at.from, at.to, slots);
+        else pairs.push(pair(dir, at.from, at.to, slots));
+      }
+      pairs.sort((a, b) => order(dir, a) - order(dir, b));
+      return { direction: dir, pairs, end_to_end: e2e, packets: packets(counts[dir], inFlight[dir]) };
+    });
   }
 }
 
@@ -112,4 +124,3 @@ function order(dir: Dir, p: PairRow): number {
   const names = [...Array(LAT_STAGES).keys()].map((i) => stageName(dir, i));
   return names.indexOf(p.from) * 10 + names.indexOf(p.to);
 }
-

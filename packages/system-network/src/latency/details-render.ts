@@ -1,6 +1,7 @@
 /** Pure renderers of system_network_latency_details records. */
-import type { LatFlow, LatSession, Dir } from './layout.ts';
-import { stageName } from './layout.ts';
+import { formatFlow, type EventEnvelope, type Flow } from '@netstrata/bpf-common';
+import type { Dir, LatSession } from '../layout.ts';
+import { stageName } from './stages.ts';
 
 export interface StageDelta {
   from: string;
@@ -8,12 +9,11 @@ export interface StageDelta {
   delta_us: number;
 }
 
-export interface LatencyEventRecord {
-  type: 'event';
-  tool: 'system_network_latency_details';
+/** An event's own fields (the runner adds type and tool). */
+export interface LatencyEventFields {
   time: string;
   direction: Dir;
-  flow: LatFlow | null;
+  flow: Flow | null;
   tcp?: { seq: number; flags: string; payload: number };
   ip_id?: number;
   icmp?: { id: number; seq: number };
@@ -30,17 +30,10 @@ export interface LatencyEventRecord {
   stack_stage?: string;
 }
 
+export type LatencyEventRecord = EventEnvelope & LatencyEventFields;
+
+/** The final record's own fields beyond `events` and the loss block. */
 export interface LatencyDetailsFinal {
-  type: 'final';
-  tool: 'system_network_latency_details';
-  time: string;
-  events: number;
-  lost: number;
-  map_full: number;
-  evicted: number;
-  stack_failed: number;
-  /** Hook runs the kernel skipped (a BPF program already running on that CPU): stages not seen. */
-  missed: number;
   threshold_us: number;
 }
 
@@ -53,7 +46,7 @@ export function tcpFlags(f: number): string {
 const us = (ns: bigint) => Number(ns) / 1000;
 
 /** The record of one slow packet; time is the wall-clock time of its first stage. */
-export function eventRecord(s: LatSession, time: string, stack?: { frames: string[]; stage: number }): LatencyEventRecord {
+export function eventFields(s: LatSession, time: string, stack?: { frames: string[]; stage: number }): LatencyEventFields {
   const present = s.ts.map((t, i) => [i, t] as const).filter(([, t]) => t > 0n);
   const stages: StageDelta[] = [];
   for (let i = 1; i < present.length; i++) {
@@ -63,9 +56,7 @@ export function eventRecord(s: LatSession, time: string, stack?: { frames: strin
   }
   const [f, tf] = present[0] ?? [0, 0n];
   const [l, tl] = present.at(-1) ?? [0, 0n];
-  const rec: LatencyEventRecord = {
-    type: 'event',
-    tool: 'system_network_latency_details',
+  const rec: LatencyEventFields = {
     time,
     direction: s.dir,
     flow: s.flow,
@@ -80,20 +71,12 @@ export function eventRecord(s: LatSession, time: string, stack?: { frames: strin
   };
   if (s.flow?.protocol === 'TCP') rec.tcp = { seq: s.tcpSeq, flags: tcpFlags(s.tcpFlags), payload: s.l4Payload };
   else if (s.flow?.protocol === 'ICMP' || s.flow?.protocol === 'ICMPv6') rec.icmp = { id: s.icmpId, seq: s.icmpSeq };
-  if (s.flow && !s.flow.src.includes(':')) rec.ip_id = s.ipId;
+  if (s.flow && s.flow.protocol !== 'ARP' && !s.flow.src.includes(':')) rec.ip_id = s.ipId;
   if (stack) {
     rec.stack = stack.frames;
     rec.stack_stage = stageName(s.dir, stack.stage);
   }
   return rec;
-}
-
-function flowText(f: LatFlow | null): string {
-  if (!f) return 'non-IP';
-  const v6 = f.src.includes(':');
-  const h = (a: string) => (v6 ? `[${a}]` : a);
-  if (f.protocol === 'TCP' || f.protocol === 'UDP') return `${h(f.src)}:${f.sport} -> ${h(f.dst)}:${f.dport} (${f.protocol})`;
-  return `${f.src} -> ${f.dst} (${f.protocol})`;
 }
 
 const fmt = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(3)} ms` : `${v.toFixed(1)} us`);
@@ -103,7 +86,7 @@ export function renderEventText(e: LatencyEventRecord): string {
   const clock = `${t.toTimeString().slice(0, 8)}.${e.time.slice(20, 26)}`;
   const id = e.tcp ? ` seq ${e.tcp.seq} [${e.tcp.flags}] len ${e.tcp.payload}` : e.icmp ? ` id ${e.icmp.id} seq ${e.icmp.seq}` : e.ip_id !== undefined ? ` ip id ${e.ip_id}` : '';
   const lines = [
-    `${clock} ${e.direction.toUpperCase()} ${fmt(e.total_us)} ${flowText(e.flow)}${id} dev ${e.device || e.ifindex} netns ${e.netns}`,
+    `${clock} ${e.direction.toUpperCase()} ${fmt(e.total_us)} ${e.flow ? formatFlow(e.flow) : 'non-IP'}${id} dev ${e.device || e.ifindex} netns ${e.netns}`,
     `    ${e.stages.map((s) => `${s.from}->${s.to} ${fmt(s.delta_us)}`).join('  ')}`,
     `    first CPU${e.first.cpu} pid ${e.first.pid} (${e.first.comm})  last CPU${e.last.cpu} pid ${e.last.pid} (${e.last.comm})`,
   ];
@@ -112,6 +95,6 @@ export function renderEventText(e: LatencyEventRecord): string {
   return lines.join('\n');
 }
 
-export function renderFinalText(f: LatencyDetailsFinal): string {
-  return `${f.events} packets at or over ${f.threshold_us} us; lost ${f.lost} (ring buffer full), map_full ${f.map_full}, evicted ${f.evicted}, stack_failed ${f.stack_failed}, missed by the kernel ${f.missed}`;
+export function renderFinalText(f: { events: number } & LatencyDetailsFinal): string {
+  return `${f.events} packets at or over ${f.threshold_us} us`;
 }

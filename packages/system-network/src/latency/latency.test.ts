@@ -1,11 +1,12 @@
 /** The latency tools' pure parts: stage lists, aggregation, decoding and rendering. */
 import { describe, expect, it } from 'vitest';
-import type { FlavourChoice, HookFlavour } from '@netstrata/bpf-common';
+import { SLOTS, renderLosses, type FlavourChoice, type HookFlavour } from '@netstrata/bpf-common';
+import { decodeSession, fifoPending, latFifo, latSession, LAT_FIFO_DEPTH, LAT_STAGES, type LatSession } from '../layout.ts';
 import { LatencyAggregator, packets } from './aggregate.ts';
-import { eventRecord, renderEventText, tcpFlags } from './details-render.ts';
+import { eventFields, renderEventText, tcpFlags } from './details-render.ts';
 import { ALL_LATENCY_HOOKS } from './hooks.ts';
-import { decodeSession, fifoPending, LAT_FIFO_SIZE, LAT_SESSION_SIZE, LAT_STAGES, STAGES, type LatSession } from './layout.ts';
-import { renderSummaryText, summaryRecord } from './render.ts';
+import { renderSummaryText } from './render.ts';
+import { STAGES } from './stages.ts';
 import { stagesInfo, stageStates } from './stages-info.ts';
 
 /** Choices as the lifecycle makes them on a kernel with tracepoints but no function hooks. */
@@ -54,7 +55,7 @@ function histKey(dir: number, from: number, to: number): number {
   return (dir * LAT_STAGES + from) * LAT_STAGES + to;
 }
 function slots(entries: Record<number, number>): bigint[] {
-  const s = new Array<bigint>(65).fill(0n);
+  const s = new Array<bigint>(SLOTS).fill(0n);
   for (const [k, v] of Object.entries(entries)) s[Number(k)] = BigInt(v);
   return s;
 }
@@ -90,11 +91,12 @@ describe('aggregation', () => {
   it('renders counters, pairs and losses', () => {
     const agg = new LatencyAggregator(['tx']);
     const rows = agg.update(new Map([[histKey(1, 4, 5), slots({ 15: 2 })]]), { rx: [0, 0, 0, 0], tx: [2, 2, 0, 0] }, { rx: 0, tx: 0 }).total;
-    const rec = summaryRecord('final', rows, { time: new Date('2026-01-01T00:00:00Z'), intervalS: 1, losses: { lost: 0, map_full: 0, stack_failed: 0, evicted: 0, missed: 2 } });
-    const text = renderSummaryText(rec);
+    const rec = { type: 'final' as const, tool: 'system_network_latency_summary', time: '2026-01-01T00:00:00.000Z', interval_s: 1, directions: rows, lost: 0, map_full: 0, stack_failed: 0, evicted: 0, missed: 2 };
+    // The runner appends the loss line to the tool's text.
+    const text = `${renderSummaryText(rec)}\n${renderLosses(rec, true)}`;
     expect(text).toMatch(/TX: started 2, completed 2, incomplete 0, evicted 0, in flight 0/);
     expect(text).toMatch(/tx qdisc_enqueue -> qdisc_dequeue/);
-    expect(text).toMatch(/lost: map_full 0, evicted 0, missed by the kernel 2/);
+    expect(text).toMatch(/map_full 0 .*evicted 0, missed by the kernel 2/);
   });
 });
 
@@ -121,7 +123,7 @@ function session(ts: number[], over: Partial<LatSession> = {}): LatSession {
 
 describe('details records', () => {
   it('deltas between the stages passed, skipping the ones not passed', () => {
-    const r = eventRecord(session([1_000_000, 0, 0, 0, 1_010_000, 13_010_000]), '2026-01-01T00:00:00.000001Z');
+    const r = eventFields(session([1_000_000, 0, 0, 0, 1_010_000, 13_010_000]), '2026-01-01T00:00:00.000001Z');
     expect(r.stages).toEqual([
       { from: 'device', to: 'socket_queue', delta_us: 10 },
       { from: 'socket_queue', to: 'read', delta_us: 12000 },
@@ -130,11 +132,11 @@ describe('details records', () => {
     expect(r.first.stage).toBe('device');
     expect(r.last.stage).toBe('read');
     expect(r.tcp).toEqual({ seq: 7, flags: 'PSH,ACK', payload: 100 });
-    expect(renderEventText(r)).toMatch(/RX 12\.010 ms 10\.0\.0\.1:1000 -> 10\.0\.0\.2:2000 \(TCP\) seq 7 \[PSH,ACK\] len 100 dev eth0/);
+    expect(renderEventText({ type: 'event', tool: 'system_network_latency_details', ...r })).toMatch(/RX 12\.010 ms 10\.0\.0\.1:1000 -> 10\.0\.0\.2:2000 \(TCP\) seq 7 \[PSH,ACK\] len 100 dev eth0/);
   });
 
   it('TX from the send call', () => {
-    const r = eventRecord(session([5_000, 0, 0, 9_000, 9_500, 30_009_500, 30_010_000, 30_011_000], { dir: 'tx' }), '2026-01-01T00:00:00.000001Z');
+    const r = eventFields(session([5_000, 0, 0, 9_000, 9_500, 30_009_500, 30_010_000, 30_011_000], { dir: 'tx' }), '2026-01-01T00:00:00.000001Z');
     expect(r.first.stage).toBe('socket_send');
     expect(r.stages.map((s) => s.to)).toEqual(['dev_queue', 'qdisc_enqueue', 'qdisc_dequeue', 'start_xmit', 'xmit']);
     expect(r.total_us).toBe(30006);
@@ -148,20 +150,12 @@ describe('details records', () => {
 
 describe('session decoding', () => {
   it('reads stage times, device and direction where the kernel writes them', () => {
-    const b = new Uint8Array(LAT_SESSION_SIZE);
-    const v = new DataView(b.buffer);
-    v.setBigUint64(0, 11n, true);
-    v.setBigUint64((LAT_STAGES - 1) * 8, 99n, true);
-    const o = LAT_STAGES * 8;
-    b.set([10, 0, 0, 1], o);
-    b.set([10, 0, 0, 2], o + 16);
-    v.setUint16(o + 32, 1234, true);
-    v.setUint16(o + 34, 53, true);
-    b[o + 36] = 2;
-    b[o + 37] = 17;
-    b.set(new TextEncoder().encode('veth0'), o + 64);
-    b[o + 132] = 1;
-    const s = decodeSession(b);
+    const ts = new Array<bigint>(LAT_STAGES).fill(0n);
+    ts[0] = 11n;
+    ts[LAT_STAGES - 1] = 99n;
+    const addr = (...a: number[]) => new Uint8Array([...a, ...new Array(12).fill(0)]);
+    const flow = { saddr: addr(10, 0, 0, 1), daddr: addr(10, 0, 0, 2), sport: 1234, dport: 53, family: 2, protocol: 17, ethertype: 0x0800 };
+    const s = decodeSession(latSession.encode({ ts, flow, dev: 'veth0', dir: 1 }));
     expect(s.ts[0]).toBe(11n);
     expect(s.ts[LAT_STAGES - 1]).toBe(99n);
     expect(s.flow).toEqual({ src: '10.0.0.1', dst: '10.0.0.2', sport: 1234, dport: 53, protocol: 'UDP' });
@@ -170,12 +164,9 @@ describe('session decoding', () => {
   });
 
   it('counts the followed datagrams a socket FIFO still holds', () => {
-    const b = new Uint8Array(LAT_FIFO_SIZE);
-    const v = new DataView(b.buffer);
-    v.setUint32(0, 62, true); // head
-    v.setUint32(4, 66, true); // tail: four entries, wrapping the ring
-    const tracked = LAT_STAGES * 8 + 133;
-    for (const i of [62, 63, 1]) b[16 + (i % 64) * LAT_SESSION_SIZE + tracked] = 1; // entry 0 (i = 64) is a placeholder
-    expect(fifoPending(b)).toBe(3);
+    const e = new Uint8Array(LAT_FIFO_DEPTH * latSession.size);
+    for (const i of [62, 63, 1]) e.set(latSession.encode({ tracked: 1 }), (i % LAT_FIFO_DEPTH) * latSession.size); // entry 0 (i = 64) is a placeholder
+    // head 62, tail 66: four entries, wrapping the ring
+    expect(fifoPending(latFifo.encode({ head: 62, tail: 66, e }))).toBe(3);
   });
 });

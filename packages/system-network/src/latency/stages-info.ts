@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs';
 import type { FlavourChoice } from '@netstrata/bpf-common';
 import { OVS_FUNCTIONS, type Direction } from './hooks.ts';
-import { STAGES, type Dir } from './layout.ts';
+import type { Dir } from '../layout.ts';
+import { STAGES } from './stages.ts';
 
 export interface StageState {
   name: string;

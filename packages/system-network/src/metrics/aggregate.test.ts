@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { COUNTERS, devKey, devStats } from '../layout.ts';
 import { DeviceAggregator } from './aggregate.ts';
-import { metricsRecord, renderMetricsText } from './render.ts';
+
+const NO_LOSS = { lost: 0, map_full: 0, stack_failed: 0, evicted: 0, missed: 0 };
+import { metricsFields, renderMetricsText } from './render.ts';
 
 function key(ifindex: number, netns: number): Uint8Array {
-  return new Uint8Array(new Uint32Array([ifindex, netns]).buffer);
+  return devKey.encode({ ifindex, netns });
 }
 
 function stats(name: string, c: number[]): Uint8Array {
-  const b = new Uint8Array(56);
-  const v = new DataView(b.buffer);
-  c.forEach((x, i) => v.setBigUint64(i * 8, BigInt(x), true));
-  b.set(new TextEncoder().encode(name), 40);
-  return b;
+  return devStats.encode({ name, ...Object.fromEntries(COUNTERS.map((k, i) => [k, BigInt(c[i]!)])) });
 }
 
 describe('device counters', () => {
@@ -25,7 +24,7 @@ describe('device counters', () => {
     ]);
     expect(second.interval).toHaveLength(1);
     expect(second.interval[0]).toMatchObject({ rx_packets: 5, rx_bytes: 500, tx_packets: 0 });
-    const rec = metricsRecord('interval', second.interval, { time: new Date(0), intervalS: 1, top: 10, mapFull: 0 });
+    const rec = { type: 'interval' as const, tool: 'system_network_metrics_summary', time: new Date(0).toISOString(), interval_s: 1, ...metricsFields(second.interval, { top: 10 }), ...NO_LOSS };
     expect(rec.devices[0]).toMatchObject({ device: 'eth0', rx_packets: 5 });
     expect(rec.devices[0]).not.toHaveProperty('name');
     expect(renderMetricsText(rec)).toMatch(/eth0\s+7\s+5\s+500\s+0\s+0\s+0/);

@@ -1,11 +1,10 @@
-/** Options of system_network_metrics_summary. */
+/** --prometheus [ADDR:]PORT, the one option of system_network_metrics_summary beyond the runner's. */
 import { isIP } from 'node:net';
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { commonSchema, deviceFilterSchema, withCommonOptions, withDeviceFilterOptions } from '@netstrata/bpf-common';
 
-export function metricsOptions<T>(y: Argv<T>) {
-  return withDeviceFilterOptions(withCommonOptions(y, { interval: 5, top: 20 })).option('prometheus', {
+export function prometheusOption<T>(y: Argv<T>) {
+  return y.option('prometheus', {
     type: 'string',
     describe: 'also serve Prometheus metrics on [ADDR:]PORT at /metrics (ADDR defaults to 127.0.0.1)',
     group: 'Output:',
@@ -29,7 +28,7 @@ export function parseListen(v: string): ListenAddress | string {
   return { host, port };
 }
 
-const prometheusSchema = z
+export const prometheusSchema = z
   .any()
   .optional()
   .transform((v, ctx): ListenAddress | undefined => {
@@ -41,6 +40,3 @@ const prometheusSchema = z
     }
     return r;
   });
-
-export const metricsSchema = commonSchema.extend({ ...deviceFilterSchema.shape, prometheus: prometheusSchema });
-export type MetricsOptions = z.infer<typeof metricsSchema>;

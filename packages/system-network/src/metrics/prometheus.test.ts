@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { toHistogram } from '@netstrata/bpf-common';
+import { SLOTS, toHistogram } from '@netstrata/bpf-common';
 import { cumulativeBuckets, families } from './prometheus.ts';
-import { metricsRecord } from './render.ts';
+import { metricsFields } from './render.ts';
 import { parseListen } from './options.ts';
 
 describe('Prometheus exposition', () => {
   it('turns log2 buckets into cumulative le buckets at each bucket end', () => {
-    const slots = new Array<bigint>(65).fill(0n);
+    const slots = new Array<bigint>(SLOTS).fill(0n);
     slots[0] = 1n; // [0, 1)
     slots[3] = 4n; // [4, 8)
     slots[40] = 2n; // beyond the exported bounds: only in +Inf
@@ -20,13 +20,11 @@ describe('Prometheus exposition', () => {
   });
 
   it('names series from the field list, with device, netns and ifindex labels', () => {
-    const rec = metricsRecord('final', [{ name: 'eth0', ifindex: 2, netns: 7, rx_packets: 5, rx_bytes: 500, tx_packets: 0, tx_bytes: 0, tx_errors: 0 }], {
-      time: new Date(0),
-      intervalS: 1,
+    const fields = metricsFields([{ name: 'eth0', ifindex: 2, netns: 7, rx_packets: 5, rx_bytes: 500, tx_packets: 0, tx_bytes: 0, tx_errors: 0 }], {
       top: 10,
-      mapFull: 0,
       vitals: { queues: [], drops: [{ device: 'eth0', ifindex: 2, netns: 7, reason: 'NO_SOCKET', reason_code: 3, count: 4 }], softirqs: [{ cpu: 1, vector: 'NET_RX', count: 2, time_us: 1500 }] },
     });
+    const rec = { type: 'final' as const, tool: 'system_network_metrics_summary', time: new Date(0).toISOString(), interval_s: 1, ...fields, lost: 0, map_full: 0, stack_failed: 0, evicted: 0, missed: 0 };
     const f = families(rec);
     expect(f.find((x) => x.name === 'netstrata_device_rx_packets_total')!.values).toEqual([{ labels: { device: 'eth0', netns: 7, ifindex: 2 }, value: 5 }]);
     expect(f.find((x) => x.name === 'netstrata_drops_total')!.values[0]).toEqual({ labels: { device: 'eth0', netns: 7, ifindex: 2, reason: 'NO_SOCKET' }, value: 4 });

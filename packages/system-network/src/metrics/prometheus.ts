@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import promClient from 'prom-client';
+import { LOSS_KEYS } from '@netstrata/bpf-common';
 import { DEVICE_FIELDS, DROPS_PROM, LOST_PROM, QUEUE_FIELDS, SOFTIRQ_PROM, SOJOURN_PROM } from './fields.ts';
 import type { ListenAddress } from './options.ts';
 import type { MetricsRecord } from './render.ts';
@@ -65,7 +66,7 @@ export function families(rec: MetricsRecord | undefined): { name: string; help: 
     name: LOST_PROM.prom,
     help: LOST_PROM.help,
     type: 'counter',
-    values: Object.entries(rec?.lost ?? { lost: 0, map_full: 0, stack_failed: 0, evicted: 0, missed: 0 }).map(([kind, value]) => ({ labels: { kind }, value })),
+    values: LOSS_KEYS.map((kind) => ({ labels: { kind }, value: rec?.[kind] ?? 0 })),
   });
   return out;
 }

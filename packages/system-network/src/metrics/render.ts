@@ -1,47 +1,30 @@
 /** Pure renderers of system_network_metrics_summary records. */
-import { formatValue, renderHistogram, type Histogram, type Losses } from '@netstrata/bpf-common';
+import { formatValue, renderHistogram, type Histogram, type SummaryEnvelope } from '@netstrata/bpf-common';
 import type { DeviceRow } from './aggregate.ts';
 import { DEVICE_FIELDS, QUEUE_FIELDS } from './fields.ts';
 import type { DropRow, QueueRow, SoftirqRow, Vitals } from './vitals.ts';
 
-export interface MetricsRecord {
-  type: 'interval' | 'final';
-  tool: 'system_network_metrics_summary';
-  time: string;
-  interval_s: number;
+/** A report's own fields (the runner adds the envelope and the loss block). */
+export interface MetricsFields {
   devices: (Omit<DeviceRow, 'name'> & { device: string })[];
   more_devices: number;
   queues: QueueRow[];
   drops: DropRow[];
   softirqs: SoftirqRow[];
-  map_full: number;
-  /** Loss counters since start; `missed`: hook runs the kernel skipped (a BPF program already running on that CPU). */
-  lost: MetricsLosses;
 }
 
-export type MetricsLosses = Losses & { missed: number };
+export type MetricsRecord = SummaryEnvelope & MetricsFields;
 
-const NO_LOSS: MetricsLosses = { lost: 0, map_full: 0, stack_failed: 0, evicted: 0, missed: 0 };
 const EMPTY: Vitals = { queues: [], drops: [], softirqs: [] };
 
-export function metricsRecord(
-  type: 'interval' | 'final',
-  rows: DeviceRow[],
-  o: { time: Date; intervalS: number; top: number; mapFull: number; vitals?: Vitals; lost?: MetricsLosses },
-): MetricsRecord {
+export function metricsFields(rows: DeviceRow[], o: { top: number; vitals?: Vitals }): MetricsFields {
   const v = o.vitals ?? EMPTY;
   return {
-    type,
-    tool: 'system_network_metrics_summary',
-    time: o.time.toISOString(),
-    interval_s: o.intervalS,
     devices: rows.slice(0, o.top).map(({ name, ...r }) => ({ device: name, ...r })),
     more_devices: Math.max(0, rows.length - o.top),
     queues: v.queues.slice(0, o.top),
     drops: v.drops.slice(0, o.top),
     softirqs: v.softirqs,
-    map_full: o.mapFull,
-    lost: o.lost ?? { ...NO_LOSS, map_full: o.mapFull },
   };
 }
 
@@ -88,7 +71,5 @@ export function renderMetricsText(rec: MetricsRecord): string {
     for (const s of rec.softirqs) rows.push([String(s.cpu), s.vector, String(s.count), String(s.time_us), (s.time_us / s.count).toFixed(1)]);
     lines.push(...table(rows, 2));
   }
-  const l = rec.lost;
-  if (rec.type === 'final' || l.map_full || l.lost || l.evicted || l.missed) lines.push(`  lost: map_full ${l.map_full} (not counted: map full), evicted ${l.evicted}, lost ${l.lost}, missed by the kernel ${l.missed}`);
   return lines.join('\n');
 }

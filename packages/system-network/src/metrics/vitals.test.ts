@@ -1,34 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { DropReasons } from '@netstrata/bpf-common';
+import { DropReasons, SLOTS } from '@netstrata/bpf-common';
+import { QUEUE_COUNTERS, devKey, dropDevKey, nstHist, qdiscNapiStats, softirqStats } from '../layout.ts';
 import { VitalsAggregator, softirqMask } from './vitals.ts';
 
-const u32s = (...v: number[]) => new Uint8Array(new Uint32Array(v).buffer);
-const u64s = (...v: number[]) => new Uint8Array(new BigUint64Array(v.map(BigInt)).buffer);
+const dev = (ifindex: number, netns: number) => devKey.encode({ ifindex, netns });
+const u64 = (v: number) => new Uint8Array(new BigUint64Array([BigInt(v)]).buffer);
+const softirq = (count: number, time_ns: number) => softirqStats.encode({ count: BigInt(count), time_ns: BigInt(time_ns) });
 
 function queue(name: string, c: number[]): Uint8Array {
-  const b = new Uint8Array(56);
-  b.set(u64s(...c), 0);
-  b.set(new TextEncoder().encode(name), 40);
-  return b;
+  return qdiscNapiStats.encode({ name, ...Object.fromEntries(QUEUE_COUNTERS.map((k, i) => [k, BigInt(c[i]!)])) });
 }
 
 function dropKey(ifindex: number, netns: number, reason: number, name: string): Uint8Array {
-  const b = new Uint8Array(28);
-  b.set(u32s(ifindex, netns, reason), 0);
-  b.set(new TextEncoder().encode(name), 12);
-  return b;
+  return dropDevKey.encode({ ifindex, netns, reason, name });
 }
 
 describe('vitals', () => {
   it('sums CPUs, names reasons and vectors, and reports intervals as differences', () => {
     const agg = new VitalsAggregator(new DropReasons(new Map([[3, 'SKB_DROP_REASON_NO_SOCKET']])), [{ vec: 3, name: 'NET_RX' }]);
-    const hist = new Uint8Array(65 * 8);
-    new DataView(hist.buffer).setBigUint64(5 * 8, 10n, true); // 10 samples in [16, 32) µs
+    const slots = new Array<bigint>(SLOTS).fill(0n);
+    slots[5] = 10n; // 10 samples in [16, 32) µs
+    const hist = nstHist.encode({ slots });
     const maps = (n: number) => ({
-      queues: [[u32s(2, 7), [queue('eth0', [10 * n, 0, 1, 4, 0]), queue('', [0, 1, 1, 4, 0])]]] as [Uint8Array, Uint8Array[]][],
-      hists: [[u32s(2, 7), hist]] as [Uint8Array, Uint8Array][],
-      drops: [[dropKey(2, 7, 3, 'eth0'), u64s(5 * n)]] as [Uint8Array, Uint8Array][],
-      softirqs: () => [u64s(2 * n, 3000 * n, 0), u64s(0, 0, 0)],
+      queues: [[dev(2, 7), [queue('eth0', [10 * n, 0, 1, 4, 0]), queue('', [0, 1, 1, 4, 0])]]] as [Uint8Array, Uint8Array[]][],
+      hists: [[dev(2, 7), hist]] as [Uint8Array, Uint8Array][],
+      drops: [[dropKey(2, 7, 3, 'eth0'), u64(5 * n)]] as [Uint8Array, Uint8Array][],
+      softirqs: () => [softirq(2 * n, 3000 * n), softirq(0, 0)],
     });
     const first = agg.update(maps(1));
     expect(first.total.queues[0]).toMatchObject({ device: 'eth0', ifindex: 2, netns: 7, qdisc_dequeued: 10, qdisc_unmatched: 1, napi_polls: 2, napi_packets: 8 });

@@ -3,9 +3,8 @@
  * reason, NET_RX/NET_TX softirq time per CPU. The kernel's maps are cumulative and never cleared;
  * an interval is the difference from the previous read.
  */
-import { decodeSlots, diffSlots, pickVectors, softirqVectors, toHistogram, vectorMask, type DropReasons, type Histogram, type SoftirqVector } from '@netstrata/bpf-common';
-import type { Btf } from '@netstrata/libbpf-ts';
-import { decodeDevKey, decodeDropDevKey, decodeSoftirqStats, QUEUE_COUNTERS, sumQueueStats, type QueueStats } from '../layout.ts';
+import { Deltas, SLOTS, decodeSlots, diffSlots, keyId, pickVectors, softirqVectors, toHistogram, vectorMask, type Btf, type DropReasons, type Histogram, type SoftirqVector } from '@netstrata/bpf-common';
+import { QUEUE_COUNTERS, decodeSoftirqStats, devKey, dropDevKey, sumQueueStats, u64, type DevKey, type DropDevKey, type QueueStats } from '../layout.ts';
 
 export interface QueueRow extends Omit<QueueStats, 'name'> {
   device: string;
@@ -57,10 +56,33 @@ export interface VitalMaps {
   softirqs: (vec: number) => Uint8Array[];
 }
 
-type Cum = { queue: Map<string, QueueStats & { slots: bigint[] }>; drops: Map<string, number>; softirq: Map<string, { count: number; time_ns: number }> };
+interface Queue {
+  key: DevKey;
+  stats: QueueStats;
+  slots: bigint[];
+}
+interface Drop {
+  key: DropDevKey;
+  count: number;
+}
+interface Softirq {
+  cpu: number;
+  vector: string;
+  count: number;
+  time_ns: number;
+}
 
 export class VitalsAggregator {
-  private previous: Cum = { queue: new Map(), drops: new Map(), softirq: new Map() };
+  private readonly queues = new Deltas<Queue>(
+    (now, before) => {
+      const stats = { ...now.stats };
+      for (const c of QUEUE_COUNTERS) stats[c] -= before.stats[c];
+      return { key: now.key, stats, slots: diffSlots(now.slots, before.slots) };
+    },
+    (d) => !QUEUE_COUNTERS.some((c) => d.stats[c] > 0),
+  );
+  private readonly drops = new Deltas<Drop>((now, before) => ({ key: now.key, count: now.count - before.count }), (d) => d.count <= 0);
+  private readonly softirqs = new Deltas<Softirq>((now, before) => ({ ...now, count: now.count - before.count, time_ns: now.time_ns - before.time_ns }), (d) => d.count <= 0);
 
   constructor(
     private readonly reasons: DropReasons,
@@ -69,61 +91,42 @@ export class VitalsAggregator {
 
   /** Reads the cumulative maps; returns totals since start and the interval since the last call. */
   update(m: VitalMaps): { interval: Vitals; total: Vitals } {
-    const cur: Cum = { queue: new Map(), drops: new Map(), softirq: new Map() };
     const slots = new Map<string, bigint[]>();
-    for (const [k, v] of m.hists) {
-      const key = decodeDevKey(k);
-      slots.set(`${key.netns}/${key.ifindex}`, decodeSlots([v]));
-    }
-    const keys = new Map<string, { ifindex: number; netns: number }>();
+    for (const [k, v] of m.hists) slots.set(keyId(k), decodeSlots([v]));
+    const queues: [string, Queue][] = [];
     for (const [k, copies] of m.queues) {
-      const key = decodeDevKey(k);
-      const id = `${key.netns}/${key.ifindex}`;
-      keys.set(id, key);
-      cur.queue.set(id, { ...sumQueueStats(copies), slots: slots.get(id) ?? new Array<bigint>(65).fill(0n) });
+      const id = keyId(k);
+      queues.push([id, { key: devKey.decode(k), stats: sumQueueStats(copies), slots: slots.get(id) ?? new Array<bigint>(SLOTS).fill(0n) }]);
     }
-    const dropKeys = new Map<string, ReturnType<typeof decodeDropDevKey>>();
-    for (const [k, v] of m.drops) {
-      const key = decodeDropDevKey(k);
-      const id = `${key.netns}/${key.ifindex}/${key.reason}`;
-      dropKeys.set(id, key);
-      cur.drops.set(id, Number(new DataView(v.buffer, v.byteOffset, 8).getBigUint64(0, true)));
-    }
+    const drops: [string, Drop][] = [];
+    for (const [k, v] of m.drops) drops.push([keyId(k), { key: dropDevKey.decode(k), count: u64(v) }]);
+    const softirqs: [string, Softirq][] = [];
     for (const { vec, name } of this.vectors) {
-      m.softirqs(vec).forEach((b, cpu) => cur.softirq.set(`${cpu}/${name}`, decodeSoftirqStats(b)));
+      m.softirqs(vec).forEach((b, cpu) => softirqs.push([`${cpu}/${name}`, { cpu, vector: name, ...decodeSoftirqStats(b) }]));
     }
-
-    const build = (prev: Cum | undefined): Vitals => {
-      const queues: QueueRow[] = [];
-      for (const [id, q] of cur.queue) {
-        const p = prev?.queue.get(id);
-        const row = { device: q.name, ...keys.get(id)! } as QueueRow;
-        for (const c of QUEUE_COUNTERS) row[c] = q[c] - (p?.[c] ?? 0);
-        row.qdisc_sojourn_us = toHistogram(diffSlots(q.slots, p?.slots), 'us');
-        if (!prev || QUEUE_COUNTERS.some((c) => row[c] > 0)) queues.push(row);
-      }
-      const drops: DropRow[] = [];
-      for (const [id, n] of cur.drops) {
-        const count = n - (prev?.drops.get(id) ?? 0);
-        const k = dropKeys.get(id)!;
-        if (prev && count <= 0) continue;
-        drops.push({ device: k.name, ifindex: k.ifindex, netns: k.netns, reason: this.reasons.name(k.reason), reason_code: k.reason, count });
-      }
-      const softirqs: SoftirqRow[] = [];
-      for (const [id, s] of cur.softirq) {
-        const p = prev?.softirq.get(id);
-        const count = s.count - (p?.count ?? 0);
-        if (count <= 0) continue;
-        const [cpu, vector] = id.split('/') as [string, string];
-        softirqs.push({ cpu: Number(cpu), vector, count, time_us: Math.round((s.time_ns - (p?.time_ns ?? 0)) / 1000) });
-      }
-      queues.sort((a, b) => b.qdisc_dequeued + b.napi_packets - (a.qdisc_dequeued + a.napi_packets));
-      drops.sort((a, b) => b.count - a.count);
-      softirqs.sort((a, b) => a.vector.localeCompare(b.vector) || a.cpu - b.cpu);
-      return { queues, drops, softirqs };
+    const q = this.queues.update(queues);
+    const d = this.drops.update(drops);
+    const s = this.softirqs.update(softirqs);
+    return {
+      interval: this.vitals(q.interval, d.interval, s.interval),
+      total: this.vitals(q.total, d.total, s.total.filter((x) => x.count > 0)),
     };
-    const result = { interval: build(this.previous), total: build(undefined) };
-    this.previous = cur;
-    return result;
+  }
+
+  private vitals(queues: Queue[], drops: Drop[], softirqs: Softirq[]): Vitals {
+    return {
+      queues: queues
+        .map((q): QueueRow => {
+          const { name, ...counters } = q.stats;
+          return { device: name, ifindex: q.key.ifindex, netns: q.key.netns, ...counters, qdisc_sojourn_us: toHistogram(q.slots, 'us') };
+        })
+        .sort((a, b) => b.qdisc_dequeued + b.napi_packets - (a.qdisc_dequeued + a.napi_packets)),
+      drops: drops
+        .map(({ key: k, count }): DropRow => ({ device: k.name, ifindex: k.ifindex, netns: k.netns, reason: this.reasons.name(k.reason), reason_code: k.reason, count }))
+        .sort((a, b) => b.count - a.count),
+      softirqs: softirqs
+        .map(({ cpu, vector, count, time_ns }): SoftirqRow => ({ cpu, vector, count, time_us: Math.round(time_ns / 1000) }))
+        .sort((a, b) => a.vector.localeCompare(b.vector) || a.cpu - b.cpu),
+    };
   }
 }
