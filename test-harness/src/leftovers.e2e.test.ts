@@ -34,6 +34,9 @@ afterAll(() => {
   target?.kill('SIGKILL');
 });
 
+// Details tools have no intervals (and refuse --interval): they print per event.
+const interval = (name: string) => (name.endsWith('Details') ? [] : ['--interval', '3600']);
+
 const TOOLS: { name: Exclude<keyof typeof tools, 'netstrata'>; args: () => string[] }[] = [
   { name: 'packetDropSummary', args: () => [] },
   { name: 'packetDropDetails', args: () => ['--stack'] },
@@ -62,7 +65,7 @@ describe.runIf(run)('no leftovers after a signal at a random moment', () => {
       const rand = random(SEED + index);
       const before = bpfState();
       // Launch to ready, once (its own stop is a SIGKILL in steady state).
-      await using first = await startTool(tools[t.name], [...t.args(), '--interval', '3600']);
+      await using first = await startTool(tools[t.name], [...t.args(), ...interval(t.name)]);
       const readyMs = first.startedMs;
       const firstEnd = await first.stop('SIGKILL');
       expect(firstEnd.signal).toBe('SIGKILL');
@@ -70,7 +73,7 @@ describe.runIf(run)('no leftovers after a signal at a random moment', () => {
       for (const signal of SIGNALS) {
         for (let i = 0; i < DURING_START; i++) {
           const delay = Math.round(rand() * 1.5 * readyMs);
-          const child = spawn(process.execPath, [tools[t.name], ...t.args(), '--output', 'json', '--interval', '3600'], { stdio: 'ignore' });
+          const child = spawn(process.execPath, [tools[t.name], ...t.args(), '--output', 'json', ...interval(t.name)], { stdio: 'ignore' });
           const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (code, by) => r([code, by])));
           await new Promise((r) => setTimeout(r, delay));
           child.kill(signal);
@@ -79,7 +82,7 @@ describe.runIf(run)('no leftovers after a signal at a random moment', () => {
           expect(stoppedCleanly(signal, code, by), `${signal} after ${delay} ms (ready takes ${readyMs} ms; seed ${SEED}): exit ${code}, signal ${by}`).toBe(true);
         }
         for (let i = 0; i < AFTER_READY; i++) {
-          await using tool = await startTool(tools[t.name], [...t.args(), '--interval', '3600']);
+          await using tool = await startTool(tools[t.name], [...t.args(), ...interval(t.name)]);
           const delay = Math.round(rand() * 300);
           await new Promise((r) => setTimeout(r, delay));
           const res = await tool.stop(signal);

@@ -21,6 +21,9 @@ afterAll(() => {
 });
 
 /** `classic`: every hook it needs has a classic tracepoint flavour (the last fallback). */
+// Details tools have no intervals (and refuse --interval): they print per event.
+const interval = (name: string) => (name.endsWith('Details') ? [] : ['--interval', '3600']);
+
 const TOOLS: { name: keyof typeof tools; args: () => string[]; question: RegExp; classic: boolean }[] = [
   { name: 'systemNetworkMetrics', args: () => [], question: /How is the host's network doing\?/, classic: true },
   { name: 'systemNetworkLatency', args: () => [], question: /Where in the host stack do packets spend their time\?/, classic: true },
@@ -36,7 +39,7 @@ describe.runIf(run)('packet-drop tools: with the BTF flavours off they fall back
   for (const name of ['packetDropSummary', 'packetDropDetails'] as const) {
     it(`${name}: falls back to the classic tracepoint and detaches everything`, async () => {
       const before = bpfState();
-      await using tool = await startTool(tools[name], ['--verbose', '--interval', '3600'], { env: { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp' } });
+      await using tool = await startTool(tools[name], ['--verbose', ...interval(name)], { env: { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp' } });
       const res = await tool.stop();
       expect(res.exitCode).toBe(0);
       const chosen = res.records.filter((r) => r.type === 'info' && /: using /.test(String(r.message))).map((r) => String(r.message));
@@ -59,7 +62,7 @@ describe.runIf(run)('every tool: stopping leaves nothing behind', () => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       it(`${t.name}: ${signal} prints the final record, exits 0 and detaches everything`, async () => {
         const before = bpfState();
-        await using tool = await startTool(tools[t.name], [...t.args(), '--interval', '3600']);
+        await using tool = await startTool(tools[t.name], [...t.args(), ...interval(t.name)]);
         const res = await tool.stop(signal);
         expect(res.exitCode).toBe(0);
         expect(res.records.filter((r) => r.type === 'final')).toHaveLength(1);
@@ -71,7 +74,7 @@ describe.runIf(run)('every tool: stopping leaves nothing behind', () => {
       const env = { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp' };
       if (t.classic) {
         const before = bpfState();
-        await using tool = await startTool(tools[t.name], [...t.args(), '--verbose', '--interval', '3600'], { env });
+        await using tool = await startTool(tools[t.name], [...t.args(), '--verbose', ...interval(t.name)], { env });
         const res = await tool.stop();
         expect(res.exitCode).toBe(0);
         const chosen = res.records.filter((r) => r.type === 'info' && /: using /.test(String(r.message))).map((r) => String(r.message));

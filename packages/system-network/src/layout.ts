@@ -45,21 +45,20 @@ export type DevStats = { name: string } & Record<Counter, number>;
 export const QUEUE_COUNTERS = ['qdisc_dequeued', 'qdisc_unmatched', 'napi_polls', 'napi_packets', 'napi_exhausted'] as const;
 export type QueueStats = { name: string } & Record<(typeof QUEUE_COUNTERS)[number], number>;
 
-/** Per-CPU copies of a struct of u64 counters and a device name, summed; the name comes from
+/** The per-CPU copies of a struct of u64 counters and a device name, summed; the name comes from
  * whichever CPU set it. */
-function sumNamed<K extends string>(layout: { decode(b: Uint8Array): Record<K | 'name', unknown> }, counters: readonly K[], perCpu: readonly Uint8Array[]): { name: string } & Record<K, number> {
-  const out = { name: '' } as { name: string } & Record<K, number>;
-  for (const c of counters) (out as Record<K, number>)[c] = 0;
+function sumNamed<K extends string>(decode: (b: Uint8Array) => { name: string } & Record<K, bigint>, counters: readonly K[], perCpu: readonly Uint8Array[]) {
+  const out = { name: '', ...Object.fromEntries(counters.map((c) => [c, 0])) } as { name: string } & Record<K, number>;
   for (const b of perCpu) {
-    const s = layout.decode(b);
-    for (const c of counters) (out as Record<K, number>)[c] += Number(s[c] as bigint);
-    if (!out.name) out.name = s.name as string;
+    const s = decode(b);
+    for (const c of counters) (out as Record<K, number>)[c] += Number(s[c]);
+    if (!out.name) out.name = s.name;
   }
   return out;
 }
 
-export const sumDevStats = (perCpu: readonly Uint8Array[]): DevStats => sumNamed(devStats, COUNTERS, perCpu);
-export const sumQueueStats = (perCpu: readonly Uint8Array[]): QueueStats => sumNamed(qdiscNapiStats, QUEUE_COUNTERS, perCpu);
+export const sumDevStats = (perCpu: readonly Uint8Array[]): DevStats => sumNamed((b) => devStats.decode(b), COUNTERS, perCpu);
+export const sumQueueStats = (perCpu: readonly Uint8Array[]): QueueStats => sumNamed((b) => qdiscNapiStats.decode(b), QUEUE_COUNTERS, perCpu);
 
 /** struct softirq_stats of one CPU. */
 export function decodeSoftirqStats(b: Uint8Array): { count: number; time_ns: number } {
