@@ -3,7 +3,7 @@
  * filters that match nothing and with filters that match the flood, and two bpftrace scripts that
  * answer the same questions as packet_drop_summary and one stage of system_network_latency_summary.
  */
-import { tools } from '@netstrata/test-harness';
+import { toolPath } from '@netstrata/test-harness';
 import { RX_IP, UNUSED_PORT } from './bench-lab.ts';
 import type { Readiness, Stopped } from './tool-process.ts';
 
@@ -51,17 +51,17 @@ const NO_MATCH = ['--port', String(UNUSED_PORT)];
 const MATCH = ['--ip', RX_IP];
 
 export const CONFIGS: readonly BenchConfig[] = [
-  { id: 'packet_drop_summary', label: 'packet_drop_summary', kind: 'summary', binary: 'packet_drop_summary', bpftrace: 'bpftrace_drops', compareOn: 'drop', command: tool(() => tools.packetDropSummary) },
-  { id: 'system_network_metrics_summary', label: 'system_network_metrics_summary', kind: 'summary', binary: 'system_network_metrics_summary', command: tool(() => tools.systemNetworkMetrics) },
-  { id: 'system_network_latency_summary', label: 'system_network_latency_summary', kind: 'summary', binary: 'system_network_latency_summary', bpftrace: 'bpftrace_dev_queue', compareOn: 'udp', command: tool(() => tools.systemNetworkLatency) },
-  { id: 'softirq_latency_summary', label: 'softirq_latency_summary', kind: 'summary', binary: 'softirq_latency_summary', command: tool(() => tools.softirqLatency) },
-  { id: 'sched_latency_summary', label: 'sched_latency_summary', kind: 'summary', binary: 'sched_latency_summary', command: tool(() => tools.schedLatency) },
-  { id: 'offcpu_summary', label: 'offcpu_summary', kind: 'summary', binary: 'offcpu_summary', command: tool(() => tools.offcpu) },
-  { id: 'lock_wait_summary', label: 'lock_wait_summary --pid SINK', kind: 'summary', binary: 'lock_wait_summary', command: tool(() => tools.lockWait, (c) => ['--pid', String(c.sinkPid)]) },
-  { id: 'packet_drop_details_nomatch', label: `packet_drop_details --port ${UNUSED_PORT}`, kind: 'details', binary: 'packet_drop_details', command: tool(() => tools.packetDropDetails, () => NO_MATCH) },
-  { id: 'packet_drop_details_match', label: `packet_drop_details --ip ${RX_IP}`, kind: 'details', binary: 'packet_drop_details', command: tool(() => tools.packetDropDetails, () => MATCH) },
-  { id: 'system_network_latency_details_nomatch', label: `system_network_latency_details --port ${UNUSED_PORT}`, kind: 'details', binary: 'system_network_latency_details', command: tool(() => tools.systemNetworkLatencyDetails, () => NO_MATCH) },
-  { id: 'system_network_latency_details_match', label: `system_network_latency_details --ip ${RX_IP}`, kind: 'details', binary: 'system_network_latency_details', command: tool(() => tools.systemNetworkLatencyDetails, () => MATCH) },
+  { id: 'packet_drop_summary', label: 'packet_drop_summary', kind: 'summary', binary: 'packet_drop_summary', bpftrace: 'bpftrace_drops', compareOn: 'drop', command: tool(() => toolPath('packetDropSummary')) },
+  { id: 'system_network_metrics_summary', label: 'system_network_metrics_summary', kind: 'summary', binary: 'system_network_metrics_summary', command: tool(() => toolPath('systemNetworkMetricsSummary')) },
+  { id: 'system_network_latency_summary', label: 'system_network_latency_summary', kind: 'summary', binary: 'system_network_latency_summary', bpftrace: 'bpftrace_dev_queue', compareOn: 'udp', command: tool(() => toolPath('systemNetworkLatencySummary')) },
+  { id: 'softirq_latency_summary', label: 'softirq_latency_summary', kind: 'summary', binary: 'softirq_latency_summary', command: tool(() => toolPath('softirqLatencySummary')) },
+  { id: 'sched_latency_summary', label: 'sched_latency_summary', kind: 'summary', binary: 'sched_latency_summary', command: tool(() => toolPath('schedLatencySummary')) },
+  { id: 'offcpu_summary', label: 'offcpu_summary', kind: 'summary', binary: 'offcpu_summary', command: tool(() => toolPath('offcpuSummary')) },
+  { id: 'lock_wait_summary', label: 'lock_wait_summary --pid SINK', kind: 'summary', binary: 'lock_wait_summary', command: tool(() => toolPath('lockWaitSummary'), (c) => ['--pid', String(c.sinkPid)]) },
+  { id: 'packet_drop_details_nomatch', label: `packet_drop_details --port ${UNUSED_PORT}`, kind: 'details', binary: 'packet_drop_details', command: tool(() => toolPath('packetDropDetails'), () => NO_MATCH) },
+  { id: 'packet_drop_details_match', label: `packet_drop_details --ip ${RX_IP}`, kind: 'details', binary: 'packet_drop_details', command: tool(() => toolPath('packetDropDetails'), () => MATCH) },
+  { id: 'system_network_latency_details_nomatch', label: `system_network_latency_details --port ${UNUSED_PORT}`, kind: 'details', binary: 'system_network_latency_details', command: tool(() => toolPath('systemNetworkLatencyDetails'), () => NO_MATCH) },
+  { id: 'system_network_latency_details_match', label: `system_network_latency_details --ip ${RX_IP}`, kind: 'details', binary: 'system_network_latency_details', command: tool(() => toolPath('systemNetworkLatencyDetails'), () => MATCH) },
   { id: 'bpftrace_drops', label: 'bpftrace: kfree_skb count by reason, location', kind: 'bpftrace', binary: 'bpftrace (drops)', command: bpftrace(BPFTRACE_DROPS) },
   { id: 'bpftrace_dev_queue', label: 'bpftrace: net_dev_queue → net_dev_xmit hist', kind: 'bpftrace', binary: 'bpftrace (dev_queue → xmit)', command: bpftrace(BPFTRACE_DEV_QUEUE) },
 ];

@@ -11,7 +11,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import { release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { agentPath, bpfState, Lab, requireRoot, run, sendUdp, startTool, tools, waitForNoLeftovers, type Netns, type RunningTool } from '@netstrata/test-harness';
+import { agentPath, bpfState, Lab, requireRoot, run, sendUdp, startTool, TOOL_LIST, toolPath, waitForNoLeftovers, type Netns, type RunningTool } from '@netstrata/test-harness';
 import { heldMaps, processMemory } from './process-stats.ts';
 import { lossesOf, replaceSoakBlock, soakBlock, soakCsv, summarizeSoak, type SoakSample, type SoakToolEnd } from './soak-report.ts';
 
@@ -78,16 +78,13 @@ children.push(...sinks);
 await Promise.all(sinks.map(listening));
 
 // --- the tools, unfiltered, as a user leaves them running ------------------------------------------
-const TOOLS: [string, string, string[]][] = [
-  ['packet_drop_summary', tools.packetDropSummary, ['--group-by', 'reason,location,flow']],
-  ['system_network_metrics_summary', tools.systemNetworkMetrics, []],
-  ['system_network_latency_summary', tools.systemNetworkLatency, []],
-  ['softirq_latency_summary', tools.softirqLatency, []],
-  ['sched_latency_summary', tools.schedLatency, []],
-  ['offcpu_summary', tools.offcpu, []],
+/** Every summary tool in the registry; these need arguments to run unfiltered as a user would. */
+const ARGS: Record<string, string[]> = {
+  packet_drop_summary: ['--group-by', 'reason,location,flow'],
   // The UDP sink is a Node process: its libc's pthread locks are what this tool hooks.
-  ['lock_wait_summary', tools.lockWait, ['--pid', String(sinks[0]!.pid)]],
-];
+  lock_wait_summary: ['--pid', String(sinks[0]!.pid)],
+};
+const TOOLS: [string, string, string[]][] = TOOL_LIST.filter((t) => t.kind === 'summary').map((t) => [t.name, toolPath(t.key), ARGS[t.name] ?? []]);
 // The code the tools run is the code checked out now, whatever is committed while they run.
 const commit = run('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { allowFail: true }).trim() || 'unknown';
 const before = bpfState();

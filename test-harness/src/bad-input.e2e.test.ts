@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, bpfState, programsAddedSince, requireRoot, runToolOnce, tools, type Netns } from './index.ts';
+import { Lab, bpfState, programsAddedSince, requireRoot, runToolOnce, toolPath, type Netns } from './index.ts';
 
 const run = requireRoot('bad-input tests');
 
@@ -25,7 +25,7 @@ afterAll(() => {
   lab?.destroy();
 });
 
-type Tool = Exclude<keyof typeof tools, 'netstrata'>;
+type Tool = Exclude<string, 'netstrata'>;
 
 interface Case {
   tool: Tool;
@@ -65,20 +65,20 @@ const CASES: Case[] = [
   { tool: 'packetDropDetails', args: ['--no-such-flag'], message: /^unknown option --no-such-flag$/ },
   { tool: 'packetDropDetails', args: ['extra-positional'], message: /^unexpected argument 'extra-positional' \(options start with --\)$/ },
   // system_network_metrics_summary
-  { tool: 'systemNetworkMetrics', args: ['--prometheus', '99999'], message: /^--prometheus: '99999' has a port out of range 1\.\.65535$/ },
-  { tool: 'systemNetworkMetrics', args: ['--prometheus', 'foo:80'], message: /^--prometheus: 'foo:80' has 'foo', which is not an IPv4 or IPv6 address$/ },
-  { tool: 'systemNetworkMetrics', args: ['--src-ip', '10.0.0.1'], message: /^unknown option --src-ip$/ },
-  { tool: 'systemNetworkMetrics', args: ['--interface', 'nosuchdev0'], message: /^--interface: no device 'nosuchdev0' in this network namespace$/ },
-  { tool: 'systemNetworkMetrics', args: ['--interface', 'a/b'], message: /^--interface: not a valid device name$/ },
-  { tool: 'systemNetworkMetrics', args: ['--netns', 'nosuchns'], message: /^--netns: no network namespace 'nosuchns'/ },
+  { tool: 'systemNetworkMetricsSummary', args: ['--prometheus', '99999'], message: /^--prometheus: '99999' has a port out of range 1\.\.65535$/ },
+  { tool: 'systemNetworkMetricsSummary', args: ['--prometheus', 'foo:80'], message: /^--prometheus: 'foo:80' has 'foo', which is not an IPv4 or IPv6 address$/ },
+  { tool: 'systemNetworkMetricsSummary', args: ['--src-ip', '10.0.0.1'], message: /^unknown option --src-ip$/ },
+  { tool: 'systemNetworkMetricsSummary', args: ['--interface', 'nosuchdev0'], message: /^--interface: no device 'nosuchdev0' in this network namespace$/ },
+  { tool: 'systemNetworkMetricsSummary', args: ['--interface', 'a/b'], message: /^--interface: not a valid device name$/ },
+  { tool: 'systemNetworkMetricsSummary', args: ['--netns', 'nosuchns'], message: /^--netns: no network namespace 'nosuchns'/ },
   // system_network_latency_summary
-  { tool: 'systemNetworkLatency', args: ['--direction', 'up'], message: /^--direction: "up" is not one of "rx", "tx", "both"$/ },
-  { tool: 'systemNetworkLatency', args: ['--dst-port', '65536'], message: /^--dst-port: '65536' must be at most 65535$/ },
-  { tool: 'systemNetworkLatency', args: ['--port', 'http'], message: /^--port: 'http' is not a number$/ },
-  { tool: 'systemNetworkLatency', args: ['--netns', '123', '--interface', 'lo'], message: /^--netns: no network namespace has inode 123$/ },
-  { tool: 'systemNetworkLatency', args: ['--src-ip', '10.0.0.0/8', '--ip', 'fd00::/8'], message: /^--src-ip\/--dst-ip\/--ip: mix IPv4 and IPv6/ },
-  { tool: 'systemNetworkLatency', args: ['--max-sessions', '10'], message: /^--max-sessions: '10' must be at least 64$/ },
-  { tool: 'systemNetworkLatency', args: ['--interval', '-1'], message: /^--interval: '-1' must be greater than 0$/ },
+  { tool: 'systemNetworkLatencySummary', args: ['--direction', 'up'], message: /^--direction: "up" is not one of "rx", "tx", "both"$/ },
+  { tool: 'systemNetworkLatencySummary', args: ['--dst-port', '65536'], message: /^--dst-port: '65536' must be at most 65535$/ },
+  { tool: 'systemNetworkLatencySummary', args: ['--port', 'http'], message: /^--port: 'http' is not a number$/ },
+  { tool: 'systemNetworkLatencySummary', args: ['--netns', '123', '--interface', 'lo'], message: /^--netns: no network namespace has inode 123$/ },
+  { tool: 'systemNetworkLatencySummary', args: ['--src-ip', '10.0.0.0/8', '--ip', 'fd00::/8'], message: /^--src-ip\/--dst-ip\/--ip: mix IPv4 and IPv6/ },
+  { tool: 'systemNetworkLatencySummary', args: ['--max-sessions', '10'], message: /^--max-sessions: '10' must be at least 64$/ },
+  { tool: 'systemNetworkLatencySummary', args: ['--interval', '-1'], message: /^--interval: '-1' must be greater than 0$/ },
   // system_network_latency_details
   { tool: 'systemNetworkLatencyDetails', args: ['--latency-threshold-us', '-1'], message: /^--latency-threshold-us: '-1' must be at least 0$/ },
   { tool: 'systemNetworkLatencyDetails', args: ['--latency-threshold-us', 'abc'], message: /^--latency-threshold-us: 'abc' is not a number$/ },
@@ -87,45 +87,45 @@ const CASES: Case[] = [
   { tool: 'systemNetworkLatencyDetails', args: ['--duration', '-5'], message: /^--duration: '-5' must be at least 0$/ },
   { tool: 'systemNetworkLatencyDetails', args: ['--netns', NS, '--interface', 'nosuchdev0'], message: /^--interface: no device 'nosuchdev0' in network namespace nstlab\w+-x$/ },
   // softirq_latency_summary
-  { tool: 'softirqLatency', args: ['--cpu', '9999'], message: /^--cpu: CPU 9999 does not exist here \(CPUs 0-\d+\)$/ },
-  { tool: 'softirqLatency', args: ['--cpu', '1-0'], message: /^--cpu: '1-0': the range runs backwards$/ },
-  { tool: 'softirqLatency', args: ['--vector', 'bogus'], message: /^--vector: unknown softirq 'bogus' \(this kernel has .*net_rx/ },
-  { tool: 'softirqLatency', args: ['--top', '2.5'], message: /^--top: '2\.5' is not a whole number$/ },
+  { tool: 'softirqLatencySummary', args: ['--cpu', '9999'], message: /^--cpu: CPU 9999 does not exist here \(CPUs 0-\d+\)$/ },
+  { tool: 'softirqLatencySummary', args: ['--cpu', '1-0'], message: /^--cpu: '1-0': the range runs backwards$/ },
+  { tool: 'softirqLatencySummary', args: ['--vector', 'bogus'], message: /^--vector: unknown softirq 'bogus' \(this kernel has .*net_rx/ },
+  { tool: 'softirqLatencySummary', args: ['--top', '2.5'], message: /^--top: '2\.5' is not a whole number$/ },
   // sched_latency_summary
-  { tool: 'schedLatency', args: ['--pid', NO_PID], message: /^--pid: no process 999999999$/ },
-  { tool: 'schedLatency', args: ['--tid', '0'], message: /^--tid: '0' must be greater than 0$/ },
-  { tool: 'schedLatency', args: ['--comm', 'a*b'], message: /^--comm: 'a\*b' is not a name prefix: only a trailing \* is understood$/ },
-  { tool: 'schedLatency', args: ['--comm', 'abcdefghijklmnopq'], message: /^--comm: 'abcdefghijklmnopq' is longer than a thread name \(15 bytes\)$/ },
-  { tool: 'schedLatency', args: ['--no-preempted=yes'], message: /^--no-preempted: 'yes' is not true or false/ },
+  { tool: 'schedLatencySummary', args: ['--pid', NO_PID], message: /^--pid: no process 999999999$/ },
+  { tool: 'schedLatencySummary', args: ['--tid', '0'], message: /^--tid: '0' must be greater than 0$/ },
+  { tool: 'schedLatencySummary', args: ['--comm', 'a*b'], message: /^--comm: 'a\*b' is not a name prefix: only a trailing \* is understood$/ },
+  { tool: 'schedLatencySummary', args: ['--comm', 'abcdefghijklmnopq'], message: /^--comm: 'abcdefghijklmnopq' is longer than a thread name \(15 bytes\)$/ },
+  { tool: 'schedLatencySummary', args: ['--no-preempted=yes'], message: /^--no-preempted: 'yes' is not true or false/ },
   // offcpu_summary
-  { tool: 'offcpu', args: ['--user-threads-only', '--kernel-threads-only'], message: /^--user-threads-only and --kernel-threads-only exclude each other$/ },
-  { tool: 'offcpu', args: ['--state', 'Z'], message: /^--state: 'Z' is not one of R, S, D, I, T, P$/ },
-  { tool: 'offcpu', args: ['--min-block-us', '-3'], message: /^--min-block-us: '-3' must be at least 0$/ },
-  { tool: 'offcpu', args: ['--min-block-us', '100', '--max-block-us', '10'], message: /^--max-block-us: 10 is below --min-block-us 100$/ },
-  { tool: 'offcpu', args: ['--pid', 'abc'], message: /^--pid: 'abc' is not a number$/ },
+  { tool: 'offcpuSummary', args: ['--user-threads-only', '--kernel-threads-only'], message: /^--user-threads-only and --kernel-threads-only exclude each other$/ },
+  { tool: 'offcpuSummary', args: ['--state', 'Z'], message: /^--state: 'Z' is not one of R, S, D, I, T, P$/ },
+  { tool: 'offcpuSummary', args: ['--min-block-us', '-3'], message: /^--min-block-us: '-3' must be at least 0$/ },
+  { tool: 'offcpuSummary', args: ['--min-block-us', '100', '--max-block-us', '10'], message: /^--max-block-us: 10 is below --min-block-us 100$/ },
+  { tool: 'offcpuSummary', args: ['--pid', 'abc'], message: /^--pid: 'abc' is not a number$/ },
   // lock_wait_summary
-  { tool: 'lockWait', args: [], message: /^--pid: required \(the process whose locks to watch\)$/ },
-  { tool: 'lockWait', args: ['--pid', NO_PID], message: /^--pid: no process 999999999$/ },
-  { tool: 'lockWait', args: ['--pid', '1.5'], message: /^--pid: '1\.5' is not a whole number$/ },
-  { tool: 'lockWait', args: ['--pid', PID, '--min-wait-us', '-1'], message: /^--min-wait-us: '-1' must be at least 0$/ },
-  { tool: 'lockWait', args: ['--pid', '2'], message: /^--pid: process 2 maps no library with pthread_mutex_lock/ },
+  { tool: 'lockWaitSummary', args: [], message: /^--pid: required \(the process whose locks to watch\)$/ },
+  { tool: 'lockWaitSummary', args: ['--pid', NO_PID], message: /^--pid: no process 999999999$/ },
+  { tool: 'lockWaitSummary', args: ['--pid', '1.5'], message: /^--pid: '1\.5' is not a whole number$/ },
+  { tool: 'lockWaitSummary', args: ['--pid', PID, '--min-wait-us', '-1'], message: /^--min-wait-us: '-1' must be at least 0$/ },
+  { tool: 'lockWaitSummary', args: ['--pid', '2'], message: /^--pid: process 2 maps no library with pthread_mutex_lock/ },
   // A user without privileges, every tool (lock_wait_summary cannot even read its target's maps).
-  ...(['packetDropSummary', 'packetDropDetails', 'systemNetworkMetrics', 'systemNetworkLatency', 'systemNetworkLatencyDetails', 'softirqLatency', 'schedLatency', 'offcpu'] as const).map(
+  ...(['packetDropSummary', 'packetDropDetails', 'systemNetworkMetricsSummary', 'systemNetworkLatencySummary', 'systemNetworkLatencyDetails', 'softirqLatencySummary', 'schedLatencySummary', 'offcpuSummary'] as const).map(
     (tool): Case => ({ tool, args: [], message: /^needs root \(or CAP_BPF and CAP_PERFMON\) to load BPF programs; run it with sudo$/, unprivileged: true }),
   ),
-  { tool: 'lockWait', args: ['--pid', PID], message: /^--pid: cannot read the memory map of process \d+ \(permission denied\): run as root$/, unprivileged: true },
+  { tool: 'lockWaitSummary', args: ['--pid', PID], message: /^--pid: cannot read the memory map of process \d+ \(permission denied\): run as root$/, unprivileged: true },
 ];
 
 const NAMES: Record<Tool, string> = {
   packetDropSummary: 'packet_drop_summary',
   packetDropDetails: 'packet_drop_details',
-  systemNetworkMetrics: 'system_network_metrics_summary',
-  systemNetworkLatency: 'system_network_latency_summary',
+  systemNetworkMetricsSummary: 'system_network_metrics_summary',
+  systemNetworkLatencySummary: 'system_network_latency_summary',
   systemNetworkLatencyDetails: 'system_network_latency_details',
-  softirqLatency: 'softirq_latency_summary',
-  schedLatency: 'sched_latency_summary',
-  offcpu: 'offcpu_summary',
-  lockWait: 'lock_wait_summary',
+  softirqLatencySummary: 'softirq_latency_summary',
+  schedLatencySummary: 'sched_latency_summary',
+  offcpuSummary: 'offcpu_summary',
+  lockWaitSummary: 'lock_wait_summary',
 };
 
 describe.runIf(run)('bad input: one line naming the problem, exit 2, nothing loaded', () => {
@@ -138,7 +138,7 @@ describe.runIf(run)('bad input: one line naming the problem, exit 2, nothing loa
   });
 
   it('the bpf(2) trace sees a valid invocation load (the check below can fail)', () => {
-    const r = runToolOnce(tools.packetDropSummary, ['--duration', '0.1'], { traceBpf: true });
+    const r = runToolOnce(toolPath('packetDropSummary'), ['--duration', '0.1'], { traceBpf: true });
     expect(r.exitCode).toBe(0);
     expect(r.bpfCalls).toEqual(expect.arrayContaining(['BPF_MAP_CREATE', 'BPF_PROG_LOAD']));
   });
@@ -148,7 +148,7 @@ describe.runIf(run)('bad input: one line naming the problem, exit 2, nothing loa
     it(`${NAMES[c.tool]}${c.unprivileged ? ' (unprivileged)' : ''} ${shown}`, () => {
       const before = bpfState();
       const args = c.args.map((a) => (typeof a === 'string' ? a : a()));
-      const r = runToolOnce(tools[c.tool], args, { unprivileged: c.unprivileged, traceBpf: true });
+      const r = runToolOnce(toolPath(c.tool), args, { unprivileged: c.unprivileged, traceBpf: true });
       expect(r.exitCode).toBe(2);
       const lines = r.stderr.split('\n').filter((l) => l !== '');
       expect(lines).toHaveLength(1);

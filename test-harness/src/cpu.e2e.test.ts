@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Histogram } from '@netstrata/bpf-common';
 import type { LockRow, OffcpuRow, ThreadRow, VectorRow } from '@netstrata/cpu';
-import { Lab, release, requireRoot, runToolOnce, sendUdp, startTool, tools, twoHosts, type ToolRecord } from './index.ts';
+import { Lab, release, requireRoot, runToolOnce, sendUdp, startTool, toolPath, twoHosts, type ToolRecord } from './index.ts';
 
 const run = requireRoot('cpu tools end-to-end tests');
 const SLEEPER = fileURLToPath(new URL('../agents/sleeper.py', import.meta.url));
@@ -48,7 +48,7 @@ describe.runIf(run)('softirq_latency_summary', () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
     const cpu = 1 % cpus().length;
-    await using tool = await startTool(tools.softirqLatency, ['--vector', 'net_rx', '--cpu', String(cpu), '--interval', '3600']);
+    await using tool = await startTool(toolPath('softirqLatencySummary'), ['--vector', 'net_rx', '--cpu', String(cpu), '--interval', '3600']);
     // veth hands each packet to the sending CPU's backlog, and NET_RX delivers it there: each send
     // (the agent waits for one to leave before the next) raises and runs NET_RX at least once per
     // few packets.
@@ -68,7 +68,7 @@ describe.runIf(run)('softirq_latency_summary', () => {
   });
 
   it('without filters: the vectors the kernel runs, each with its per-CPU rows adding up', async () => {
-    await using tool = await startTool(tools.softirqLatency, ['--interval', '3600']);
+    await using tool = await startTool(toolPath('softirqLatencySummary'), ['--interval', '3600']);
     await new Promise((r) => setTimeout(r, 2000));
     const rec = final((await tool.stop()).records);
     const rows = rec.vectors as VectorRow[];
@@ -83,7 +83,7 @@ describe.runIf(run)('softirq_latency_summary', () => {
       [['--cpu', '0-'], /--cpu: '0-' is not a CPU number or range/],
       [['--cpu', '4096'], /--cpu: CPU 4096 does not exist here/],
     ] as const) {
-      const r = runToolOnce(tools.softirqLatency, [...args]);
+      const r = runToolOnce(toolPath('softirqLatencySummary'), [...args]);
       expect(r.exitCode).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(re);
@@ -98,7 +98,7 @@ describe.runIf(run)('sched_latency_summary', () => {
     // grow by milliseconds, far above what other work on a test machine adds.
     const hogProc = hog ? spawnPinned(cpu, ['nice', '-n', '-10', 'sh', '-c', 'while :; do :; done']) : undefined;
     const sleeper = spawnPinned(cpu, ['python3', SLEEPER, 'nst-sleeper', '100', '5', '1']);
-    await using tool = await startTool(tools.schedLatency, ['--pid', String(sleeper.pid), '--interval', '3600']);
+    await using tool = await startTool(toolPath('schedLatencySummary'), ['--pid', String(sleeper.pid), '--interval', '3600']);
     release(sleeper);
     expect(await exited(sleeper)).toBe(0);
     hogProc?.kill('SIGKILL');
@@ -129,7 +129,7 @@ describe.runIf(run)('sched_latency_summary', () => {
   it('--comm chooses threads by name prefix', async () => {
     const cpu = 0;
     const sleeper = spawnPinned(cpu, ['python3', SLEEPER, 'nst-sleeper', '40', '5', '0']);
-    await using tool = await startTool(tools.schedLatency, ['--comm', 'nst-sl*', '--interval', '3600']);
+    await using tool = await startTool(toolPath('schedLatencySummary'), ['--comm', 'nst-sl*', '--interval', '3600']);
     release(sleeper);
     expect(await exited(sleeper)).toBe(0);
     const rows = final((await tool.stop()).records).threads as ThreadRow[];
@@ -144,7 +144,7 @@ describe.runIf(run)('sched_latency_summary', () => {
       [['--comm', 'vh*st'], /--comm: 'vh\*st' is not a name prefix/],
       [['--comm', 'a-name-longer-than-fifteen'], /--comm: .* longer than a thread name/],
     ] as const) {
-      const r = runToolOnce(tools.schedLatency, [...args]);
+      const r = runToolOnce(toolPath('schedLatencySummary'), [...args]);
       expect(r.exitCode).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(re);
@@ -158,7 +158,7 @@ describe.runIf(run)('offcpu_summary', () => {
       // The loop starts when the tool is ready, in any flavour; the wait for the release is a
       // read, not a sleep, and mostly began before the tool attached.
       const sleeper = spawnPinned(0, ['python3', SLEEPER, 'nst-offcpu', '50', '20', '0']);
-      await using tool = await startTool(tools.offcpu, ['--pid', String(sleeper.pid), '--min-block-us', '5000', '--max-block-us', '100000', '--interval', '3600'], { env });
+      await using tool = await startTool(toolPath('offcpuSummary'), ['--pid', String(sleeper.pid), '--min-block-us', '5000', '--max-block-us', '100000', '--interval', '3600'], { env });
       release(sleeper);
       expect(await exited(sleeper)).toBe(0);
       const rec = final((await tool.stop()).records);
@@ -190,7 +190,7 @@ describe.runIf(run)('offcpu_summary', () => {
 
     it('--folded prints one folded stack per line, the time in µs', async () => {
       const sleeper = spawnPinned(0, ['python3', SLEEPER, 'nst-offcpu', '20', '10', '0']);
-      await using tool = await startTool(tools.offcpu, ['--pid', String(sleeper.pid), '--folded', '--interval', '3600'], { json: false });
+      await using tool = await startTool(toolPath('offcpuSummary'), ['--pid', String(sleeper.pid), '--folded', '--interval', '3600'], { json: false });
       release(sleeper);
       expect(await exited(sleeper)).toBe(0);
       const res = await tool.stop();
@@ -207,7 +207,7 @@ describe.runIf(run)('offcpu_summary', () => {
         [['--min-block-us', '100', '--max-block-us', '10'], /--max-block-us: 10 is below --min-block-us 100/],
         [['--pid', '4194304'], /--pid: no process 4194304/],
       ] as const) {
-        const r = runToolOnce(tools.offcpu, [...args]);
+        const r = runToolOnce(toolPath('offcpuSummary'), [...args]);
         expect(r.exitCode).toBe(2);
         expect(r.stderr.trim().split('\n')).toHaveLength(1);
         expect(r.stderr).toMatch(re);
@@ -248,7 +248,7 @@ describe.runIf(run)('offcpu_summary', () => {
     it('two threads on one mutex and one rwlock, held 20 ms 50 times: that lock, that count, that bucket', async () => {
       const exe = buildLockstress();
       const { proc, info } = await startLockstress(exe, 50, 20);
-      await using tool = await startTool(tools.lockWait, ['--pid', String(info.pid), '--top', '50', '--interval', '3600']);
+      await using tool = await startTool(toolPath('lockWaitSummary'), ['--pid', String(info.pid), '--top', '50', '--interval', '3600']);
       release(proc);
       expect(await exited(proc)).toBe(0);
       const rec = final((await tool.stop()).records);
@@ -291,7 +291,7 @@ describe.runIf(run)('offcpu_summary', () => {
     it('--stack: the waiter\'s user stack, from the lock call through the thread function that made it', async () => {
       const exe = buildLockstress();
       const { proc, info } = await startLockstress(exe, 5, 10);
-      await using tool = await startTool(tools.lockWait, ['--pid', String(info.pid), '--stack', '--min-wait-us', '5000', '--interval', '3600']);
+      await using tool = await startTool(toolPath('lockWaitSummary'), ['--pid', String(info.pid), '--stack', '--min-wait-us', '5000', '--interval', '3600']);
       release(proc);
       expect(await exited(proc)).toBe(0);
       const rows = final((await tool.stop()).records).rows as LockRow[];
@@ -309,7 +309,7 @@ describe.runIf(run)('offcpu_summary', () => {
         [['--pid', '2'], /--pid: process 2 maps no library with pthread_mutex_lock/],
         [['--pid', 'x'], /--pid: 'x' is not a number/],
       ] as const) {
-        const r = runToolOnce(tools.lockWait, [...args]);
+        const r = runToolOnce(toolPath('lockWaitSummary'), [...args]);
         expect(r.exitCode).toBe(2);
         expect(r.stderr.trim().split('\n')).toHaveLength(1);
         expect(r.stderr).toMatch(re);

@@ -9,5 +9,5 @@ export type { FaultCase } from './faults.ts';
 export { run } from './exec.ts';
 export { release } from './workload.ts';
 export { agentPath } from './agents.ts';
-export { tools } from './tools.ts';
+export { toolPath, TOOL_LIST, camelName } from './tools.ts';
 export { bucketOf, rank, shapeTbf, tbfWaitsUs } from './truth.ts';

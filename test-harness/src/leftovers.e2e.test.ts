@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bpfState, requireRoot, startTool, tools, waitForNoLeftovers } from './index.ts';
+import { bpfState, requireRoot, startTool, toolPath, waitForNoLeftovers } from './index.ts';
 
 const run = requireRoot('leftover tests');
 
@@ -37,16 +37,16 @@ afterAll(() => {
 // Details tools have no intervals (and refuse --interval): they print per event.
 const interval = (name: string) => (name.endsWith('Details') ? [] : ['--interval', '3600']);
 
-const TOOLS: { name: Exclude<keyof typeof tools, 'netstrata'>; args: () => string[] }[] = [
+const TOOLS: { name: Exclude<string, 'netstrata'>; args: () => string[] }[] = [
   { name: 'packetDropSummary', args: () => [] },
   { name: 'packetDropDetails', args: () => ['--stack'] },
-  { name: 'systemNetworkMetrics', args: () => [] },
-  { name: 'systemNetworkLatency', args: () => [] },
+  { name: 'systemNetworkMetricsSummary', args: () => [] },
+  { name: 'systemNetworkLatencySummary', args: () => [] },
   { name: 'systemNetworkLatencyDetails', args: () => ['--stack'] },
-  { name: 'softirqLatency', args: () => [] },
-  { name: 'schedLatency', args: () => [] },
-  { name: 'offcpu', args: () => [] },
-  { name: 'lockWait', args: () => ['--pid', String(target!.pid)] },
+  { name: 'softirqLatencySummary', args: () => [] },
+  { name: 'schedLatencySummary', args: () => [] },
+  { name: 'offcpuSummary', args: () => [] },
+  { name: 'lockWaitSummary', args: () => ['--pid', String(target!.pid)] },
 ];
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGKILL'] as const;
@@ -65,7 +65,7 @@ describe.runIf(run)('no leftovers after a signal at a random moment', () => {
       const rand = random(SEED + index);
       const before = bpfState();
       // Launch to ready, once (its own stop is a SIGKILL in steady state).
-      await using first = await startTool(tools[t.name], [...t.args(), ...interval(t.name)]);
+      await using first = await startTool(toolPath(t.name), [...t.args(), ...interval(t.name)]);
       const readyMs = first.startedMs;
       const firstEnd = await first.stop('SIGKILL');
       expect(firstEnd.signal).toBe('SIGKILL');
@@ -73,7 +73,7 @@ describe.runIf(run)('no leftovers after a signal at a random moment', () => {
       for (const signal of SIGNALS) {
         for (let i = 0; i < DURING_START; i++) {
           const delay = Math.round(rand() * 1.5 * readyMs);
-          const child = spawn(process.execPath, [tools[t.name], ...t.args(), '--output', 'json', ...interval(t.name)], { stdio: 'ignore' });
+          const child = spawn(process.execPath, [toolPath(t.name), ...t.args(), '--output', 'json', ...interval(t.name)], { stdio: 'ignore' });
           const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (code, by) => r([code, by])));
           await new Promise((r) => setTimeout(r, delay));
           child.kill(signal);
@@ -82,7 +82,7 @@ describe.runIf(run)('no leftovers after a signal at a random moment', () => {
           expect(stoppedCleanly(signal, code, by), `${signal} after ${delay} ms (ready takes ${readyMs} ms; seed ${SEED}): exit ${code}, signal ${by}`).toBe(true);
         }
         for (let i = 0; i < AFTER_READY; i++) {
-          await using tool = await startTool(tools[t.name], [...t.args(), ...interval(t.name)]);
+          await using tool = await startTool(toolPath(t.name), [...t.args(), ...interval(t.name)]);
           const delay = Math.round(rand() * 300);
           await new Promise((r) => setTimeout(r, delay));
           const res = await tool.stop(signal);

@@ -6,7 +6,7 @@
  * the latency tools' sessions.
  */
 import { describe, expect, it } from 'vitest';
-import { Lab, mapEntries, mapsHeldBy, requireRoot, sendUdp, startTool, tools, twoHosts, type Netns, type RunningTool, type ToolRecord } from './index.ts';
+import { Lab, mapEntries, mapsHeldBy, requireRoot, sendUdp, startTool, toolPath, twoHosts, type Netns, type RunningTool, type ToolRecord } from './index.ts';
 
 const run = requireRoot('loss and memory-bound tests');
 
@@ -60,7 +60,7 @@ describe.runIf(run)('details tools: a full ring buffer is counted, exactly', () 
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
     // A 64 KiB ring holds about 130 events; the tool is stopped (SIGSTOP) while 2000 drops happen.
-    await using tool = await startTool(tools.packetDropDetails, ['--netns', b.ns.name, '--dst-port', '40000', '--ring-size', '64']);
+    await using tool = await startTool(toolPath('packetDropDetails'), ['--netns', b.ns.name, '--dst-port', '40000', '--ring-size', '64']);
     const noPorts = snmp(b.ns, 'Udp', 'NoPorts');
     const sent = whileStopped(tool, () => sendUdp(a.ns, { dst: b.v4, dport: 40000, count: 2000 }));
     const produced = snmp(b.ns, 'Udp', 'NoPorts') - noPorts;
@@ -81,7 +81,7 @@ describe.runIf(run)('details tools: a full ring buffer is counted, exactly', () 
     // The send path of a's veth (no qdisc): every packet that enters it completes at net_dev_xmit,
     // and with threshold 0 every completed packet is an event. (The receive path is not exact:
     // a datagram beyond a socket's 64-deep queue is not followed, by design.)
-    await using tool = await startTool(tools.systemNetworkLatencyDetails, ['--netns', a.ns.name, '--direction', 'tx', '--latency-threshold-us', '0', '--ring-size', '64']);
+    await using tool = await startTool(toolPath('systemNetworkLatencyDetails'), ['--netns', a.ns.name, '--direction', 'tx', '--latency-threshold-us', '0', '--ring-size', '64']);
     const tx0 = devStat(a.ns, 'eth0', 'tx_packets') + devStat(a.ns, 'eth0', 'tx_dropped');
     const sent = whileStopped(tool, () => sendUdp(a.ns, { dst: b.v4, dport: 40000, count: 2000 }));
     const produced = devStat(a.ns, 'eth0', 'tx_packets') + devStat(a.ns, 'eth0', 'tx_dropped') - tx0;
@@ -105,7 +105,7 @@ describe.runIf(run)('bounded memory: maps stay within their sizes, and overflow 
     const { a, b } = twoHosts(lab);
     // DROPS_MAX (packages/packet-drop/bpf/packet_drop.h) is 10240 keys: 12000 one-packet flows.
     const FLOWS = 12_000;
-    await using tool = await startTool(tools.packetDropSummary, ['--netns', b.ns.name, '--group-by', 'flow', '--top', '3', '--interval', '3600']);
+    await using tool = await startTool(toolPath('packetDropSummary'), ['--netns', b.ns.name, '--group-by', 'flow', '--top', '3', '--interval', '3600']);
     const noPorts = snmp(b.ns, 'Udp', 'NoPorts');
     const sent = sendUdp(a.ns, { dst: b.v4, dport: 20_000, dportCount: FLOWS, count: FLOWS });
     const injected = snmp(b.ns, 'Udp', 'NoPorts') - noPorts;
@@ -131,8 +131,8 @@ describe.runIf(run)('bounded memory: maps stay within their sizes, and overflow 
     const SESSIONS = 64;
     // Only the test's flow starts sessions: anything else the namespace sends shares the qdisc.
     const common = ['--netns', a.ns.name, '--direction', 'tx', '--protocol', 'udp', '--dst-port', '40000', '--max-sessions', String(SESSIONS)];
-    await using summary = await startTool(tools.systemNetworkLatency, [...common, '--interval', '3600']);
-    await using details = await startTool(tools.systemNetworkLatencyDetails, [...common, '--latency-threshold-us', '1000000000']);
+    await using summary = await startTool(toolPath('systemNetworkLatencySummary'), [...common, '--interval', '3600']);
+    await using details = await startTool(toolPath('systemNetworkLatencyDetails'), [...common, '--latency-threshold-us', '1000000000']);
     // Queued packets hold their socket's send buffer: a few sockets of 100 each.
     let sent = 0;
     const noPorts = snmp(b.ns, 'Udp', 'NoPorts');

@@ -5,13 +5,13 @@
  */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { Lab, bpfState, requireRoot, runToolOnce, sendUdp, startTool, tools, twoHosts, waitForNoLeftovers } from './index.ts';
+import { Lab, bpfState, requireRoot, runToolOnce, sendUdp, startTool, toolPath, twoHosts, waitForNoLeftovers } from './index.ts';
 
 const run = requireRoot('packet-drop process tests');
 
 describe.runIf(run)('packet-drop tools: help', () => {
   it('--help shows examples and exits 0', () => {
-    const r = runToolOnce(tools.packetDropDetails, ['--help']);
+    const r = runToolOnce(toolPath('packetDropDetails'), ['--help']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/Which packets does the kernel drop\?/);
     expect(r.stdout).toMatch(/Examples:/);
@@ -25,7 +25,7 @@ describe.runIf(run)('packet-drop tools: nothing left behind', () => {
         using lab = Lab.create();
         const { a, b } = twoHosts(lab);
         const before = bpfState();
-        await using tool = await startTool(tools[bin], ['--netns', b.ns.name, '--dst-port', '40000']);
+        await using tool = await startTool(toolPath(bin), ['--netns', b.ns.name, '--dst-port', '40000']);
         sendUdp(a.ns, { dst: b.v4, dport: 40000, count: 5 });
         const res = await tool.stop(signal);
         expect(res.exitCode).toBe(0);
@@ -40,7 +40,7 @@ describe.runIf(run)('packet-drop tools: nothing left behind', () => {
       const before = bpfState();
       // Details tools have no intervals (and refuse --interval): they print per drop.
       const interval = bin === 'packetDropSummary' ? ['--interval', '0.1'] : [];
-      const child = spawn(process.execPath, [tools[bin], '--netns', b.ns.name, ...interval], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [toolPath(bin), '--netns', b.ns.name, ...interval], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       let exited = false;

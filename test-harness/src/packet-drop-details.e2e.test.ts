@@ -4,7 +4,7 @@
  * loss-and-bounds.e2e.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
-import { Lab, faults, ping, requireRoot, sendUdp, startTool, tcpSynToClosedPort, tools, twoHosts, type ToolRecord } from './index.ts';
+import { Lab, faults, ping, requireRoot, sendUdp, startTool, tcpSynToClosedPort, toolPath, twoHosts, type ToolRecord } from './index.ts';
 
 const run = requireRoot('packet_drop_details end-to-end tests');
 
@@ -45,7 +45,7 @@ describe.runIf(run)('packet_drop_details', () => {
       const dst = family === 4 ? b.v4 : b.v6;
       const src = family === 4 ? a.v4 : a.v6;
       const t0 = Date.now();
-      await using tool = await startTool(tools.packetDropDetails, ['--netns', b.ns.name, '--protocol', 'udp', '--dst-port', '40000', '--stack']);
+      await using tool = await startTool(toolPath('packetDropDetails'), ['--netns', b.ns.name, '--protocol', 'udp', '--dst-port', '40000', '--stack']);
       const sent = sendUdp(a.ns, { dst, dport: 40000, count: 25, size: 100 });
       const res = await tool.stop();
       expect(res.exitCode).toBe(0);
@@ -73,7 +73,7 @@ describe.runIf(run)('packet_drop_details', () => {
   it('TCP SYN to a closed port: flags and ports decoded', async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
-    await using tool = await startTool(tools.packetDropDetails, ['--netns', b.ns.name, '--protocol', 'tcp']);
+    await using tool = await startTool(toolPath('packetDropDetails'), ['--netns', b.ns.name, '--protocol', 'tcp']);
     expect(tcpSynToClosedPort(a.ns, { dst: b.v4, dport: 40002 }).refused).toBe(true);
     const evs = events((await tool.stop()).records);
     expect(evs).toHaveLength(1);
@@ -86,7 +86,7 @@ describe.runIf(run)('packet_drop_details', () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
     b.ns.nft('table inet nstfault {\n  chain c {\n    type filter hook input priority 0; policy accept;\n    icmp type echo-request drop\n    icmpv6 type echo-request drop\n  }\n}\n');
-    await using tool = await startTool(tools.packetDropDetails, ['--netns', b.ns.name, '--protocol', 'icmp']);
+    await using tool = await startTool(toolPath('packetDropDetails'), ['--netns', b.ns.name, '--protocol', 'icmp']);
     const v4 = ping(a.ns, b.v4, 5);
     const v6 = ping(a.ns, b.v6, 3);
     expect([v4.sent, v4.received, v6.sent, v6.received]).toEqual([5, 0, 3, 0]);
@@ -102,8 +102,8 @@ describe.runIf(run)('packet_drop_details', () => {
   it('ARP: address filters match sender and target, headers decoded, port filters exclude it', async () => {
     using lab = Lab.create();
     const fault = faults.arpFiltered(lab);
-    await using byIp = await startTool(tools.packetDropDetails, ['--netns', fault.dropNs.name, '--ip', '10.200.0.9']);
-    await using byPort = await startTool(tools.packetDropDetails, ['--netns', fault.dropNs.name, '--dst-port', '40000']);
+    await using byIp = await startTool(toolPath('packetDropDetails'), ['--netns', fault.dropNs.name, '--ip', '10.200.0.9']);
+    await using byPort = await startTool(toolPath('packetDropDetails'), ['--netns', fault.dropNs.name, '--dst-port', '40000']);
     const flow = fault.send(6);
     const evs = events((await byIp.stop()).records);
     expect(evs).toHaveLength(6);
@@ -118,7 +118,7 @@ describe.runIf(run)('packet_drop_details', () => {
   it('filters exclude other traffic sent at the same time', async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
-    await using tool = await startTool(tools.packetDropDetails, ['--netns', b.ns.name, '--src-ip', a.v6, '--dst-port', '40000']);
+    await using tool = await startTool(toolPath('packetDropDetails'), ['--netns', b.ns.name, '--src-ip', a.v6, '--dst-port', '40000']);
     sendUdp(a.ns, { dst: b.v4, dport: 40000, count: 10 });
     const v6 = sendUdp(a.ns, { dst: b.v6, dport: 40000, count: 7 });
     sendUdp(a.ns, { dst: b.v6, dport: 40001, count: 10 });

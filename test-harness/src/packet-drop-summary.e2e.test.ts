@@ -3,7 +3,7 @@
  * are reported, with the fault's reason, location, device and flow, and none elsewhere.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Lab, faults, requireRoot, runToolOnce, startTool, sweepStaleLabs, ToolGroup, tools, twoHosts, sendUdp, type FaultCase, type ToolRecord } from './index.ts';
+import { Lab, faults, requireRoot, runToolOnce, startTool, sweepStaleLabs, ToolGroup, toolPath, twoHosts, sendUdp, type FaultCase, type ToolRecord } from './index.ts';
 
 const N = 100;
 const run = requireRoot('packet_drop_summary end-to-end tests');
@@ -55,7 +55,7 @@ describe.runIf(run)('packet_drop_summary: injected faults', () => {
     it(`${name}: exactly ${N} drops with the fault's reason, location, device and flow`, { retry }, async () => {
       using lab = Lab.create();
       const fault = make(lab);
-      await using tool = await startTool(tools.packetDropSummary, [
+      await using tool = await startTool(toolPath('packetDropSummary'), [
         '--netns', fault.dropNs.name, '--group-by', 'reason,location,device,flow', '--interval', '3600', '--top', '1000',
       ]);
       const flow = fault.send(N);
@@ -82,7 +82,7 @@ describe.runIf(run)('packet_drop_summary: hook flavours', () => {
       using lab = Lab.create();
       const fault = faults.closedUdpPort(lab, 4);
       await using tool = await startTool(
-        tools.packetDropSummary,
+        toolPath('packetDropSummary'),
         ['--netns', fault.dropNs.name, '--group-by', 'reason,location,flow', '--interval', '3600', '--verbose'],
         { env: { NETSTRATA_DISABLE_FEATURES: disabled } },
       );
@@ -95,7 +95,7 @@ describe.runIf(run)('packet_drop_summary: hook flavours', () => {
   }
 
   it('explains, with exit status 2, a kernel where no flavour can attach', () => {
-    const r = runToolOnce(tools.packetDropSummary, ['--duration', '1'], { env: { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp,tracepoint' } });
+    const r = runToolOnce(toolPath('packetDropSummary'), ['--duration', '1'], { env: { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp,tracepoint' } });
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim()).toMatch(/^packet_drop_summary: cannot hook skb:kfree_skb on this kernel \(tp_btf: disabled by NETSTRATA_DISABLE_FEATURES; .*fentry: .*kprobe: .*\)$/);
   });
@@ -108,7 +108,7 @@ describe.runIf(run)('packet_drop_summary: filters include and exclude in the ker
     const other = lab.netns('c');
     const common = ['--group-by', 'reason,flow', '--interval', '3600', '--top', '1000'];
     await using group = new ToolGroup();
-    const start = (args: string[]) => group.start(tools.packetDropSummary, [...common, ...args]);
+    const start = (args: string[]) => group.start(toolPath('packetDropSummary'), [...common, ...args]);
     const runs = {
       port: await start(['--netns', b.ns.name, '--dst-port', '40000', '--protocol', 'udp']),
       src4: await start(['--src-ip', `${a.v4}/32`, '--dst-port', '40001']),
@@ -143,7 +143,7 @@ describe.runIf(run)('packet_drop_summary: filters include and exclude in the ker
   it('counts drops it had no room to group as map_full, never silently', async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
-    await using tool = await startTool(tools.packetDropSummary, ['--netns', b.ns.name, '--src-ip', a.v4, '--group-by', 'flow', '--interval', '3600', '--top', '1']);
+    await using tool = await startTool(toolPath('packetDropSummary'), ['--netns', b.ns.name, '--src-ip', a.v4, '--group-by', 'flow', '--interval', '3600', '--top', '1']);
     // 12000 distinct flows (one packet to each of 12000 closed ports) against a 10240-key map.
     const sent = sendUdp(a.ns, { dst: b.v4, dport: 20000, dportCount: 12000, count: 12000 });
     const res = await tool.stop();
@@ -156,7 +156,7 @@ describe.runIf(run)('packet_drop_summary: filters include and exclude in the ker
   it('keeps per-interval counts and totals apart', async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
-    await using tool = await startTool(tools.packetDropSummary, ['--netns', b.ns.name, '--dst-port', '40000', '--interval', '1']);
+    await using tool = await startTool(toolPath('packetDropSummary'), ['--netns', b.ns.name, '--dst-port', '40000', '--interval', '1']);
     sendUdp(a.ns, { dst: b.v4, dport: 40000, count: 25 });
     await new Promise((r) => setTimeout(r, 2300));
     sendUdp(a.ns, { dst: b.v4, dport: 40000, count: 15 });

@@ -4,7 +4,7 @@
  * predictable time. Counts are exact; latencies land in the bucket the lab predicts.
  */
 import { describe, expect, it } from 'vitest';
-import { bucketOf, Lab, rank, shapeTbf, requireRoot, sendPaced, sendPacedAsync, startSlowReader, startTool, ToolGroup, tools, twoHosts, type Host, type ToolRecord } from './index.ts';
+import { bucketOf, Lab, rank, shapeTbf, requireRoot, sendPaced, sendPacedAsync, startSlowReader, startTool, ToolGroup, toolPath, twoHosts, type Host, type ToolRecord } from './index.ts';
 
 const run = requireRoot('system_network_latency end-to-end tests');
 
@@ -59,7 +59,7 @@ describe.runIf(run)('system_network_latency_summary', () => {
         const delayMs = 40;
         const port = 41000;
         const reader = await startSlowReader(b.ns, { protocol, bind: addr(b, family), port, count: N, delayMs, size: 200 });
-        await using tool = await startTool(tools.systemNetworkLatency, ['--direction', 'rx', '--netns', b.ns.name, '--protocol', protocol, '--port', String(port), '--interval', '3600']);
+        await using tool = await startTool(toolPath('systemNetworkLatencySummary'), ['--direction', 'rx', '--netns', b.ns.name, '--protocol', protocol, '--port', String(port), '--interval', '3600']);
         // A gap longer than the wait: each packet is alone in the queue, and waits the reader's delay.
         const sent = sendPaced(a.ns, { protocol, dst: addr(b, family), dport: port, count: N, size: 200, gapMs: delayMs + 30 });
         expect(sent.sent).toBe(N);
@@ -87,7 +87,7 @@ describe.runIf(run)('system_network_latency_summary', () => {
     // 1 Mbit/s with a burst of about one frame: each packet waits its turn in the qdisc (the
     // sender is far faster than the shaper).
     const tbf = shapeTbf(a, { rateBps: 125_000, burst: 2000 });
-    await using tool = await startTool(tools.systemNetworkLatency, ['--direction', 'tx', '--netns', a.ns.name, '--protocol', 'udp', '--interval', '3600']);
+    await using tool = await startTool(toolPath('systemNetworkLatencySummary'), ['--direction', 'tx', '--netns', a.ns.name, '--protocol', 'udp', '--interval', '3600']);
     const N = 50;
     const size = 1000;
     const frame = size + 8 + 20 + 14;
@@ -115,7 +115,7 @@ describe.runIf(run)('system_network_latency_summary', () => {
       const tcp = await startSlowReader(b.ns, { protocol: 'tcp', bind: addr(b, family), port: 41501, count: N, delayMs: 0, size: 100 });
       await using group = new ToolGroup();
       const tools_ = await Promise.all(
-        (['udp', 'tcp'] as const).map((p) => group.start(tools.systemNetworkLatency, ['--direction', 'tx', '--netns', a.ns.name, '--protocol', p, '--interval', '3600'])),
+        (['udp', 'tcp'] as const).map((p) => group.start(toolPath('systemNetworkLatencySummary'), ['--direction', 'tx', '--netns', a.ns.name, '--protocol', p, '--interval', '3600'])),
       );
       expect(sendPaced(a.ns, { protocol: 'udp', dst: addr(b, family), dport: 41500, count: N, size: 100, gapMs: 5 }).sent).toBe(N);
       // TCP_NODELAY and a gap: one segment per send call, each starting where its call's data starts.
@@ -138,7 +138,7 @@ describe.runIf(run)('system_network_latency_summary', () => {
     const other = 25;
     const wanted = await startSlowReader(b.ns, { protocol: 'udp', bind: '::', port: 41200, count: N, delayMs: 5 });
     const noise = await startSlowReader(b.ns, { protocol: 'udp', bind: '::', port: 41201, count: other * 2, delayMs: 5 });
-    await using tool = await startTool(tools.systemNetworkLatency, ['--direction', 'rx', '--netns', b.ns.name, '--dst-ip', b.v6, '--dst-port', '41200', '--interval', '3600']);
+    await using tool = await startTool(toolPath('systemNetworkLatencySummary'), ['--direction', 'rx', '--netns', b.ns.name, '--dst-ip', b.v6, '--dst-port', '41200', '--interval', '3600']);
     const sent = await Promise.all([
       sendPacedAsync(a.ns, { protocol: 'udp', dst: b.v6, dport: 41200, count: N, gapMs: 5 }),
       sendPacedAsync(a.ns, { protocol: 'udp', dst: b.v6, dport: 41201, count: other, gapMs: 5 }), // same address, other port
@@ -162,7 +162,7 @@ describe.runIf(run)('system_network_latency_details', () => {
       const port = 41300;
       // The first k packets wait 25 ms in the socket, the rest are read at once; the threshold is 10 ms.
       const reader = await startSlowReader(b.ns, { protocol, bind: addr(b, family), port, count: N, delayMs: 25, slow: k, size: 300 });
-      await using tool = await startTool(tools.systemNetworkLatencyDetails, ['--direction', 'rx', '--netns', b.ns.name, '--port', String(port), '--latency-threshold-us', '10000']);
+      await using tool = await startTool(toolPath('systemNetworkLatencyDetails'), ['--direction', 'rx', '--netns', b.ns.name, '--port', String(port), '--latency-threshold-us', '10000']);
       const sent = sendPaced(a.ns, { protocol, dst: addr(b, family), dport: port, count: N, size: 300, gapMs: 35 });
       expect(await reader.done).toBe(N);
       const { records } = await tool.stop();
@@ -193,7 +193,7 @@ describe.runIf(run)('system_network_latency_details', () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
     const reader = await startSlowReader(b.ns, { protocol: 'udp', bind: b.v4, port: 41600, count: 3, delayMs: 15 });
-    await using rx = await startTool(tools.systemNetworkLatencyDetails, ['--direction', 'rx', '--netns', b.ns.name, '--dst-port', '41600', '--latency-threshold-us', '10000', '--stack']);
+    await using rx = await startTool(toolPath('systemNetworkLatencyDetails'), ['--direction', 'rx', '--netns', b.ns.name, '--dst-port', '41600', '--latency-threshold-us', '10000', '--stack']);
     sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41600, count: 3, gapMs: 30 });
     expect(await reader.done).toBe(3);
     const rxEvents = (await rx.stop()).records.filter((r) => r.type === 'event') as unknown as (LatencyEvent & { stack: string[]; stack_stage: string })[];
@@ -206,7 +206,7 @@ describe.runIf(run)('system_network_latency_details', () => {
 
     shapeTbf(a, { rateBps: 125_000, burst: 2084 });
     const sink = await startSlowReader(b.ns, { protocol: 'udp', bind: b.v4, port: 41601, count: 8, delayMs: 0 });
-    await using tx = await startTool(tools.systemNetworkLatencyDetails, ['--direction', 'tx', '--netns', a.ns.name, '--dst-port', '41601', '--latency-threshold-us', '20000', '--stack']);
+    await using tx = await startTool(toolPath('systemNetworkLatencyDetails'), ['--direction', 'tx', '--netns', a.ns.name, '--dst-port', '41601', '--latency-threshold-us', '20000', '--stack']);
     sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41601, count: 8, size: 1000, gapMs: 0 });
     expect(await sink.done).toBe(8);
     const txEvents = (await tx.stop()).records.filter((r) => r.type === 'event') as unknown as (LatencyEvent & { stack: string[]; stack_stage: string })[];
@@ -233,7 +233,7 @@ describe.runIf(run)('system_network_latency_details', () => {
     const near = waits.filter((w) => w >= 20_000 * 0.9 && w < 20_000 * 1.1).length;
     expect(near).toBe(0); // no packet sits on the threshold
     const sink = await startSlowReader(b.ns, { protocol: 'udp', bind: b.v4, port: 41400, count: N, delayMs: 0 });
-    await using tool = await startTool(tools.systemNetworkLatencyDetails, ['--direction', 'tx', '--netns', a.ns.name, '--protocol', 'udp', '--latency-threshold-us', '20000']);
+    await using tool = await startTool(toolPath('systemNetworkLatencyDetails'), ['--direction', 'tx', '--netns', a.ns.name, '--protocol', 'udp', '--latency-threshold-us', '20000']);
     expect(sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41400, count: N, size, gapMs: 0 }).sent).toBe(N);
     expect(await sink.done).toBe(N);
     const { records } = await tool.stop();

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Lab, requireRoot, runToolOnce, sendUdp, startTool, tools, twoHosts } from './index.ts';
+import { Lab, requireRoot, runToolOnce, sendUdp, startTool, toolPath, twoHosts } from './index.ts';
 
 const run = requireRoot('system_network_metrics_summary Prometheus test');
 const havePrometheus = spawnSync('prometheus', ['--version']).status === 0;
@@ -63,7 +63,7 @@ describe.runIf(run && havePrometheus)('system_network_metrics_summary --promethe
     // sent through a tbf on b: the qdisc sojourn histogram gets samples to export.
     b.ns.tc('qdisc', 'add', 'dev', b.dev, 'root', 'tbf', 'rate', '1mbit', 'burst', '2000', 'limit', '1000000');
     const toolPort = await freePort();
-    await using tool = await startTool(tools.systemNetworkMetrics, ['--netns', b.ns.name, '--interval', '3600', '--prometheus', String(toolPort)]);
+    await using tool = await startTool(toolPath('systemNetworkMetricsSummary'), ['--netns', b.ns.name, '--interval', '3600', '--prometheus', String(toolPort)]);
 
     dir = mkdtempSync(join(tmpdir(), 'nst-prom-'));
     const promPort = await freePort();
@@ -129,7 +129,7 @@ describe.runIf(run && havePrometheus)('system_network_metrics_summary --promethe
 
   it('a bad --prometheus value is one line naming the option and exit 2 (zod, before any load)', () => {
     for (const bad of ['nope', '70000', '10.0.0.300:9464', ':9464']) {
-      const r = runToolOnce(tools.systemNetworkMetrics, ['--prometheus', bad]);
+      const r = runToolOnce(toolPath('systemNetworkMetricsSummary'), ['--prometheus', bad]);
       expect(r.exitCode).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/--prometheus: /);

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bucketOf, Lab, rank, shapeTbf, requireRoot, sendUdp, startTool, tools, twoHosts, type Netns } from './index.ts';
+import { bucketOf, Lab, rank, shapeTbf, requireRoot, sendUdp, startTool, toolPath, twoHosts, type Netns } from './index.ts';
 
 const run = requireRoot('system_network_metrics_summary end-to-end tests');
 
@@ -63,8 +63,8 @@ describe.runIf(run)('system_network_metrics_summary', () => {
     it(`counts exactly the packets and bytes sent over a veth (IPv${family})`, async () => {
       using lab = Lab.create();
       const { a, b } = twoHosts(lab);
-      await using onA = await startTool(tools.systemNetworkMetrics, ['--netns', a.ns.name, '--interval', '3600']);
-      await using onB = await startTool(tools.systemNetworkMetrics, ['--netns', b.ns.name, '--interface', b.dev, '--interval', '3600']);
+      await using onA = await startTool(toolPath('systemNetworkMetricsSummary'), ['--netns', a.ns.name, '--interval', '3600']);
+      await using onB = await startTool(toolPath('systemNetworkMetricsSummary'), ['--netns', b.ns.name, '--interface', b.dev, '--interval', '3600']);
       // The devices' own counters over the same window as the tools (both attached, not yet stopped).
       const beforeA = kernelStats(a.ns, a.dev);
       const beforeB = kernelStats(b.ns, b.dev);
@@ -105,9 +105,9 @@ describe.runIf(run)('system_network_metrics_summary', () => {
     // leaves when the bucket has refilled for it.
     const rateBps = 125_000;
     const tbf = shapeTbf(a, { rateBps, burst: 2000 });
-    await using onA = await startTool(tools.systemNetworkMetrics, ['--netns', a.ns.name, '--interval', '3600']);
-    await using onB = await startTool(tools.systemNetworkMetrics, ['--netns', b.ns.name, '--interval', '3600']);
-    await using host = await startTool(tools.systemNetworkMetrics, ['--interval', '3600']);
+    await using onA = await startTool(toolPath('systemNetworkMetricsSummary'), ['--netns', a.ns.name, '--interval', '3600']);
+    await using onB = await startTool(toolPath('systemNetworkMetricsSummary'), ['--netns', b.ns.name, '--interval', '3600']);
+    await using host = await startTool(toolPath('systemNetworkMetricsSummary'), ['--interval', '3600']);
     const N = 50;
     const size = 1000;
     const frame = size + 8 + 20 + 14;
@@ -166,7 +166,7 @@ describe.runIf(run)('system_network_metrics_summary', () => {
     const { a, b } = twoHosts(lab);
     // Every frame is larger than the burst: tbf drops each one at enqueue.
     a.ns.tc('qdisc', 'add', 'dev', a.dev, 'root', 'tbf', 'rate', '10mbit', 'burst', '1000', 'limit', '100000');
-    await using onA = await startTool(tools.systemNetworkMetrics, ['--netns', a.ns.name, '--interval', '3600']);
+    await using onA = await startTool(toolPath('systemNetworkMetricsSummary'), ['--netns', a.ns.name, '--interval', '3600']);
     const N = 40;
     sendUdp(a.ns, { dst: b.v4, dport: 40002, count: N, size: 1200, allowEperm: true });
     const rec = (await onA.stop()).records.find((r) => r.type === 'final')!;

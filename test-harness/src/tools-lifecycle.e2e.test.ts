@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bpfState, requireRoot, runToolOnce, startTool, tools, waitForNoLeftovers } from './index.ts';
+import { bpfState, requireRoot, runToolOnce, startTool, toolPath, waitForNoLeftovers } from './index.ts';
 
 const run = requireRoot('tool lifecycle tests');
 
@@ -24,14 +24,14 @@ afterAll(() => {
 // Details tools have no intervals (and refuse --interval): they print per event.
 const interval = (name: string) => (name.endsWith('Details') ? [] : ['--interval', '3600']);
 
-const TOOLS: { name: keyof typeof tools; args: () => string[]; question: RegExp; classic: boolean }[] = [
-  { name: 'systemNetworkMetrics', args: () => [], question: /How is the host's network doing\?/, classic: true },
-  { name: 'systemNetworkLatency', args: () => [], question: /Where in the host stack do packets spend their time\?/, classic: true },
+const TOOLS: { name: string; args: () => string[]; question: RegExp; classic: boolean }[] = [
+  { name: 'systemNetworkMetricsSummary', args: () => [], question: /How is the host's network doing\?/, classic: true },
+  { name: 'systemNetworkLatencySummary', args: () => [], question: /Where in the host stack do packets spend their time\?/, classic: true },
   { name: 'systemNetworkLatencyDetails', args: () => [], question: /Which packets were slow in the host stack/, classic: true },
-  { name: 'softirqLatency', args: () => [], question: /How late do softirqs run/, classic: true },
-  { name: 'schedLatency', args: () => [], question: /How long do chosen threads wait for a CPU/, classic: false },
-  { name: 'offcpu', args: () => [], question: /Where do threads spend their time off CPU/, classic: true },
-  { name: 'lockWait', args: () => ['--pid', String(target!.pid)], question: /Which user-space locks does a process wait on/, classic: true },
+  { name: 'softirqLatencySummary', args: () => [], question: /How late do softirqs run/, classic: true },
+  { name: 'schedLatencySummary', args: () => [], question: /How long do chosen threads wait for a CPU/, classic: false },
+  { name: 'offcpuSummary', args: () => [], question: /Where do threads spend their time off CPU/, classic: true },
+  { name: 'lockWaitSummary', args: () => ['--pid', String(target!.pid)], question: /Which user-space locks does a process wait on/, classic: true },
 ];
 
 describe.runIf(run)('packet-drop tools: with the BTF flavours off they fall back to classic tracepoints', () => {
@@ -39,7 +39,7 @@ describe.runIf(run)('packet-drop tools: with the BTF flavours off they fall back
   for (const name of ['packetDropSummary', 'packetDropDetails'] as const) {
     it(`${name}: falls back to the classic tracepoint and detaches everything`, async () => {
       const before = bpfState();
-      await using tool = await startTool(tools[name], ['--verbose', ...interval(name)], { env: { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp' } });
+      await using tool = await startTool(toolPath(name), ['--verbose', ...interval(name)], { env: { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp' } });
       const res = await tool.stop();
       expect(res.exitCode).toBe(0);
       const chosen = res.records.filter((r) => r.type === 'info' && /: using /.test(String(r.message))).map((r) => String(r.message));
@@ -49,7 +49,7 @@ describe.runIf(run)('packet-drop tools: with the BTF flavours off they fall back
 
     // packet_drop_summary says the same: packet-drop-summary.e2e.test.ts.
     if (name === 'packetDropDetails') it(`${name}: with no flavour left, says in one line what is missing, exit 2`, () => {
-      const r = runToolOnce(tools[name], ['--duration', '1'], { env: { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp,tracepoint' } });
+      const r = runToolOnce(toolPath(name), ['--duration', '1'], { env: { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp,tracepoint' } });
       expect(r.exitCode).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr.trim()).toMatch(/^packet_drop_details: cannot hook skb:kfree_skb on this kernel \(tp_btf: disabled by NETSTRATA_DISABLE_FEATURES; raw_tp: disabled by NETSTRATA_DISABLE_FEATURES; tracepoint: disabled by NETSTRATA_DISABLE_FEATURES; fentry: .*; kprobe: .*\)$/);
@@ -62,7 +62,7 @@ describe.runIf(run)('every tool: stopping leaves nothing behind', () => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       it(`${t.name}: ${signal} prints the final record, exits 0 and detaches everything`, async () => {
         const before = bpfState();
-        await using tool = await startTool(tools[t.name], [...t.args(), ...interval(t.name)]);
+        await using tool = await startTool(toolPath(t.name), [...t.args(), ...interval(t.name)]);
         const res = await tool.stop(signal);
         expect(res.exitCode).toBe(0);
         expect(res.records.filter((r) => r.type === 'final')).toHaveLength(1);
@@ -74,7 +74,7 @@ describe.runIf(run)('every tool: stopping leaves nothing behind', () => {
       const env = { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp' };
       if (t.classic) {
         const before = bpfState();
-        await using tool = await startTool(tools[t.name], [...t.args(), '--verbose', ...interval(t.name)], { env });
+        await using tool = await startTool(toolPath(t.name), [...t.args(), '--verbose', ...interval(t.name)], { env });
         const res = await tool.stop();
         expect(res.exitCode).toBe(0);
         const chosen = res.records.filter((r) => r.type === 'info' && /: using /.test(String(r.message))).map((r) => String(r.message));
@@ -82,7 +82,7 @@ describe.runIf(run)('every tool: stopping leaves nothing behind', () => {
         for (const m of chosen) expect(m).toMatch(/: using tracepoint$/);
         expect(await waitForNoLeftovers(before)).toEqual({ prog: [], link: [], map: [] });
       } else {
-        const r = runToolOnce(tools[t.name], [...t.args(), '--duration', '1'], { env });
+        const r = runToolOnce(toolPath(t.name), [...t.args(), '--duration', '1'], { env });
         expect(r.exitCode).toBe(2);
         expect(r.stderr.trim().split('\n')).toHaveLength(1);
         expect(r.stderr).toMatch(/cannot hook sched:\S+ on this kernel \(tp_btf: disabled by NETSTRATA_DISABLE_FEATURES; raw_tp: disabled by NETSTRATA_DISABLE_FEATURES\)/);
@@ -90,7 +90,7 @@ describe.runIf(run)('every tool: stopping leaves nothing behind', () => {
     });
 
     it(`${t.name}: --help shows examples`, () => {
-      const help = runToolOnce(tools[t.name], ['--help']);
+      const help = runToolOnce(toolPath(t.name), ['--help']);
       expect(help.exitCode).toBe(0);
       expect(help.stdout).toMatch(t.question);
       expect(help.stdout).toMatch(/Examples:/);

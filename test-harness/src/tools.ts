@@ -1,6 +1,11 @@
-/** Paths of the built tool binaries the scenarios run. */
+/**
+ * Paths of the built binaries the scenarios run, from the tool registry: a tool is reachable here
+ * as soon as its package lists it. Keys are the binaries' names in camel case
+ * (packet_drop_summary → packetDropSummary), and `netstrata` for the cli.
+ */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { TOOLS } from '@netstrata/cli';
 
 function bin(pkg: string, name: string): string {
   const p = fileURLToPath(new URL(`../../packages/${pkg}/dist/${name}.js`, import.meta.url));
@@ -8,21 +13,22 @@ function bin(pkg: string, name: string): string {
   return p;
 }
 
-/** Binary by the name the scenarios use: [package, binary]. */
-const BINARIES = {
-  packetDropSummary: ['packet-drop', 'packet_drop_summary'],
-  packetDropDetails: ['packet-drop', 'packet_drop_details'],
-  systemNetworkMetrics: ['system-network', 'system_network_metrics_summary'],
-  systemNetworkLatency: ['system-network', 'system_network_latency_summary'],
-  systemNetworkLatencyDetails: ['system-network', 'system_network_latency_details'],
-  softirqLatency: ['cpu', 'softirq_latency_summary'],
-  schedLatency: ['cpu', 'sched_latency_summary'],
-  offcpu: ['cpu', 'offcpu_summary'],
-  lockWait: ['cpu', 'lock_wait_summary'],
-  netstrata: ['cli', 'netstrata'],
-} as const;
+export const camelName = (name: string): string => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-/** Paths, resolved when used (a scenario that runs one tool needs only that one built). */
-export const tools = Object.defineProperties({} as Record<keyof typeof BINARIES, string>, Object.fromEntries(
-  Object.entries(BINARIES).map(([k, [pkg, name]]) => [k, { get: () => bin(pkg, name), enumerable: true }]),
-));
+/** Every tool the registry lists, with where it lives. */
+export const TOOL_LIST: readonly { key: string; name: string; domain: string; kind: 'summary' | 'details' }[] = TOOLS.map((t) => ({
+  key: camelName(t.name),
+  name: t.name,
+  domain: t.domain,
+  kind: t.kind,
+}));
+
+const PATHS: Record<string, [string, string]> = Object.fromEntries([...TOOL_LIST.map((t) => [t.key, [t.domain, t.name]]), ['netstrata', ['cli', 'netstrata']]]);
+
+/** A binary's path by key, resolved when used (a scenario that runs one tool needs only that one
+ * built); an unknown key is a mistake in the test, not a tool that silently does not run. */
+export function toolPath(key: string): string {
+  const p = PATHS[key];
+  if (!p) throw new Error(`no tool '${key}' in the registry (keys: ${Object.keys(PATHS).join(', ')})`);
+  return bin(p[0], p[1]);
+}
