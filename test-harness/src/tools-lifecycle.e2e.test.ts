@@ -36,7 +36,9 @@ describe.runIf(run)('packet-drop tools: with the BTF flavours off they fall back
   for (const name of ['packetDropSummary', 'packetDropDetails'] as const) {
     it(`${name}: falls back to the classic tracepoint and detaches everything`, async () => {
       const before = bpfState();
-      const tool = await startTool(tools[name], ['--verbose', '--interval', '3600'], { env: { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp' } });
+      // Details tools have no intervals (and refuse --interval).
+      const interval = name === 'packetDropSummary' ? ['--interval', '3600'] : [];
+      const tool = await startTool(tools[name], ['--verbose', ...interval], { env: { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp' } });
       const res = await tool.stop();
       expect(res.exitCode).toBe(0);
       const chosen = res.records.filter((r) => r.type === 'info' && /: using /.test(String(r.message))).map((r) => String(r.message));
