@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lab, bpfState, programsAddedSince, requireRoot, runToolOnce, toolPath, type Netns } from './index.ts';
+import { Lab, TOOL_LIST, bpfState, programsAddedSince, requireRoot, runToolOnce, toolPath, type Netns } from './index.ts';
 
 const run = requireRoot('bad-input tests');
 
@@ -25,10 +25,9 @@ afterAll(() => {
   lab?.destroy();
 });
 
-type Tool = Exclude<string, 'netstrata'>;
-
 interface Case {
-  tool: Tool;
+  /** The tool's key (toolPath). */
+  tool: string;
   /** Arguments; functions see the lab namespace and the target pid. */
   args: (string | (() => string))[];
   message: RegExp;
@@ -110,23 +109,14 @@ const CASES: Case[] = [
   { tool: 'lockWaitSummary', args: ['--pid', PID, '--min-wait-us', '-1'], message: /^--min-wait-us: '-1' must be at least 0$/ },
   { tool: 'lockWaitSummary', args: ['--pid', '2'], message: /^--pid: process 2 maps no library with pthread_mutex_lock/ },
   // A user without privileges, every tool (lock_wait_summary cannot even read its target's maps).
-  ...(['packetDropSummary', 'packetDropDetails', 'systemNetworkMetricsSummary', 'systemNetworkLatencySummary', 'systemNetworkLatencyDetails', 'softirqLatencySummary', 'schedLatencySummary', 'offcpuSummary'] as const).map(
-    (tool): Case => ({ tool, args: [], message: /^needs root \(or CAP_BPF and CAP_PERFMON\) to load BPF programs; run it with sudo$/, unprivileged: true }),
+  ...TOOL_LIST.filter((t) => t.name !== 'lock_wait_summary').map(
+    (t): Case => ({ tool: t.key, args: [], message: /^needs root \(or CAP_BPF and CAP_PERFMON\) to load BPF programs; run it with sudo$/, unprivileged: true }),
   ),
   { tool: 'lockWaitSummary', args: ['--pid', PID], message: /^--pid: cannot read the memory map of process \d+ \(permission denied\): run as root$/, unprivileged: true },
 ];
 
-const NAMES: Record<Tool, string> = {
-  packetDropSummary: 'packet_drop_summary',
-  packetDropDetails: 'packet_drop_details',
-  systemNetworkMetricsSummary: 'system_network_metrics_summary',
-  systemNetworkLatencySummary: 'system_network_latency_summary',
-  systemNetworkLatencyDetails: 'system_network_latency_details',
-  softirqLatencySummary: 'softirq_latency_summary',
-  schedLatencySummary: 'sched_latency_summary',
-  offcpuSummary: 'offcpu_summary',
-  lockWaitSummary: 'lock_wait_summary',
-};
+/** Binary names by key, from the registry: what each line of stderr starts with. */
+const NAMES: Record<string, string> = Object.fromEntries(TOOL_LIST.map((t) => [t.key, t.name]));
 
 describe.runIf(run)('bad input: one line naming the problem, exit 2, nothing loaded', () => {
   it('the corpus covers every tool', () => {

@@ -9,5 +9,5 @@ export type { FaultCase } from './faults.ts';
 export { run } from './exec.ts';
 export { release } from './workload.ts';
 export { agentPath } from './agents.ts';
-export { toolPath, TOOL_LIST, camelName } from './tools.ts';
+export { toolPath, TOOL_LIST, camelName, requiredArgs, longInterval, type ListedTool } from './tools.ts';
 export { bucketOf, rank, shapeTbf, tbfWaitsUs } from './truth.ts';

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bpfState, requireRoot, startTool, toolPath, waitForNoLeftovers } from './index.ts';
+import { bpfState, longInterval, requireRoot, requiredArgs, startTool, TOOL_LIST, toolPath, waitForNoLeftovers } from './index.ts';
 
 const run = requireRoot('leftover tests');
 
@@ -34,20 +34,8 @@ afterAll(() => {
   target?.kill('SIGKILL');
 });
 
-// Details tools have no intervals (and refuse --interval): they print per event.
-const interval = (name: string) => (name.endsWith('Details') ? [] : ['--interval', '3600']);
-
-const TOOLS: { name: Exclude<string, 'netstrata'>; args: () => string[] }[] = [
-  { name: 'packetDropSummary', args: () => [] },
-  { name: 'packetDropDetails', args: () => ['--stack'] },
-  { name: 'systemNetworkMetricsSummary', args: () => [] },
-  { name: 'systemNetworkLatencySummary', args: () => [] },
-  { name: 'systemNetworkLatencyDetails', args: () => ['--stack'] },
-  { name: 'softirqLatencySummary', args: () => [] },
-  { name: 'schedLatencySummary', args: () => [] },
-  { name: 'offcpuSummary', args: () => [] },
-  { name: 'lockWaitSummary', args: () => ['--pid', String(target!.pid)] },
-];
+/** Every tool in the registry; details tools with --stack, their most expensive mode. */
+const TOOLS = TOOL_LIST.map((t) => ({ ...t, args: () => [...requiredArgs(t.name, () => target!.pid!), ...(t.kind === 'details' ? ['--stack'] : [])] }));
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGKILL'] as const;
 /** Kills per signal during start-up (drawn from [0, 1.5 × ready]) and after ready. */
@@ -65,7 +53,7 @@ describe.runIf(run)('no leftovers after a signal at a random moment', () => {
       const rand = random(SEED + index);
       const before = bpfState();
       // Launch to ready, once (its own stop is a SIGKILL in steady state).
-      await using first = await startTool(toolPath(t.name), [...t.args(), ...interval(t.name)]);
+      await using first = await startTool(toolPath(t.key), [...t.args(), ...longInterval(t)]);
       const readyMs = first.startedMs;
       const firstEnd = await first.stop('SIGKILL');
       expect(firstEnd.signal).toBe('SIGKILL');
@@ -73,7 +61,7 @@ describe.runIf(run)('no leftovers after a signal at a random moment', () => {
       for (const signal of SIGNALS) {
         for (let i = 0; i < DURING_START; i++) {
           const delay = Math.round(rand() * 1.5 * readyMs);
-          const child = spawn(process.execPath, [toolPath(t.name), ...t.args(), '--output', 'json', ...interval(t.name)], { stdio: 'ignore' });
+          const child = spawn(process.execPath, [toolPath(t.key), ...t.args(), '--output', 'json', ...longInterval(t)], { stdio: 'ignore' });
           const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (code, by) => r([code, by])));
           await new Promise((r) => setTimeout(r, delay));
           child.kill(signal);
@@ -82,7 +70,7 @@ describe.runIf(run)('no leftovers after a signal at a random moment', () => {
           expect(stoppedCleanly(signal, code, by), `${signal} after ${delay} ms (ready takes ${readyMs} ms; seed ${SEED}): exit ${code}, signal ${by}`).toBe(true);
         }
         for (let i = 0; i < AFTER_READY; i++) {
-          await using tool = await startTool(toolPath(t.name), [...t.args(), ...interval(t.name)]);
+          await using tool = await startTool(toolPath(t.key), [...t.args(), ...longInterval(t)]);
           const delay = Math.round(rand() * 300);
           await new Promise((r) => setTimeout(r, delay));
           const res = await tool.stop(signal);

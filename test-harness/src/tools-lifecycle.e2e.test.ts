@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bpfState, requireRoot, runToolOnce, startTool, toolPath, waitForNoLeftovers } from './index.ts';
+import { bpfState, longInterval, requireRoot, requiredArgs, runToolOnce, startTool, TOOL_LIST, toolPath, waitForNoLeftovers } from './index.ts';
 
 const run = requireRoot('tool lifecycle tests');
 
@@ -20,19 +20,14 @@ afterAll(() => {
   target?.kill('SIGKILL');
 });
 
-/** `classic`: every hook it needs has a classic tracepoint flavour (the last fallback). */
-// Details tools have no intervals (and refuse --interval): they print per event.
-const interval = (name: string) => (name.endsWith('Details') ? [] : ['--interval', '3600']);
-
-const TOOLS: { name: string; args: () => string[]; question: RegExp; classic: boolean }[] = [
-  { name: 'systemNetworkMetricsSummary', args: () => [], question: /How is the host's network doing\?/, classic: true },
-  { name: 'systemNetworkLatencySummary', args: () => [], question: /Where in the host stack do packets spend their time\?/, classic: true },
-  { name: 'systemNetworkLatencyDetails', args: () => [], question: /Which packets were slow in the host stack/, classic: true },
-  { name: 'softirqLatencySummary', args: () => [], question: /How late do softirqs run/, classic: true },
-  { name: 'schedLatencySummary', args: () => [], question: /How long do chosen threads wait for a CPU/, classic: false },
-  { name: 'offcpuSummary', args: () => [], question: /Where do threads spend their time off CPU/, classic: true },
-  { name: 'lockWaitSummary', args: () => ['--pid', String(target!.pid)], question: /Which user-space locks does a process wait on/, classic: true },
-];
+/** Every tool in the registry; its question is the first sentence of what it answers. */
+const TOOLS = TOOL_LIST.map((t) => ({
+  ...t,
+  args: () => requiredArgs(t.name, () => target!.pid!),
+  // --help wraps the sentence at word boundaries.
+  question: new RegExp(`${t.describe.split('?')[0]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '\\s+')}\\?`),
+}));
+const interval = (key: string) => longInterval(TOOL_LIST.find((t) => t.key === key)!);
 
 describe.runIf(run)('packet-drop tools: with the BTF flavours off they fall back to classic tracepoints', () => {
   // packet_drop_summary's fallbacks, each counted exactly: packet-drop-summary.e2e.test.ts.
@@ -58,11 +53,12 @@ describe.runIf(run)('packet-drop tools: with the BTF flavours off they fall back
 });
 
 describe.runIf(run)('every tool: stopping leaves nothing behind', () => {
-  for (const t of TOOLS) {
+  // packet-drop's stops (and a reader going away): packet-drop-cli.e2e.test.ts.
+  for (const t of TOOLS.filter((x) => x.domain !== 'packet-drop')) {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       it(`${t.name}: ${signal} prints the final record, exits 0 and detaches everything`, async () => {
         const before = bpfState();
-        await using tool = await startTool(toolPath(t.name), [...t.args(), ...interval(t.name)]);
+        await using tool = await startTool(toolPath(t.key), [...t.args(), ...longInterval(t)]);
         const res = await tool.stop(signal);
         expect(res.exitCode).toBe(0);
         expect(res.records.filter((r) => r.type === 'final')).toHaveLength(1);
@@ -74,7 +70,7 @@ describe.runIf(run)('every tool: stopping leaves nothing behind', () => {
       const env = { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp' };
       if (t.classic) {
         const before = bpfState();
-        await using tool = await startTool(toolPath(t.name), [...t.args(), '--verbose', ...interval(t.name)], { env });
+        await using tool = await startTool(toolPath(t.key), [...t.args(), '--verbose', ...longInterval(t)], { env });
         const res = await tool.stop();
         expect(res.exitCode).toBe(0);
         const chosen = res.records.filter((r) => r.type === 'info' && /: using /.test(String(r.message))).map((r) => String(r.message));
@@ -82,7 +78,7 @@ describe.runIf(run)('every tool: stopping leaves nothing behind', () => {
         for (const m of chosen) expect(m).toMatch(/: using tracepoint$/);
         expect(await waitForNoLeftovers(before)).toEqual({ prog: [], link: [], map: [] });
       } else {
-        const r = runToolOnce(toolPath(t.name), [...t.args(), '--duration', '1'], { env });
+        const r = runToolOnce(toolPath(t.key), [...t.args(), '--duration', '1'], { env });
         expect(r.exitCode).toBe(2);
         expect(r.stderr.trim().split('\n')).toHaveLength(1);
         expect(r.stderr).toMatch(/cannot hook sched:\S+ on this kernel \(tp_btf: disabled by NETSTRATA_DISABLE_FEATURES; raw_tp: disabled by NETSTRATA_DISABLE_FEATURES\)/);
@@ -90,7 +86,7 @@ describe.runIf(run)('every tool: stopping leaves nothing behind', () => {
     });
 
     it(`${t.name}: --help shows examples`, () => {
-      const help = runToolOnce(toolPath(t.name), ['--help']);
+      const help = runToolOnce(toolPath(t.key), ['--help']);
       expect(help.exitCode).toBe(0);
       expect(help.stdout).toMatch(t.question);
       expect(help.stdout).toMatch(/Examples:/);

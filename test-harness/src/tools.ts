@@ -16,12 +16,34 @@ function bin(pkg: string, name: string): string {
 export const camelName = (name: string): string => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Every tool the registry lists, with where it lives. */
-export const TOOL_LIST: readonly { key: string; name: string; domain: string; kind: 'summary' | 'details' }[] = TOOLS.map((t) => ({
+export interface ListedTool {
+  /** The name in camel case, as toolPath takes it. */
+  key: string;
+  name: string;
+  domain: string;
+  kind: 'summary' | 'details';
+  /** The question, as --help and the docs state it. */
+  describe: string;
+  /** Whether every hook it must have has a classic tracepoint flavour (the last fallback). */
+  classic: boolean;
+}
+
+export const TOOL_LIST: readonly ListedTool[] = TOOLS.map((t) => ({
   key: camelName(t.name),
   name: t.name,
   domain: t.domain,
   kind: t.kind,
+  describe: t.describe,
+  classic: t.hooks.every((h) => h.optional || h.flavours.some((f) => f.name === 'tracepoint')),
 }));
+
+/** Options a tool needs to run at all in a test, beyond none (a process to watch). */
+export function requiredArgs(name: string, targetPid: () => number): string[] {
+  return name === 'lock_wait_summary' ? ['--pid', String(targetPid())] : [];
+}
+
+/** --interval for tools that have intervals (details tools refuse it): one report at most. */
+export const longInterval = (t: Pick<ListedTool, 'kind'>): string[] => (t.kind === 'summary' ? ['--interval', '3600'] : []);
 
 const PATHS: Record<string, [string, string]> = Object.fromEntries([...TOOL_LIST.map((t) => [t.key, [t.domain, t.name]]), ['netstrata', ['cli', 'netstrata']]]);
 
