@@ -3,18 +3,15 @@
  * when the kernel produces faster? One packet_drop_details event per run, reserved in a ring of the
  * tool's size exactly as the tool reserves it (reserve failures counted in `lost`). Run with
  * BPF_PROG_TEST_RUN and `repeat` (agents/ringprod.c); the test packet is the captured header.
- * The event layout is bench_ring.h, a checked copy of the tool's. */
+ * The event is the tool's own struct drop_event (packages/packet-drop/bpf/packet_drop.h, on this
+ * project's include path: the bench measures that tool). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "netstrata/loss.h"
-#include "bench_ring.h"
+#include "packet_drop.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-/* Keeps struct drop_event in the object's BTF (a type only locals use gets none): src/pipeline.ts
- * reads its size from there. */
-struct drop_event *unused_drop_event __attribute__((unused));
 
 /* A kernel text address and a drop reason of the running kernel, so the user side symbolizes and
  * names them as it does for real drops. */

@@ -9,13 +9,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { DropReasons, KallsymsSymbolizer, Sink, WallClock } from '@netstrata/bpf-common';
+import { DropReasons, KallsymsSymbolizer, Sink, WallClock, layoutMismatches } from '@netstrata/bpf-common';
 import { BpfObject, RingReader, type BpfMap } from '@netstrata/libbpf-ts';
 import object from '../build/bpf/bench_ring.bpf.o';
 import { pin } from './bench-lab.ts';
 import type { Knobs } from './knobs.ts';
 import type { PipelineData, PipelinePath, PipelineRun } from './model.ts';
-import { DROP_EVENT_SIZE, decodeDropEvent, eventFields, kernelResolver, renderEventText } from '@netstrata/packet-drop';
+import { DROP_EVENT_SIZE, decodeDropEvent, dropEvent, eventFields, kernelResolver, renderEventText } from '@netstrata/packet-drop';
 
 /** packet_drop_details' default --ring-size (KiB): the ring the tool reads. */
 const RING_KIB = 4096;
@@ -55,8 +55,8 @@ function openProducer(ctx: Ctx): BpfObject {
   const obj = BpfObject.open(object, 'bench_ring');
   try {
     // bpf/bench_ring.h copies the tool's event; a copy that fell behind would be decoded as garbage.
-    const size = obj.btf().structSize('drop_event');
-    if (size !== DROP_EVENT_SIZE) throw new Error(`bench_ring's struct drop_event is ${size} bytes, packet_drop_details decodes ${DROP_EVENT_SIZE}: bring bench/bpf/bench_ring.h in line with packages/packet-drop/bpf/packet_drop.h`);
+    const wrong = layoutMismatches(dropEvent, obj.btf());
+    if (wrong.length) throw new Error(`bench_ring's struct drop_event is not the one packet_drop_details decodes: ${wrong.join('; ')}`);
     obj.setRodata('targ_location', ctx.location);
     obj.setRodata('targ_reason', ctx.reason);
     obj.map('events').setMaxEntries(RING_KIB * 1024);

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Compile every bpf/*.bpf.c of one package into build/bpf/*.bpf.o (CO-RE, BTF kept, DWARF stripped).
-# Usage: build-bpf.sh PACKAGE_DIR
+# Usage: build-bpf.sh PACKAGE_DIR [INCLUDE_DIR...]
+# Extra include directories are for a project that measures another's kernel records (the bench);
+# tools include only their own bpf/ and bpf-common's headers.
 set -euo pipefail
-pkg=$(cd "${1:?usage: build-bpf.sh PACKAGE_DIR}" && pwd)
+pkg=$(cd "${1:?usage: build-bpf.sh PACKAGE_DIR [INCLUDE_DIR...]}" && pwd)
+shift
+extra=()
+for dir in "$@"; do extra+=(-I "$(cd "$dir" && pwd)"); done
 common=$(cd "$(dirname "$0")/.." && pwd)
 case "$(uname -m)" in
   x86_64) arch=x86 ;;
@@ -19,7 +24,7 @@ shopt -s nullglob
 for src in "$pkg"/bpf/*.bpf.c; do
   obj="$out/$(basename "${src%.c}").o"
   "$clang" -target bpf -g -O2 -Wall -Werror -D__TARGET_ARCH_$arch \
-    -I "$common/bpf/vmlinux/$arch" -I "$common/bpf/include" -I "$pkg/bpf" \
+    -I "$common/bpf/vmlinux/$arch" -I "$common/bpf/include" -I "$pkg/bpf" "${extra[@]}" \
     -c "$src" -o "$obj"
   "$strip" -g "$obj" 2>/dev/null || true
 done

@@ -83,7 +83,8 @@ export function decodeDropEvent(v: DataView): DropEvent {
     pktLen: e.pkt_len,
     protocol: e.protocol,
     hdrStart: e.hdr_start === HDR_START_MAC ? 'mac' : 'network',
-    hdr: e.hdr.subarray(0, Math.min(e.hdr_len, HDR_CAPTURE)),
+    // Copied: the ring's memory is reused as soon as the callback returns.
+    hdr: e.hdr.slice(0, Math.min(e.hdr_len, HDR_CAPTURE)),
     stack: e.stack_len > 0 ? decodeStack(e.stack.subarray(0, Math.min(e.stack_len, 8 * STACK_DEPTH))) : [],
     stackError: e.stack_len < 0 ? e.stack_len : 0,
   };
