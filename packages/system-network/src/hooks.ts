@@ -15,7 +15,7 @@ export const softirqEntryHook: Hook = { name: 'irq:softirq_entry', flavours: tra
 
 export const softirqExitHook: Hook = { name: 'irq:softirq_exit', flavours: tracepointFlavours('softirq_exit') };
 
-/** skb:kfree_skb through packet-drop's handlers (bpf/kfree_skb_flavours.h). Only the tracepoint
+/** skb:kfree_skb through bpf-common's handlers (netstrata/kfree_skb_flavours.h). Only the tracepoint
  * flavours: a per-reason count needs the reason, which the kprobe/fentry fallbacks lack. */
 export const metricsDropHook: Hook = { name: 'skb:kfree_skb', flavours: tracepointFlavours('kfree_skb') };
 

@@ -1,4 +1,4 @@
-/** Hooks of the latency tools (bpf/latency_stages.h), with their flavours in order of preference. */
+/** Hooks of the latency tools (bpf/latency_flavours.h), with their flavours in order of preference. */
 import { functionFlavours, tracepointDefined, tracepointFlavours, type Hook, type HookFlavour } from '@netstrata/bpf-common';
 import { netDevXmitHook, netifReceiveSkbHook, qdiscDequeueHook, qdiscEnqueueHook } from '../hooks.ts';
 
