@@ -14,7 +14,6 @@
 import type { Argv } from 'yargs';
 import { z } from 'zod';
 import type { BpfObject } from '@netstrata/libbpf-ts';
-import { UsageError } from '../cli/errors.ts';
 import { num } from '../cli/options.ts';
 import type { ToolCommand } from '../cli/run-cli.ts';
 import type { Hook, FlavourChoice } from '../features/flavours.ts';
@@ -229,4 +228,3 @@ function toolOptions(kind: ToolKind, spec: ToolBase<Uses, ToolKind, z.ZodRawShap
   return y as Argv<unknown>;
 }
 
-export { UsageError };
