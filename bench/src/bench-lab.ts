@@ -84,7 +84,7 @@ export class BenchLab {
 
   private async startSink(tmp: string): Promise<void> {
     const ready = join(tmp, 'sink.ready');
-    // exec: the pid we hold is the sink itself (lock_wait_summary is pointed at it), not a wrapper
+    // exec: the pid we hold is the sink itself (a tool that watches a process is pointed at it), not a wrapper
     const child = spawn('ip', ['netns', 'exec', this.rx.name, ...pin(1), this.flood, 'serve', RX_IP, String(UDP_PORT), String(TCP_PORT)], {
       env: { ...process.env, FLOOD_READY_FILE: ready },
     });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TOOL_LIST } from '@netstrata/test-harness';
 import { CONFIGS, checkFinal } from './configs.ts';
 import { memoryConfigs } from './memory.ts';
 import { startupConfigs } from './startup.ts';
@@ -25,6 +26,7 @@ describe('checkFinal', () => {
 
 describe('the configurations', () => {
   it('cover every summary tool, both details tools twice, and two bpftrace scripts', () => {
+    expect(CONFIGS.filter((c) => c.kind === 'summary').map((c) => c.id)).toEqual(TOOL_LIST.filter((t) => t.kind === 'summary').map((t) => t.name));
     expect(CONFIGS.filter((c) => c.kind === 'summary')).toHaveLength(7);
     expect(CONFIGS.filter((c) => c.kind === 'details').map((c) => c.id)).toEqual([
       'packet_drop_details_nomatch',

@@ -1,9 +1,10 @@
 /**
- * What the bench runs: every summary tool unfiltered (the whole host), the details tools with
- * filters that match nothing and with filters that match the flood, and two bpftrace scripts that
- * answer the same questions as packet_drop_summary and one stage of system_network_latency_summary.
+ * What the bench runs: every summary tool in the registry unfiltered (the whole host), every
+ * details tool with filters that match nothing and with filters that match the flood, and two
+ * bpftrace scripts that answer the same questions as packet_drop_summary and one stage of
+ * system_network_latency_summary.
  */
-import { toolPath } from '@netstrata/test-harness';
+import { TOOL_LIST, longInterval, requiredArgs, toolPath, type ListedTool } from '@netstrata/test-harness';
 import { RX_IP, UNUSED_PORT } from './bench-lab.ts';
 import type { Readiness, Stopped } from './tool-process.ts';
 
@@ -24,9 +25,9 @@ export interface BenchConfig {
 }
 
 /** The hidden options every tool run gets: no report during a trial, NDJSON, a ready file. */
-function tool(bin: () => string, extra: (ctx: { sinkPid: number }) => string[] = () => []) {
+function tool(t: ListedTool, extra: (ctx: { sinkPid: number }) => string[] = () => []) {
   return (ctx: { readyFile: string; sinkPid: number }) => ({
-    cmd: [process.execPath, bin(), '--interval', '3600', '--output', 'json', '--ready-file', ctx.readyFile, ...extra(ctx)],
+    cmd: [process.execPath, toolPath(t.key), ...longInterval(t), '--output', 'json', '--ready-file', ctx.readyFile, ...extra(ctx)],
     ready: { kind: 'file', path: ctx.readyFile } as Readiness,
   });
 }
@@ -50,18 +51,31 @@ function bpftrace(script: string) {
 const NO_MATCH = ['--port', String(UNUSED_PORT)];
 const MATCH = ['--ip', RX_IP];
 
+/** Summary tools compared with a bpftrace script that answers the same question, and on what. */
+const PAIRED: Record<string, Pick<BenchConfig, 'bpftrace' | 'compareOn'>> = {
+  packet_drop_summary: { bpftrace: 'bpftrace_drops', compareOn: 'drop' },
+  system_network_latency_summary: { bpftrace: 'bpftrace_dev_queue', compareOn: 'udp' },
+};
+
+/** What a tool needs to run at all; a process to watch is the UDP sink (shown as SINK). */
+const needs = (t: ListedTool) => (c: { sinkPid: number }) => requiredArgs(t.name, () => c.sinkPid);
+const needsLabel = (t: ListedTool) => needs(t)({ sinkPid: -1 }).join(' ').replace('-1', 'SINK');
+
 export const CONFIGS: readonly BenchConfig[] = [
-  { id: 'packet_drop_summary', label: 'packet_drop_summary', kind: 'summary', binary: 'packet_drop_summary', bpftrace: 'bpftrace_drops', compareOn: 'drop', command: tool(() => toolPath('packetDropSummary')) },
-  { id: 'system_network_metrics_summary', label: 'system_network_metrics_summary', kind: 'summary', binary: 'system_network_metrics_summary', command: tool(() => toolPath('systemNetworkMetricsSummary')) },
-  { id: 'system_network_latency_summary', label: 'system_network_latency_summary', kind: 'summary', binary: 'system_network_latency_summary', bpftrace: 'bpftrace_dev_queue', compareOn: 'udp', command: tool(() => toolPath('systemNetworkLatencySummary')) },
-  { id: 'softirq_latency_summary', label: 'softirq_latency_summary', kind: 'summary', binary: 'softirq_latency_summary', command: tool(() => toolPath('softirqLatencySummary')) },
-  { id: 'sched_latency_summary', label: 'sched_latency_summary', kind: 'summary', binary: 'sched_latency_summary', command: tool(() => toolPath('schedLatencySummary')) },
-  { id: 'offcpu_summary', label: 'offcpu_summary', kind: 'summary', binary: 'offcpu_summary', command: tool(() => toolPath('offcpuSummary')) },
-  { id: 'lock_wait_summary', label: 'lock_wait_summary --pid SINK', kind: 'summary', binary: 'lock_wait_summary', command: tool(() => toolPath('lockWaitSummary'), (c) => ['--pid', String(c.sinkPid)]) },
-  { id: 'packet_drop_details_nomatch', label: `packet_drop_details --port ${UNUSED_PORT}`, kind: 'details', binary: 'packet_drop_details', command: tool(() => toolPath('packetDropDetails'), () => NO_MATCH) },
-  { id: 'packet_drop_details_match', label: `packet_drop_details --ip ${RX_IP}`, kind: 'details', binary: 'packet_drop_details', command: tool(() => toolPath('packetDropDetails'), () => MATCH) },
-  { id: 'system_network_latency_details_nomatch', label: `system_network_latency_details --port ${UNUSED_PORT}`, kind: 'details', binary: 'system_network_latency_details', command: tool(() => toolPath('systemNetworkLatencyDetails'), () => NO_MATCH) },
-  { id: 'system_network_latency_details_match', label: `system_network_latency_details --ip ${RX_IP}`, kind: 'details', binary: 'system_network_latency_details', command: tool(() => toolPath('systemNetworkLatencyDetails'), () => MATCH) },
+  ...TOOL_LIST.filter((t) => t.kind === 'summary').map(
+    (t): BenchConfig => ({
+      id: t.name,
+      label: `${t.name} ${needsLabel(t)}`.trim(),
+      kind: 'summary',
+      binary: t.name,
+      ...PAIRED[t.name],
+      command: tool(t, needs(t)),
+    }),
+  ),
+  ...TOOL_LIST.filter((t) => t.kind === 'details').flatMap((t): BenchConfig[] => [
+    { id: `${t.name}_nomatch`, label: `${t.name} ${NO_MATCH.join(' ')}`, kind: 'details', binary: t.name, command: tool(t, () => NO_MATCH) },
+    { id: `${t.name}_match`, label: `${t.name} ${MATCH.join(' ')}`, kind: 'details', binary: t.name, command: tool(t, () => MATCH) },
+  ]),
   { id: 'bpftrace_drops', label: 'bpftrace: kfree_skb count by reason, location', kind: 'bpftrace', binary: 'bpftrace (drops)', command: bpftrace(BPFTRACE_DROPS) },
   { id: 'bpftrace_dev_queue', label: 'bpftrace: net_dev_queue → net_dev_xmit hist', kind: 'bpftrace', binary: 'bpftrace (dev_queue → xmit)', command: bpftrace(BPFTRACE_DEV_QUEUE) },
 ];

@@ -11,7 +11,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import { release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { agentPath, bpfState, Lab, requireRoot, run, sendUdp, startTool, TOOL_LIST, toolPath, waitForNoLeftovers, type Netns, type RunningTool } from '@netstrata/test-harness';
+import { agentPath, bpfState, Lab, requireRoot, run, sendUdp, startTool, TOOL_LIST, requiredArgs, toolPath, waitForNoLeftovers, type Netns, type RunningTool } from '@netstrata/test-harness';
 import { heldMaps, processMemory } from './process-stats.ts';
 import { lossesOf, replaceSoakBlock, soakBlock, soakCsv, summarizeSoak, type SoakSample, type SoakToolEnd } from './soak-report.ts';
 
@@ -81,10 +81,13 @@ await Promise.all(sinks.map(listening));
 /** Every summary tool in the registry; these need arguments to run unfiltered as a user would. */
 const ARGS: Record<string, string[]> = {
   packet_drop_summary: ['--group-by', 'reason,location,flow'],
-  // The UDP sink is a Node process: its libc's pthread locks are what this tool hooks.
-  lock_wait_summary: ['--pid', String(sinks[0]!.pid)],
 };
-const TOOLS: [string, string, string[]][] = TOOL_LIST.filter((t) => t.kind === 'summary').map((t) => [t.name, toolPath(t.key), ARGS[t.name] ?? []]);
+// A tool that watches a process watches the UDP sink: a Node process, whose libc's pthread locks it hooks.
+const TOOLS: [string, string, string[]][] = TOOL_LIST.filter((t) => t.kind === 'summary').map((t) => [
+  t.name,
+  toolPath(t.key),
+  [...(ARGS[t.name] ?? []), ...requiredArgs(t.name, () => sinks[0]!.pid!)],
+]);
 // The code the tools run is the code checked out now, whatever is committed while they run.
 const commit = run('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { allowFail: true }).trim() || 'unknown';
 const before = bpfState();

@@ -1,7 +1,7 @@
 /**
  * Paths of the built binaries the scenarios run, from the tool registry: a tool is reachable here
  * as soon as its package lists it. Keys are the binaries' names in camel case
- * (packet_drop_summary → packetDropSummary), and `netstrata` for the cli.
+ * (foo_bar_summary → fooBarSummary), and `netstrata` for the cli.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
