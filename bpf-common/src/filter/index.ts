@@ -11,6 +11,7 @@ export {
   currentNetns,
   encodeFilter,
   FILTER_SIZE,
+  nstFilter,
   type FilterOptions,
   type ResolvedFilter,
 } from './options.ts';

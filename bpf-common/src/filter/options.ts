@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { UsageError } from '../cli/errors.ts';
 import { num } from '../cli/options.ts';
 import { parsePrefix, type Prefix } from './address.ts';
+import { bytes, struct } from '../layout/struct.ts';
 
 export function withFilterOptions<T>(y: Argv<T>) {
   const g = 'Filters (applied in the kernel):';
@@ -210,25 +211,46 @@ export function resolveFilter(f: Partial<FilterOptions>): ResolvedFilter {
   return { options: f, family: fam, ifindex, netns, netnsLabel: f.netns };
 }
 
-export const FILTER_SIZE = 72;
+/** struct nst_filter (bpf/include/netstrata/filter_types.h): the `targ_filter` rodata. */
+export const nstFilter = struct('nst_filter', {
+  saddr: bytes(16),
+  daddr: bytes(16),
+  addr: bytes(16),
+  family: 'u8',
+  saddr_plen: 'u8',
+  daddr_plen: 'u8',
+  addr_plen: 'u8',
+  protocol: 'u8',
+  _pad0: bytes(3),
+  sport: 'u16',
+  dport: 'u16',
+  port: 'u16',
+  _pad1: 'u16',
+  ifindex: 'u32',
+  netns: 'u32',
+});
 
-/** struct nst_filter (bpf-common/bpf/include/netstrata/filter_types.h), byte for byte. */
+export const FILTER_SIZE = nstFilter.size;
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+
+/** The filter as the kernel reads it; zero is off everywhere. */
 export function encodeFilter(r: ResolvedFilter): Uint8Array {
-  const b = new Uint8Array(FILTER_SIZE);
-  const v = new DataView(b.buffer);
   const f = r.options;
-  if (f.srcIp) b.set(f.srcIp.bytes, 0);
-  if (f.dstIp) b.set(f.dstIp.bytes, 16);
-  if (f.ip) b.set(f.ip.bytes, 32);
-  b[48] = r.family === 4 ? 2 : r.family === 6 ? 10 : 0;
-  b[49] = f.srcIp?.plen ?? 0;
-  b[50] = f.dstIp?.plen ?? 0;
-  b[51] = f.ip?.plen ?? 0;
-  b[52] = f.protocol ?? 0;
-  v.setUint16(56, f.srcPort ?? 0, true);
-  v.setUint16(58, f.dstPort ?? 0, true);
-  v.setUint16(60, f.port ?? 0, true);
-  v.setUint32(64, r.ifindex, true);
-  v.setUint32(68, r.netns, true);
-  return b;
+  return nstFilter.encode({
+    saddr: f.srcIp?.bytes,
+    daddr: f.dstIp?.bytes,
+    addr: f.ip?.bytes,
+    family: r.family === 4 ? AF_INET : r.family === 6 ? AF_INET6 : 0,
+    saddr_plen: f.srcIp?.plen ?? 0,
+    daddr_plen: f.dstIp?.plen ?? 0,
+    addr_plen: f.ip?.plen ?? 0,
+    protocol: f.protocol ?? 0,
+    sport: f.srcPort ?? 0,
+    dport: f.dstPort ?? 0,
+    port: f.port ?? 0,
+    ifindex: r.ifindex,
+    netns: r.netns,
+  });
 }

@@ -8,6 +8,8 @@ import { verifyFlavour } from '../features/verify.ts';
 import { layoutMismatches } from '../layout/check.ts';
 import type { StructLayout, Fields } from '../layout/struct.ts';
 import { LOSS_ENUMERATORS, LOSS_INDEX } from '../tool/losses.ts';
+import { nstFilter } from '../filter/options.ts';
+import { nstFlow } from '../packet/flow.ts';
 import type { RodataValue } from '../tool/lifecycle.ts';
 import type { Tool } from '../tool/tool.ts';
 
@@ -75,6 +77,13 @@ export function describeLayouts(pkg: string, objects: Readonly<Record<string, Ui
         expect(seen, `no object has struct ${layout.cName} in its BTF`).toBeGreaterThan(0);
       });
     }
+    it('shared structs (struct nst_filter, struct nst_flow) in every object that has them', () => {
+      for (const [name, bytes] of Object.entries(objects)) {
+        using obj = BpfObject.open(bytes, name);
+        const btf = obj.btf();
+        for (const layout of [nstFilter, nstFlow]) if (btf.structMembers(layout.cName)) expect(layoutMismatches(layout, btf), `${name}.bpf.o`).toEqual([]);
+      }
+    });
     it('loss counters: enum nst_loss', () => {
       for (const [name, bytes] of Object.entries(objects)) {
         using obj = BpfObject.open(bytes, name);

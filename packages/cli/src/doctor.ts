@@ -1,8 +1,7 @@
 /** `netstrata doctor`: what this kernel and this process can do, and what each tool would use. */
 import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
-import { FEATURES, KallsymsSymbolizer, chooseFlavour, checkPrivileges, probe, UsageError, type Answer, type FeatureName } from '@netstrata/bpf-common';
-import { libbpfVersion } from '@netstrata/libbpf-ts';
+import { FEATURES, KallsymsSymbolizer, chooseFlavour, checkPrivileges, libbpfVersion, probe, UsageError, type Answer, type FeatureName } from '@netstrata/bpf-common';
 import { TOOLS } from './registry.ts';
 
 export interface DoctorReport {
