@@ -3,7 +3,7 @@ export { twoHosts, routed, type Host } from './topology.ts';
 export { sendUdp, sendTcp, sendPaced, sendPacedAsync, tcpSynToClosedPort, ping, startSink, startSlowReader, type Flow, type Sent, type Sink } from './traffic.ts';
 export { startTool, runToolOnce, parseNdjson, ToolGroup, DISPOSE_GRACE_MS, type RunningTool, type ToolRecord, type ToolResult } from './runner.ts';
 export { bpfState, bpfAdded, heldBy, heldByProcesses, mapEntries, mapsHeldBy, programsAddedSince, waitForNoLeftovers, type BpfState, type HeldMap } from './bpf-state.ts';
-export { isRoot, requireRoot } from './kernel-suite.ts';
+export { isRoot, requireRoot } from '@netstrata/bpf-common/testing/root';
 export * as faults from './faults.ts';
 export type { FaultCase } from './faults.ts';
 export { run } from './exec.ts';

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { KallsymsSymbolizer, stripSuffixes } from './kallsyms.ts';
+import { requireRoot } from '../testing/root.ts';
 
 const FIXTURE = [
   'ffffffff81000000 T _stext',
@@ -44,7 +45,7 @@ describe('KallsymsSymbolizer', () => {
     expect(hidden.reason).toMatch(/kptr_restrict/);
   });
 
-  it.runIf(existsSync('/proc/kallsyms') && process.getuid?.() === 0)('resolves real kernel symbols', () => {
+  it.runIf(existsSync('/proc/kallsyms') && requireRoot('kallsyms test'))('resolves real kernel symbols', () => {
     const real = KallsymsSymbolizer.fromProc();
     const addr = real.lookup('__udp4_lib_rcv')!;
     expect(addr).toBeGreaterThan(1n << 53n);

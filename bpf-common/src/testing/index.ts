@@ -12,16 +12,9 @@ import { nstFilter } from '../filter/options.ts';
 import { nstFlow } from '../packet/flow.ts';
 import type { RodataValue } from '../tool/lifecycle.ts';
 import type { Tool } from '../tool/tool.ts';
+import { requireRoot } from './root.ts';
 
-export const isRoot = process.getuid?.() === 0;
-
-/** Kernel and end-to-end tests need root. Outside root they skip and say why; on CI they fail. */
-export function requireRoot(what: string): boolean {
-  if (isRoot) return true;
-  if (process.env.CI) throw new Error(`${what} needs root, and CI must not skip it`);
-  console.warn(`skipping ${what}: not root`);
-  return false;
-}
+export { isRoot, requireRoot } from './root.ts';
 
 export interface VerifierOptions {
   /** Rodata sets each tool is verified with besides its defaults (code the verifier otherwise

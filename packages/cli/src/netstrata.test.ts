@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { requireRoot } from '@netstrata/bpf-common/testing/root';
 import { listText } from './netstrata.ts';
 import { doctor, renderDoctor } from './doctor.ts';
 
@@ -16,7 +17,7 @@ describe('netstrata', () => {
     expect(text).toMatch(/^lock_wait_summary\s+Which user-space locks does a process wait on, and for how long\?$/m);
   });
 
-  it.runIf(process.getuid?.() === 0)('doctor asks the kernel and names the flavour each tool would use', () => {
+  it.runIf(requireRoot('doctor test'))('doctor asks the kernel and names the flavour each tool would use', () => {
     const r = doctor();
     expect(r.features.btf.answer).toBe('yes');
     expect(r.features.tp_btf.answer).toBe('yes');
