@@ -34,13 +34,13 @@ export const latencySummary = defineSummary({
   start: ({ o, obj, choices, info }) => {
     for (const line of stagesInfo(o.direction, choices)) info(line);
     const agg = new LatencyAggregator(o.direction === 'both' ? ['rx', 'tx'] : [o.direction]);
-    // Sessions let go are known by difference, in the since-start rows only (packets.evicted).
+    // Sessions let go are known by difference, since start (packets.evicted of the total rows).
     let lostSessions = 0;
     return {
       read: () => agg.update(readHists(perCpuEntries(obj.map('hists'))), readCounts(perCpuEntries(obj.map('counts'))), inFlight(obj)),
       record: (snap: LatencySnapshot, tick) => {
         const directions = tick.type === 'final' ? snap.total : snap.interval;
-        lostSessions = directions.reduce((s, d) => s + d.packets.evicted, 0);
+        lostSessions = snap.total.reduce((s, d) => s + d.packets.evicted, 0);
         return { directions };
       },
       render: renderSummaryText,
