@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Options } from 'tsup';
 
 /** One bundle per binary: workspace packages inlined, BPF objects embedded as bytes, koffi left native. */
@@ -16,4 +17,11 @@ export function toolBundle(entry: Record<string, string>): Options {
     loader: { '.o': 'binary' },
     banner: { js: "import { createRequire as __nsCreateRequire } from 'node:module'; const require = __nsCreateRequire(import.meta.url);" },
   };
+}
+
+/** One entry per binary the package's package.json declares (`bin`), built from src/bin/<name>.ts:
+ * the binaries are listed once, where npm reads them. */
+export function binEntries(packageDir = process.cwd()): Record<string, string> {
+  const pkg = JSON.parse(readFileSync(`${packageDir}/package.json`, 'utf8')) as { bin?: Record<string, string> };
+  return Object.fromEntries(Object.keys(pkg.bin ?? {}).map((name) => [name, `src/bin/${name}.ts`]));
 }

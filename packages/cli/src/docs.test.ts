@@ -18,6 +18,15 @@ describe('generated documentation', () => {
     expect(doc, 'README tool table is stale: run npm run docs').toBe(want);
   });
 
+  it('each package ships as binaries exactly the tools it lists', () => {
+    const domains = new Set(TOOLS.map((t) => t.domain));
+    for (const d of domains) {
+      const pkg = JSON.parse(readFileSync(fileURLToPath(new URL(`../../${d}/package.json`, import.meta.url)), 'utf8')) as { bin: Record<string, string> };
+      expect(Object.keys(pkg.bin).sort(), d).toEqual(TOOLS.filter((t) => t.domain === d).map((t) => t.name).sort());
+      for (const [name, path] of Object.entries(pkg.bin)) expect(path, name).toBe(`dist/${name}.js`);
+    }
+  });
+
   it('every tool has a package, a question and at least one example', () => {
     for (const t of TOOLS) {
       expect(t.describe, t.name).toMatch(/\?/);
