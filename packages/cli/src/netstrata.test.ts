@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { requireRoot } from '@netstrata/bpf-common/testing/root';
 import { listText } from './netstrata.ts';
@@ -35,5 +37,16 @@ describe('netstrata', () => {
     if (r.features.fentry.answer === 'no' && r.features.kprobe.answer === 'no') {
       expect(text).toMatch(/system_network_latency_summary: runs\n[\s\S]*optional, not used: ip_rcv, ipv6_rcv, /);
     }
+  });
+});
+
+describe('netstrata --help', () => {
+  it('breaks its description at word boundaries only, in 80 columns (what a pipe gets)', () => {
+    const bin = fileURLToPath(new URL('../dist/netstrata.js', import.meta.url));
+    const out = execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
+    const text = out.split('\n\n')[1]!;
+    expect(text.replace(/\n/g, ' ')).toBe('Find where packets are dropped and delayed on Linux hosts that run virtual machines.');
+    expect(text.split('\n').length).toBeGreaterThan(1);
+    for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
   });
 });

@@ -19,7 +19,8 @@ export async function main(argv = hideBin(process.argv)): Promise<number> {
     await yargs(argv)
       .scriptName('netstrata')
       .usage(`$0 <command>\n\n${wrapWords('Find where packets are dropped and delayed on Linux hosts that run virtual machines.', helpWidth() - 2)}`)
-      .wrap(helpWidth())
+      // Laid out by wrapWords: yargs would break the description inside a word.
+      .wrap(null)
       .command('list', 'the tools, one line each', (y) => y, () => void process.stdout.write(`${listText()}\n`))
       .command(
         'doctor',
