@@ -3,13 +3,14 @@
  * lifecycle (open → rodata → flavours → load → attach → ready), then the interval loop or the
  * event reader, the final record with its losses, and disposal on every way out.
  */
-import { RingReader, type BpfObject } from '@netstrata/libbpf-ts';
+import { RingReader, enableStats, type BpfObject } from '@netstrata/libbpf-ts';
 import { stopSignal } from '../cli/signals.ts';
 import { encodeFilter, resolveFilter, type ResolvedFilter } from '../filter/options.ts';
 import { Sink } from '../output/sink.ts';
 import { WallClock } from '../time/clock.ts';
 import { everyInterval, untilStopped } from './interval-loop.ts';
 import { runLifecycle, type ToolContext } from './lifecycle.ts';
+import { CostMeter, kernelStatsOn, renderCost, type CostFields } from './cost.ts';
 import { lossFields, renderLosses, type LossFields } from './losses.ts';
 import type { DetailsToolSpec, MapLayout, RunContext, SummaryToolSpec, Tick, ToolKind, Uses } from './tool.ts';
 
@@ -17,6 +18,7 @@ interface RunnerOptions {
   duration: number;
   output: 'text' | 'json';
   verbose: boolean;
+  bpfStats?: boolean;
   readyFile?: string;
   interval?: number;
   ringSize?: number;
@@ -36,6 +38,9 @@ export async function runTool(kind: ToolKind, spec: AnySpec, o: RunnerOptions): 
   const rodata = { ...(spec.uses.filter ? { targ_filter: encodeFilter(filter) } : {}), ...spec.rodata?.(o as never, filter) };
   const hooks = spec.hooksFor?.(o as never) ?? spec.hooks;
   const events = kind === 'details' ? ((spec as DetailsToolSpec<Uses, {}, unknown, unknown>).events ?? 'events') : undefined;
+  // Held until the tool exits; the kernel turns the statistics off when the last holder closes.
+  using _stats = o.bpfStats ? enableStats() : undefined;
+  let cost: CostMeter | undefined;
   await runLifecycle(
     {
       name: spec.name,
@@ -48,18 +53,23 @@ export async function runTool(kind: ToolKind, spec: AnySpec, o: RunnerOptions): 
         if (events && o.ringSize) obj.map(events).setMaxEntries(o.ringSize * 1024);
         spec.beforeLoad?.(obj, o as never);
       },
-      attach: spec.attach ? (obj) => spec.attach!(obj, o as never) : undefined,
+      attach: (obj) => {
+        spec.attach?.(obj, o as never);
+        // Counted from here, before the ready file: what runs once a test or a user sees it ready is
+        // the tool's cost.
+        cost = new CostMeter(obj, statsOn(o));
+      },
       run: async (lc) => {
         const ctx: RunContext<never> = { o: o as never, obj: lc.obj, signal: lc.signal, choices: lc.choices, filter, clock, info, debug: lc.debug };
-        if (kind === 'summary') await runSummary(spec as never, ctx, lc, sink, o);
-        else await runDetails(spec as never, ctx, lc, sink, o, events!);
+        if (kind === 'summary') await runSummary(spec as never, ctx, lc, sink, o, cost!);
+        else await runDetails(spec as never, ctx, lc, sink, o, events!, cost!);
       },
     },
     { signal, verbose: o.verbose, readyFile: o.readyFile, log: info },
   );
 }
 
-async function runSummary(spec: SummaryToolSpec<Uses, {}, unknown, unknown>, ctx: RunContext<never>, lc: ToolContext, sink: Sink, o: RunnerOptions): Promise<void> {
+async function runSummary(spec: SummaryToolSpec<Uses, {}, unknown, unknown>, ctx: RunContext<never>, lc: ToolContext, sink: Sink, o: RunnerOptions, cost: CostMeter): Promise<void> {
   const run = await spec.start(ctx);
   const started = Date.now();
   let last = started;
@@ -69,8 +79,8 @@ async function runSummary(spec: SummaryToolSpec<Uses, {}, unknown, unknown>, ctx
     last = now;
     const fields = run.record(run.read(tick), tick);
     if (fields === undefined) return;
-    const rec = { type, tool: spec.name, time: tick.time.toISOString(), interval_s: tick.intervalS, ...fields, ...lossFields(lc.obj, run.losses?.()) };
-    sink.record(rec, () => withLosses(run.render(rec as never), rec));
+    const rec = { type, tool: spec.name, time: tick.time.toISOString(), interval_s: tick.intervalS, ...fields, ...lossFields(lc.obj, run.losses?.()), cost: cost.sample(type === 'final') };
+    sink.record(rec, () => footer(run.render(rec as never), rec, o.verbose));
   };
   try {
     await everyInterval({ intervalMs: (o.interval ?? 1) * 1000, durationMs: o.duration * 1000, signal: lc.signal }, () => report('interval'));
@@ -87,6 +97,7 @@ async function runDetails(
   sink: Sink,
   o: RunnerOptions,
   events: string,
+  cost: CostMeter,
 ): Promise<void> {
   const run = await spec.start(ctx);
   let count = 0;
@@ -103,14 +114,19 @@ async function runDetails(
     await untilStopped({ durationMs: o.duration * 1000, signal: lc.signal });
     reader.drain();
   }
-  const rec = { type: 'final' as const, tool, time: new Date().toISOString(), events: count, ...(run.final?.() ?? {}), ...lossFields(lc.obj, run.losses?.()) };
-  sink.record(rec, () => withLosses(run.renderFinal ? run.renderFinal(rec as never) : `${count} events`, rec));
+  const rec = { type: 'final' as const, tool, time: new Date().toISOString(), events: count, ...(run.final?.() ?? {}), ...lossFields(lc.obj, run.losses?.()), cost: cost.sample(true) };
+  sink.record(rec, () => footer(run.renderFinal ? run.renderFinal(rec as never) : `${count} events`, rec, o.verbose));
 }
 
-/** The tool's text and, in the final report or when anything was lost, the one loss line. */
-function withLosses(text: string, rec: { type: string } & LossFields): string {
-  const line = renderLosses(rec, rec.type === 'final');
-  return line ? `${text}\n${line}` : text;
+/** Whether the kernel counts program runs: this run holds the statistics on (--bpf-stats), or the
+ * sysctl does (it shows only its own setting, not other holders). */
+const statsOn = (o: RunnerOptions) => () => Boolean(o.bpfStats) || kernelStatsOn();
+
+/** The tool's text; in the final report or when anything was lost, the one loss line; with
+ * --verbose, what the tool cost. */
+function footer(text: string, rec: { type: string; cost: CostFields } & LossFields, verbose: boolean): string {
+  const lines = [text, renderLosses(rec, rec.type === 'final'), verbose ? renderCost(rec.cost) : ''];
+  return lines.filter(Boolean).join('\n');
 }
 
 /** Map key and value sizes against the declared structs: a mismatch is a build that went wrong. */

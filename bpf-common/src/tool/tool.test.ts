@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseArgs } from '../cli/run-cli.ts';
+import { costBetween, renderCost } from './cost.ts';
 import { renderLosses } from './losses.ts';
 import { defineDetails, defineSummary } from './tool.ts';
 
@@ -55,5 +56,20 @@ describe('the loss line', () => {
       '  losses: lost 0 (ring buffer full), map_full 0 (map full, not counted), stack_failed 0, evicted 0, missed by the kernel 2',
     );
     expect(renderLosses(none, true)).toMatch(/^ {2}losses: lost 0 /);
+  });
+});
+
+describe('the cost block', () => {
+  const at = (t: number, runs: number, ns: number, cpuUs: number, stats = true) => ({ at: t, runs, ns, cpuUs, stats });
+  it('runs and run time between two readings, with CPU as a share of one core', () => {
+    const c = costBetween(at(0, 100, 50_000, 0), at(2000, 1100, 350_000, 500_000), 80 * 2 ** 20);
+    expect(c).toEqual({ bpf_stats: true, bpf_runs: 1000, bpf_ns: 300_000, bpf_ns_per_run: 300, cpu_s: 0.5, cpu_pct: 25, rss_mb: 80 });
+    expect(renderCost(c)).toBe('  cost: bpf 1000 runs, 300 ns/run (0.000 s); cpu 0.500 s (25.0 % of a core); rss 80 MB');
+  });
+
+  it('says the runs were not counted when the kernel statistics were off for any of the span', () => {
+    const c = costBetween(at(0, 0, 0, 0, false), at(1000, 0, 0, 1000), 0);
+    expect([c.bpf_stats, c.bpf_runs, c.bpf_ns, c.bpf_ns_per_run]).toEqual([false, null, null, null]);
+    expect(renderCost(c)).toMatch(/bpf runs not counted \(run-time statistics off: --bpf-stats or sysctl kernel\.bpf_stats_enabled=1\)/);
   });
 });

@@ -21,6 +21,7 @@ import { deviceFilterSchema, filterSchema, withDeviceFilterOptions, withFilterOp
 import type { Envelope } from '../output/sink.ts';
 import type { WallClock } from '../time/clock.ts';
 import type { StructLayout, Fields } from '../layout/struct.ts';
+import type { CostFields } from './cost.ts';
 import type { LossFields } from './losses.ts';
 import type { RodataValue } from './lifecycle.ts';
 import { runTool } from './run.ts';
@@ -59,6 +60,7 @@ const baseShape = {
   duration: num('duration', { min: 0 }),
   output: z.enum(['text', 'json']),
   verbose: z.boolean(),
+  bpfStats: z.boolean(),
   readyFile: z.string().optional(),
 };
 const intervalShape = { interval: num('interval', { positive: true }) };
@@ -99,9 +101,9 @@ export interface Tick {
   readonly intervalS: number;
 }
 
-export type SummaryEnvelope = Envelope & { type: 'interval' | 'final'; interval_s: number } & LossFields;
+export type SummaryEnvelope = Envelope & { type: 'interval' | 'final'; interval_s: number } & LossFields & { cost: CostFields };
 export type EventEnvelope = Envelope & { type: 'event' };
-export type FinalEnvelope = Envelope & { type: 'final'; events: number } & LossFields;
+export type FinalEnvelope = Envelope & { type: 'final'; events: number } & LossFields & { cost: CostFields };
 
 export interface SummaryRun<Snap, R> {
   /** Reads the kernel's maps (cumulative, never cleared). */
@@ -222,7 +224,8 @@ function toolOptions(kind: ToolKind, spec: ToolBase<Uses, ToolKind, z.ZodRawShap
   if (u.top !== undefined) y = y.option('top', { type: 'number', default: u.top, describe: 'rows shown per report', group: g });
   y = y
     .option('output', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text for people, json for one JSON object per line', group: g })
-    .option('verbose', { type: 'boolean', default: false, describe: 'say which hooks were chosen and print libbpf logs on failure', group: g })
+    .option('verbose', { type: 'boolean', default: false, describe: 'say which hooks were chosen, show what the tool costs in each report, print libbpf logs on failure', group: g })
+    .option('bpf-stats', { type: 'boolean', default: false, describe: "count the tool's program runs and run time while it runs (turns on the kernel's BPF run-time statistics for every program until it exits)", group: g })
     .option('ready-file', { type: 'string', hidden: true, describe: 'written once everything is attached' });
   if (kind === 'details') y = y.option('ring-size', { type: 'number', default: 4096, describe: 'KiB of ring buffer between kernel and tool (power of two)', hidden: true });
   return y as Argv<unknown>;

@@ -1,10 +1,10 @@
 export { BpfError, errnoName, type BpfErrorKind } from './errors.ts';
 export { Btf, type BtfKindName, type BtfMember, type BtfType, type DatasecVariable, type MemberOptions } from './btf.ts';
 export { BpfObject } from './object.ts';
-export { BpfProgram } from './program.ts';
+export { BpfProgram, type ProgramStats } from './program.ts';
 export { BpfMap } from './map.ts';
 export { BpfLink } from './link.ts';
 export { RingReader, type RingReaderOptions } from './ring.ts';
 export { PerfBuffer } from './perf.ts';
 export { setLogLevel, type LogLevel } from './log.ts';
-export { libbpfVersion, createMap, numPossibleCpus } from './system.ts';
+export { libbpfVersion, createMap, enableStats, numPossibleCpus } from './system.ts';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import basic from '../build/bpf/test_basic.bpf.o';
 import verifierReject from '../build/bpf/test_verifier_reject.bpf.o';
 import coreFail from '../build/bpf/test_core_fail.bpf.o';
-import { BpfError, BpfObject, PerfBuffer, RingReader, numPossibleCpus } from './index.ts';
+import { BpfError, BpfObject, PerfBuffer, RingReader, enableStats, numPossibleCpus } from './index.ts';
 
 const isRoot = process.getuid?.() === 0;
 if (!isRoot && process.env.CI) throw new Error('kernel tests need root on CI');
@@ -56,6 +56,21 @@ kernel('libbpf-ts on the running kernel', () => {
       expect(counter(obj, 1)).toBe(0n);
     });
   }
+
+  it('stats(): with run-time statistics held on, each run is counted and timed', () => {
+    using obj = openBasic('sys_enter_tp_btf');
+    obj.load();
+    obj.program('sys_enter_tp_btf').attach();
+    const before = obj.program('sys_enter_tp_btf').stats();
+    {
+      using _on = enableStats();
+      const N = 1000;
+      for (let i = 0; i < N; i++) void process.ppid;
+      const after = obj.program('sys_enter_tp_btf').stats();
+      expect(after.runs - before.runs).toBeGreaterThanOrEqual(N);
+      expect(after.runNs).toBeGreaterThan(before.runNs);
+    }
+  });
 
   it('attaches tracepoints explicitly by name', () => {
     using obj = openBasic('sys_enter_tp');

@@ -41,6 +41,7 @@ export const n = {
   bpf_program__set_attach_target: libbpf.func('int bpf_program__set_attach_target(bpf_program *p, int fd, const char *name)'),
   bpf_program__fd: libbpf.func('int bpf_program__fd(const bpf_program *p)'),
   bpf_obj_get_info_by_fd: libbpf.func('int bpf_obj_get_info_by_fd(int fd, _Inout_ uint8_t *info, _Inout_ uint32_t *len)'),
+  bpf_enable_stats: libbpf.func('int bpf_enable_stats(int type)'),
   bpf_program__attach: libbpf.func('bpf_link *bpf_program__attach(const bpf_program *p)'),
   bpf_program__attach_tracepoint: libbpf.func('bpf_link *bpf_program__attach_tracepoint(const bpf_program *p, const char *cat, const char *name)'),
   bpf_program__attach_raw_tracepoint: libbpf.func('bpf_link *bpf_program__attach_raw_tracepoint(const bpf_program *p, const char *name)'),

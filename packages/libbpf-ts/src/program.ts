@@ -7,10 +7,20 @@ import type { BpfObject } from './object.ts';
 
 const UPROBE_OPTS_SIZE = 40; // struct bpf_uprobe_opts in libbpf 1.1
 
-/** struct bpf_prog_info (include/uapi/linux/bpf.h): its size as far as recursion_misses, which
- * follows run_time_ns and run_cnt (5.12+); older kernels return a shorter info. */
+/** struct bpf_prog_info (include/uapi/linux/bpf.h): run_time_ns and run_cnt (5.1+), then
+ * recursion_misses (5.12+); older kernels return a shorter info. */
+const PROG_INFO_RUN_TIME = 192;
+const PROG_INFO_RUN_CNT = 200;
 const PROG_INFO_MISSES = 208;
 const PROG_INFO_SIZE = 232;
+
+/** What the kernel counts for a loaded program. `runs` and `runNs` grow only while run-time
+ * statistics are on (sysctl kernel.bpf_stats_enabled, or an enableStats() holder). */
+export interface ProgramStats {
+  runs: number;
+  runNs: number;
+  misses: number;
+}
 
 export class BpfProgram {
   readonly name: string;
@@ -45,13 +55,20 @@ export class BpfProgram {
    * running on that CPU (struct bpf_prog_info.recursion_misses, UAPI). 0 before load.
    */
   get misses(): number {
+    return this.stats().misses;
+  }
+
+  /** The kernel's counters of this program, in one call; zeros before load. */
+  stats(): ProgramStats {
     this.owner.check();
     const fd = n.bpf_program__fd(this.ptr) as number;
-    if (fd < 0) return 0;
+    if (fd < 0) return { runs: 0, runNs: 0, misses: 0 };
     const info = new Uint8Array(PROG_INFO_SIZE);
     const len = [PROG_INFO_SIZE];
     callInt(`info of ${this.name}`, 'other', () => n.bpf_obj_get_info_by_fd(fd, info, len) as number);
-    return len[0]! >= PROG_INFO_MISSES + 8 ? Number(new DataView(info.buffer).getBigUint64(PROG_INFO_MISSES, true)) : 0;
+    const v = new DataView(info.buffer);
+    const at = (off: number) => (len[0]! >= off + 8 ? Number(v.getBigUint64(off, true)) : 0);
+    return { runs: at(PROG_INFO_RUN_CNT), runNs: at(PROG_INFO_RUN_TIME), misses: at(PROG_INFO_MISSES) };
   }
 
   setAttachTarget(funcName: string): void {

@@ -7,7 +7,7 @@ import promClient from 'prom-client';
 import { LOSS_KEYS } from '@netstrata/bpf-common';
 import { DEVICE_FIELDS, DROPS_PROM, LOST_PROM, QUEUE_FIELDS, SOFTIRQ_PROM, SOJOURN_PROM } from './fields.ts';
 import type { ListenAddress } from './options.ts';
-import type { MetricsRecord } from './render.ts';
+import type { MetricsTotals } from './render.ts';
 
 type Labels = Record<string, string | number>;
 interface Sample {
@@ -39,7 +39,7 @@ export function cumulativeBuckets(buckets: readonly { start: number; end: number
 }
 
 /** The exposition of one record, as metric families (name, help, type, samples). */
-export function families(rec: MetricsRecord | undefined): { name: string; help: string; type: 'counter' | 'histogram'; values: Sample[] }[] {
+export function families(rec: MetricsTotals | undefined): { name: string; help: string; type: 'counter' | 'histogram'; values: Sample[] }[] {
   const devices = rec?.devices ?? [];
   const queues = rec?.queues ?? [];
   const dev = (d: { device: string; netns: number; ifindex: number }): Labels => ({ device: d.device, netns: d.netns, ifindex: d.ifindex });
@@ -77,7 +77,7 @@ export interface PrometheusServer {
 }
 
 /** Listens before anything is loaded, so a busy port fails fast and names the option. */
-export async function startPrometheus(at: ListenAddress, latest: () => MetricsRecord | undefined): Promise<PrometheusServer> {
+export async function startPrometheus(at: ListenAddress, latest: () => MetricsTotals | undefined): Promise<PrometheusServer> {
   const registry = new promClient.Registry();
   // prom-client formats the exposition; the values come from our record on every scrape.
   // One read per scrape, shared by every family (prom-client asks each in turn).

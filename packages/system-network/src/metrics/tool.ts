@@ -6,7 +6,7 @@ import { devKey, devStats, dropDevKey, nstHist, qdiscNapiStats, softirqStats, u3
 import { DeviceAggregator } from './aggregate.ts';
 import { prometheusOption, prometheusSchema } from './options.ts';
 import { startPrometheus } from './prometheus.ts';
-import { metricsFields, renderMetricsText, type MetricsRecord } from './render.ts';
+import { metricsFields, renderMetricsText, type MetricsTotals } from './render.ts';
 import { VitalsAggregator, netSoftirqVectors, softirqMask, type SoftirqVector } from './vitals.ts';
 
 const NAME = 'system_network_metrics_summary';
@@ -53,7 +53,7 @@ export const metricsSummary = defineSummary({
     // Prometheus wants totals since start, every row: fresh aggregators, so the intervals the
     // text and JSON outputs report are not disturbed by scrapes. Each scrape reads the maps afresh.
     const started = Date.now();
-    const scrape = (): MetricsRecord => {
+    const scrape = (): MetricsTotals => {
       const { devices, vitals } = read(new DeviceAggregator(), new VitalsAggregator(reasons, netVectors()));
       const now = Date.now();
       return {
