@@ -61,6 +61,11 @@ export class CostMeter {
     return { at: performance.now(), runs, ns, cpuUs: cpu.user + cpu.system, stats: this.statsOn() };
   }
 
+  /** The cost since start, leaving the interval's reading as it is (a scrape between reports). */
+  total(): CostFields {
+    return costBetween(this.start, this.read(), process.memoryUsage.rss());
+  }
+
   /** The cost since the last sample, or since start for the final report. */
   sample(sinceStart: boolean): CostFields {
     const now = this.read();

@@ -60,7 +60,7 @@ export async function runTool(kind: ToolKind, spec: AnySpec, o: RunnerOptions): 
         cost = new CostMeter(obj, statsOn(o));
       },
       run: async (lc) => {
-        const ctx: RunContext<never> = { o: o as never, obj: lc.obj, signal: lc.signal, choices: lc.choices, filter, clock, info, debug: lc.debug };
+        const ctx: RunContext<never> = { o: o as never, obj: lc.obj, signal: lc.signal, choices: lc.choices, filter, clock, info, debug: lc.debug, cost: () => cost!.total() };
         if (kind === 'summary') await runSummary(spec as never, ctx, lc, sink, o, cost!);
         else await runDetails(spec as never, ctx, lc, sink, o, events!, cost!);
       },

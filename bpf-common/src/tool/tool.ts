@@ -91,6 +91,8 @@ export interface RunContext<O> {
   info(message: string): void;
   /** Diagnostics shown with --verbose. */
   debug(message: string): void;
+  /** What the tool has cost since it attached (for outputs beside the reports, such as a scrape). */
+  cost(): CostFields;
 }
 
 /** One report: an interval, or the final one with totals since start. */

@@ -34,4 +34,12 @@ export const SOFTIRQ_PROM = {
   seconds: { prom: 'netstrata_softirq_seconds_total', help: 'Time spent in the softirq vector on the CPU.' },
   count: { prom: 'netstrata_softirq_total', help: 'Runs of the softirq vector on the CPU.' },
 };
+/** What the tool itself costs (the runner's cost block, since start). */
+export const COST_PROM = {
+  bpfRuns: { prom: 'netstrata_tool_bpf_runs_total', help: "Runs of this tool's BPF programs, while the kernel's run-time statistics are on (--bpf-stats)." },
+  bpfSeconds: { prom: 'netstrata_tool_bpf_seconds_total', help: "Time in this tool's BPF programs, while the kernel's run-time statistics are on (--bpf-stats)." },
+  cpuSeconds: { prom: 'netstrata_tool_cpu_seconds_total', help: "This tool's own CPU time, user and system." },
+  rss: { prom: 'netstrata_tool_resident_memory_bytes', help: "This tool's resident memory." },
+};
+
 export const LOST_PROM = { prom: 'netstrata_lost_total', help: 'Data the tool could not record, by kind (lost, map_full, stack_failed, evicted, missed).' };

@@ -31,6 +31,20 @@ describe('Prometheus exposition', () => {
     expect(f.find((x) => x.name === 'netstrata_softirq_seconds_total')!.values[0]!.value).toBe(0.0015);
     expect(f.find((x) => x.name === 'netstrata_lost_total')!.values.map((v) => v.labels.kind)).toEqual(['lost', 'map_full', 'stack_failed', 'evicted', 'missed']);
   });
+
+  it("exports the tool's own cost; program runs only while the kernel counts them", () => {
+    const base = { type: 'final' as const, tool: 'system_network_metrics_summary', time: new Date(0).toISOString(), interval_s: 1, devices: [], more_devices: 0, queues: [], drops: [], softirqs: [], lost: 0, map_full: 0, stack_failed: 0, evicted: 0, missed: 0 };
+    const cost = { bpf_stats: true, bpf_runs: 2000, bpf_ns: 500_000_000, bpf_ns_per_run: 250_000, cpu_s: 1.5, cpu_pct: 2, rss_mb: 80 };
+    const value = (f: ReturnType<typeof families>, name: string) => f.find((x) => x.name === name)!.values.map((v) => v.value);
+    const on = families({ ...base, cost } as never);
+    expect(value(on, 'netstrata_tool_bpf_runs_total')).toEqual([2000]);
+    expect(value(on, 'netstrata_tool_bpf_seconds_total')).toEqual([0.5]);
+    expect(value(on, 'netstrata_tool_cpu_seconds_total')).toEqual([1.5]);
+    expect(value(on, 'netstrata_tool_resident_memory_bytes')).toEqual([80 * 2 ** 20]);
+    const off = families({ ...base, cost: { ...cost, bpf_stats: false, bpf_runs: null, bpf_ns: null, bpf_ns_per_run: null } } as never);
+    expect(value(off, 'netstrata_tool_bpf_runs_total')).toEqual([]);
+    expect(value(off, 'netstrata_tool_cpu_seconds_total')).toEqual([1.5]);
+  });
 });
 
 describe('--prometheus [ADDR:]PORT', () => {

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import promClient from 'prom-client';
 import { LOSS_KEYS } from '@netstrata/bpf-common';
-import { DEVICE_FIELDS, DROPS_PROM, LOST_PROM, QUEUE_FIELDS, SOFTIRQ_PROM, SOJOURN_PROM } from './fields.ts';
+import { COST_PROM, DEVICE_FIELDS, DROPS_PROM, LOST_PROM, QUEUE_FIELDS, SOFTIRQ_PROM, SOJOURN_PROM } from './fields.ts';
 import type { ListenAddress } from './options.ts';
 import type { MetricsTotals } from './render.ts';
 
@@ -39,7 +39,7 @@ export function cumulativeBuckets(buckets: readonly { start: number; end: number
 }
 
 /** The exposition of one record, as metric families (name, help, type, samples). */
-export function families(rec: MetricsTotals | undefined): { name: string; help: string; type: 'counter' | 'histogram'; values: Sample[] }[] {
+export function families(rec: MetricsTotals | undefined): { name: string; help: string; type: 'counter' | 'gauge' | 'histogram'; values: Sample[] }[] {
   const devices = rec?.devices ?? [];
   const queues = rec?.queues ?? [];
   const dev = (d: { device: string; netns: number; ifindex: number }): Labels => ({ device: d.device, netns: d.netns, ifindex: d.ifindex });
@@ -68,6 +68,13 @@ export function families(rec: MetricsTotals | undefined): { name: string; help: 
     type: 'counter',
     values: LOSS_KEYS.map((kind) => ({ labels: { kind }, value: rec?.[kind] ?? 0 })),
   });
+  // The tool's own cost; program runs only while the kernel counts them (no made-up zeros).
+  const cost = rec?.cost;
+  const bpf = cost?.bpf_stats ? cost : undefined;
+  out.push({ name: COST_PROM.bpfRuns.prom, help: COST_PROM.bpfRuns.help, type: 'counter', values: bpf ? [{ labels: {}, value: bpf.bpf_runs ?? 0 }] : [] });
+  out.push({ name: COST_PROM.bpfSeconds.prom, help: COST_PROM.bpfSeconds.help, type: 'counter', values: bpf ? [{ labels: {}, value: (bpf.bpf_ns ?? 0) / 1e9 }] : [] });
+  out.push({ name: COST_PROM.cpuSeconds.prom, help: COST_PROM.cpuSeconds.help, type: 'counter', values: cost ? [{ labels: {}, value: cost.cpu_s }] : [] });
+  out.push({ name: COST_PROM.rss.prom, help: COST_PROM.rss.help, type: 'gauge', values: cost ? [{ labels: {}, value: cost.rss_mb * 2 ** 20 }] : [] });
   return out;
 }
 

@@ -1,5 +1,5 @@
 /** Pure renderers of system_network_metrics_summary records. */
-import { formatValue, renderHistogram, type Envelope, type Histogram, type LossFields, type SummaryEnvelope } from '@netstrata/bpf-common';
+import { formatValue, renderHistogram, type CostFields, type Envelope, type Histogram, type LossFields, type SummaryEnvelope } from '@netstrata/bpf-common';
 import type { DeviceRow } from './aggregate.ts';
 import { DEVICE_FIELDS, QUEUE_FIELDS } from './fields.ts';
 import type { DropRow, QueueRow, SoftirqRow, Vitals } from './vitals.ts';
@@ -16,7 +16,7 @@ export interface MetricsFields {
 export type MetricsRecord = SummaryEnvelope & MetricsFields;
 
 /** What a Prometheus scrape reads: the totals, without the report's cost block. */
-export type MetricsTotals = Envelope & { type: 'interval' | 'final'; interval_s: number } & LossFields & MetricsFields;
+export type MetricsTotals = Envelope & { type: 'interval' | 'final'; interval_s: number } & LossFields & MetricsFields & { cost?: CostFields };
 
 const EMPTY: Vitals = { queues: [], drops: [], softirqs: [] };
 

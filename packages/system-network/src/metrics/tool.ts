@@ -39,7 +39,7 @@ export const metricsSummary = defineSummary({
     softirqs: { key: 4, value: softirqStats },
   },
   rodata: () => ({ targ_softirq_mask: softirqMask(netVectors()) }),
-  start: async ({ o, obj }) => {
+  start: async ({ o, obj, cost }) => {
     const reasons = DropReasons.fromKernel();
     const read = (d: DeviceAggregator, v: VitalsAggregator) => ({
       devices: d.update(perCpuEntries(obj.map('devs'))),
@@ -63,6 +63,7 @@ export const metricsSummary = defineSummary({
         interval_s: (now - started) / 1000,
         ...metricsFields(devices.total, { top: Number.MAX_SAFE_INTEGER, vitals: vitals.total }),
         ...lossFields(obj),
+        cost: cost(),
       };
     };
     const prom = o.prometheus ? await startPrometheus(o.prometheus, scrape) : undefined;
