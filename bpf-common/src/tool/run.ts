@@ -54,7 +54,7 @@ export async function runTool(kind: ToolKind, spec: AnySpec, o: RunnerOptions): 
         spec.beforeLoad?.(obj, o as never);
       },
       attach: (obj) => {
-        spec.attach?.(obj, o as never);
+        spec.attach?.(obj, o as never, filter);
         // Counted from here, before the ready file: what runs once a test or a user sees it ready is
         // the tool's cost.
         cost = new CostMeter(obj, statsOn(o));

@@ -152,7 +152,9 @@ interface ToolBase<U extends Uses, K extends ToolKind, S extends z.ZodRawShape> 
   readonly rodata?: (o: ToolOptions<U, K, S>, filter: ResolvedFilter) => Record<string, RodataValue>;
   readonly maps?: Readonly<Record<string, MapLayout>>;
   readonly beforeLoad?: (obj: BpfObject, o: ToolOptions<U, K, S>) => void;
-  readonly attach?: (obj: BpfObject, o: ToolOptions<U, K, S>) => void;
+  /** After the hooks attach, before the ready file: links a tool makes itself, or readings that
+   * "since start" counts from. */
+  readonly attach?: (obj: BpfObject, o: ToolOptions<U, K, S>, filter: ResolvedFilter) => void;
   /** Whether the tool needs BPF privileges (default true). */
   readonly privileged?: boolean;
 }

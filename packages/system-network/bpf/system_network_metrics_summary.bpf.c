@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* system_network_metrics_summary: the host's network vital signs per interval: per-device packets, bytes,
  * qdisc sojourn, NAPI polls and drops by reason, and NET_RX/NET_TX softirq time per CPU.
- * Per-CPU counters per device, read once per interval: cheap enough to run for days. One header per
- * concern, each with its maps, its core and its hook flavours. */
+ * What the kernel already counts per device (packets, bytes, errors) the user side reads from the
+ * kernel; these programs count only what it does not, per CPU, read once per interval. One header
+ * per concern, each with its maps, its core and its hook flavours. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -11,7 +12,6 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#include "metrics_devices.h"
 #include "metrics_qdisc.h"
 #include "metrics_napi.h"
 #include "metrics_drops.h"

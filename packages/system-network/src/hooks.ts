@@ -20,8 +20,6 @@ export const softirqExitHook: Hook = { name: 'irq:softirq_exit', flavours: trace
 export const metricsDropHook: Hook = { name: 'skb:kfree_skb', flavours: tracepointFlavours('kfree_skb') };
 
 export const metricsHooks: Hook[] = [
-  netifReceiveSkbHook,
-  netDevXmitHook,
   qdiscEnqueueHook,
   qdiscDequeueHook,
   napiPollHook,

@@ -12,15 +12,6 @@ export const nstHist = struct('nst_hist', { slots: array('u64', SLOTS) });
 
 export const devKey = struct('dev_key', { ifindex: 'u32', netns: 'u32' });
 
-export const devStats = struct('dev_stats', {
-  rx_packets: 'u64',
-  rx_bytes: 'u64',
-  tx_packets: 'u64',
-  tx_bytes: 'u64',
-  tx_errors: 'u64',
-  name: chars(DEV_NAME_LEN),
-});
-
 export const qdiscNapiStats = struct('qdisc_napi_stats', {
   qdisc_dequeued: 'u64',
   qdisc_unmatched: 'u64',
@@ -38,10 +29,6 @@ export const softirqStats = struct('softirq_stats', { count: 'u64', time_ns: 'u6
 export type DevKey = StructValue<typeof devKey.fields>;
 export type DropDevKey = StructValue<typeof dropDevKey.fields>;
 
-export const COUNTERS = ['rx_packets', 'rx_bytes', 'tx_packets', 'tx_bytes', 'tx_errors'] as const;
-export type Counter = (typeof COUNTERS)[number];
-export type DevStats = { name: string } & Record<Counter, number>;
-
 export const QUEUE_COUNTERS = ['qdisc_dequeued', 'qdisc_unmatched', 'napi_polls', 'napi_packets', 'napi_exhausted'] as const;
 export type QueueStats = { name: string } & Record<(typeof QUEUE_COUNTERS)[number], number>;
 
@@ -57,7 +44,6 @@ function sumNamed<K extends string>(decode: (b: Uint8Array) => { name: string } 
   return out;
 }
 
-export const sumDevStats = (perCpu: readonly Uint8Array[]): DevStats => sumNamed((b) => devStats.decode(b), COUNTERS, perCpu);
 export const sumQueueStats = (perCpu: readonly Uint8Array[]): QueueStats => sumNamed((b) => qdiscNapiStats.decode(b), QUEUE_COUNTERS, perCpu);
 
 /** struct softirq_stats of one CPU. */
@@ -226,4 +212,4 @@ export const u64 = (b: Uint8Array): number => Number(view(b).getBigUint64(0, tru
 export const u32Key = (i: number): Uint8Array => new Uint8Array(new Uint32Array([i]).buffer);
 
 /** Every struct the tools decode, for the layout test. */
-export const LAYOUTS = [nstHist, devKey, devStats, qdiscNapiStats, dropDevKey, softirqStats, nstIdent, latKey, latSession, latCarry, latFifo, latEvent];
+export const LAYOUTS = [nstHist, devKey, qdiscNapiStats, dropDevKey, softirqStats, nstIdent, latKey, latSession, latCarry, latFifo, latEvent];

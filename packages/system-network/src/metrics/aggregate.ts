@@ -1,16 +1,15 @@
-/** Per-device counters since start and per interval, from the kernel's cumulative per-CPU map. */
-import { Deltas, keyId } from '@netstrata/bpf-common';
-import { COUNTERS, devKey, sumDevStats, type DevStats } from '../layout.ts';
+/** Per-device counters since start and per interval, from the devices' own cumulative counters. */
+import { Deltas } from '@netstrata/bpf-common';
+import { COUNTERS, type DeviceRow } from './devices.ts';
 
-export interface DeviceRow extends DevStats {
-  ifindex: number;
-  netns: number;
-}
+export type { DeviceRow };
 
 export interface DeviceSnapshot {
   interval: DeviceRow[];
   total: DeviceRow[];
 }
+
+const id = (r: DeviceRow) => `${r.netns}/${r.ifindex}/${r.name}`;
 
 export class DeviceAggregator {
   private readonly deltas = new Deltas<DeviceRow>(
@@ -21,13 +20,24 @@ export class DeviceAggregator {
     },
     (d) => !COUNTERS.some((c) => d[c] > 0),
   );
+  private readonly baseline: Map<string, DeviceRow>;
 
-  /** entries: [key bytes, per-CPU value copies]. */
-  update(entries: Iterable<[Uint8Array, Uint8Array[]]>): DeviceSnapshot {
-    const rows: [string, DeviceRow][] = [];
-    for (const [k, perCpu] of entries) rows.push([keyId(k), { ...devKey.decode(k), ...sumDevStats(perCpu) }]);
-    const { interval, total } = this.deltas.update(rows);
+  /** `baseline`: the counters when the tool started, so "since start" means since then. A device
+   * created later counts from its creation. */
+  constructor(baseline: readonly DeviceRow[] = []) {
+    this.baseline = new Map(baseline.map((r) => [id(r), r]));
+  }
+
+  update(rows: readonly DeviceRow[]): DeviceSnapshot {
+    const sinceStart: [string, DeviceRow][] = rows.map((r) => {
+      const b = this.baseline.get(id(r));
+      const d = { ...r };
+      if (b) for (const c of COUNTERS) d[c] = Math.max(0, r[c] - b[c]);
+      return [id(r), d];
+    });
+    const { interval, total } = this.deltas.update(sinceStart);
     const busiest = (a: DeviceRow, b: DeviceRow) => b.rx_packets + b.tx_packets - (a.rx_packets + a.tx_packets);
-    return { interval: interval.sort(busiest), total: total.sort(busiest) };
+    // Devices that moved nothing since start are not rows of the totals either.
+    return { interval: interval.sort(busiest), total: total.filter((r) => COUNTERS.some((c) => r[c] > 0)).sort(busiest) };
   }
 }

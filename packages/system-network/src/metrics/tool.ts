@@ -2,14 +2,17 @@
 import { DropReasons, defineSummary, kernelBtf, lossFields, perCpuEntries } from '@netstrata/bpf-common';
 import object from '../../build/bpf/system_network_metrics_summary.bpf.o';
 import { metricsHooks } from '../hooks.ts';
-import { devKey, devStats, dropDevKey, nstHist, qdiscNapiStats, softirqStats, u32Key } from '../layout.ts';
+import { devKey, dropDevKey, nstHist, qdiscNapiStats, softirqStats, u32Key } from '../layout.ts';
 import { DeviceAggregator } from './aggregate.ts';
+import { readSelected, type DeviceRow } from './devices.ts';
 import { prometheusOption, prometheusSchema } from './options.ts';
 import { startPrometheus } from './prometheus.ts';
 import { metricsFields, renderMetricsText, type MetricsTotals } from './render.ts';
 import { VitalsAggregator, netSoftirqVectors, softirqMask, type SoftirqVector } from './vitals.ts';
 
 const NAME = 'system_network_metrics_summary';
+
+const baselines = new WeakMap<object, DeviceRow[]>();
 
 let vectors: SoftirqVector[] | undefined;
 const netVectors = () => (vectors ??= netSoftirqVectors(kernelBtf()));
@@ -25,24 +28,28 @@ export const metricsSummary = defineSummary({
     ['$0 --interface eth0 --output json', 'one device, as NDJSON'],
     ['$0 --prometheus 9464', 'also serve http://127.0.0.1:9464/metrics for Prometheus'],
   ],
-  epilog: 'Bytes count whole frames, as the devices own statistics do. Output fields: docs/output-fields.md',
+  epilog:
+    "Per-device packets, bytes and errors are the devices' own statistics, read from the kernel every interval (nothing is counted per packet for them). " +
+    'Output fields: docs/output-fields.md',
   hooks: metricsHooks,
   uses: { filter: 'device', interval: 5, top: 20 },
   options: prometheusOption,
   schema: { prometheus: prometheusSchema },
   object,
   maps: {
-    devs: { key: devKey, value: devStats },
     queues: { key: devKey, value: qdiscNapiStats },
     hists: { key: devKey, value: nstHist },
     drops: { key: dropDevKey, value: 8 },
     softirqs: { key: 4, value: softirqStats },
   },
   rodata: () => ({ targ_softirq_mask: softirqMask(netVectors()) }),
-  start: async ({ o, obj, cost }) => {
+  // The devices' own counters when the tool is ready: "since start" counts from here.
+  attach: (obj, _o, filter) => void baselines.set(obj, readSelected(filter)),
+  start: async ({ o, obj, filter, cost }) => {
     const reasons = DropReasons.fromKernel();
+    const baseline = baselines.get(obj) ?? [];
     const read = (d: DeviceAggregator, v: VitalsAggregator) => ({
-      devices: d.update(perCpuEntries(obj.map('devs'))),
+      devices: d.update(readSelected(filter)),
       vitals: v.update({
         queues: perCpuEntries(obj.map('queues')),
         hists: obj.map('hists').entries(),
@@ -54,7 +61,7 @@ export const metricsSummary = defineSummary({
     // text and JSON outputs report are not disturbed by scrapes. Each scrape reads the maps afresh.
     const started = Date.now();
     const scrape = (): MetricsTotals => {
-      const { devices, vitals } = read(new DeviceAggregator(), new VitalsAggregator(reasons, netVectors()));
+      const { devices, vitals } = read(new DeviceAggregator(baseline), new VitalsAggregator(reasons, netVectors()));
       const now = Date.now();
       return {
         type: 'final',
@@ -67,7 +74,7 @@ export const metricsSummary = defineSummary({
       };
     };
     const prom = o.prometheus ? await startPrometheus(o.prometheus, scrape) : undefined;
-    const devAgg = new DeviceAggregator();
+    const devAgg = new DeviceAggregator(baseline);
     const vitalsAgg = new VitalsAggregator(reasons, netVectors());
     return {
       read: () => read(devAgg, vitalsAgg),
