@@ -6,21 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { CostFields } from '@netstrata/bpf-common';
 import { Lab, requireRoot, sendUdp, startTool, toolPath, twoHosts, type ToolRecord } from './index.ts';
 
 const run = requireRoot('cost tests');
 const SYSCTL = '/proc/sys/kernel/bpf_stats_enabled';
 const statsOn = () => readFileSync(SYSCTL, 'utf8').trim() === '1';
 
-interface Cost {
-  bpf_stats: boolean;
-  bpf_runs: number | null;
-  bpf_ns: number | null;
-  bpf_ns_per_run: number | null;
-  cpu_s: number;
-  cpu_pct: number;
-  rss_mb: number;
-}
+type Cost = CostFields;
 
 const final = (records: ToolRecord[]) => records.find((r) => r.type === 'final')!;
 
