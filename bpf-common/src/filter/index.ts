@@ -9,9 +9,11 @@ export {
   resolveNetns,
   resolveInterface,
   currentNetns,
+  networkNamespaces,
   encodeFilter,
   FILTER_SIZE,
   nstFilter,
   type FilterOptions,
   type ResolvedFilter,
+  type NetnsRef,
 } from './options.ts';

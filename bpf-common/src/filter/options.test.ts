@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../cli/errors.ts';
 import { statSync } from 'node:fs';
-import { encodeFilter, filterSchema, netnsInodeExists, resolveFilter, FILTER_SIZE } from './options.ts';
+import { currentNetns, encodeFilter, filterSchema, netnsInodeExists, networkNamespaces, resolveFilter, FILTER_SIZE } from './options.ts';
 
 const parse = (o: Record<string, unknown>) => filterSchema.safeParse(o);
 const firstError = (o: Record<string, unknown>) => {
@@ -51,5 +51,14 @@ describe('--netns by inode', () => {
     expect(netnsInodeExists(statSync('/proc/self/ns/net').ino)).toBe(true);
     expect(netnsInodeExists(123456789)).toBe(false);
     expect(() => resolveFilter({ netns: '123456789' })).toThrow(new UsageError('--netns: no network namespace has inode 123456789'));
+  });
+});
+
+describe('networkNamespaces', () => {
+  it('lists this namespace once, with a path that enters it', () => {
+    const all = networkNamespaces();
+    const self = all.filter((n) => n.inode === currentNetns());
+    expect(self).toEqual([{ inode: currentNetns(), path: '/proc/self/ns/net' }]);
+    expect(new Set(all.map((n) => n.inode)).size).toBe(all.length);
   });
 });

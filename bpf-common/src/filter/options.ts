@@ -101,6 +101,8 @@ export interface ResolvedFilter {
   netns: number;
   /** The namespace the filter resolved, for display. */
   netnsLabel?: string;
+  /** A path that enters that namespace, when one is known (a name, a path, or this namespace). */
+  netnsPath?: string;
 }
 
 /** Namespace option → inode and a path to enter it, or a usage error naming --netns. */
@@ -186,6 +188,44 @@ export function resolveInterface(name: string, netnsPath?: string, netnsSpec?: s
   throw new UsageError(`--interface: no device '${name}' in network namespace ${netnsSpec ?? netnsPath}`);
 }
 
+/** A network namespace and a path that enters it. */
+export interface NetnsRef {
+  inode: number;
+  path: string;
+}
+
+/**
+ * Every network namespace of the host that a path can enter: this one, the named ones (ip netns),
+ * and those of running processes, each once.
+ */
+export function networkNamespaces(): NetnsRef[] {
+  const byInode = new Map<number, string>([[currentNetns(), '/proc/self/ns/net']]);
+  let named: string[] = [];
+  try {
+    named = readdirSync('/run/netns');
+  } catch {
+    /* no named namespaces */
+  }
+  for (const n of named) {
+    try {
+      const ino = statSync(`/run/netns/${n}`).ino;
+      if (!byInode.has(ino)) byInode.set(ino, `/run/netns/${n}`);
+    } catch {
+      /* deleted meanwhile */
+    }
+  }
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const m = /^net:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/ns/net`));
+      if (m && !byInode.has(Number(m[1]))) byInode.set(Number(m[1]), `/proc/${pid}/ns/net`);
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return [...byInode].map(([inode, path]) => ({ inode, path }));
+}
+
 export function currentNetns(): number {
   return statSync('/proc/self/ns/net').ino;
 }
@@ -208,7 +248,8 @@ export function resolveFilter(f: Partial<FilterOptions>): ResolvedFilter {
     if (!netns) netns = currentNetns();
   }
   const fam = f.srcIp?.family ?? f.dstIp?.family ?? f.ip?.family ?? 0;
-  return { options: f, family: fam, ifindex, netns, netnsLabel: f.netns };
+  const netnsPath = path ?? (netns && netns === currentNetns() ? '/proc/self/ns/net' : undefined);
+  return { options: f, family: fam, ifindex, netns, netnsLabel: f.netns, netnsPath };
 }
 
 /** struct nst_filter (bpf/include/netstrata/filter_types.h): the `targ_filter` rodata. */

@@ -47,6 +47,8 @@ export interface Member {
   readonly size: number;
 }
 
+const utf8 = new TextEncoder();
+
 const SCALAR_SIZE: Record<Scalar, number> = { u8: 1, u16: 2, u32: 4, u64: 8, s8: 1, s16: 2, s32: 4, s64: 8 };
 
 function sizeAlign(t: FieldType): { size: number; align: number } {
@@ -112,7 +114,7 @@ function writer(t: FieldType, off: number): Writer {
   if ('bytes' in t || 'chars' in t) {
     const n = 'bytes' in t ? t.bytes : t.chars;
     return (v, b, x) => {
-      const src = typeof x === 'string' ? new TextEncoder().encode(x) : (x as Uint8Array);
+      const src = typeof x === 'string' ? utf8.encode(x) : (x as Uint8Array);
       new Uint8Array(v.buffer, v.byteOffset + b + off, n).set(src.subarray(0, 'chars' in t ? n - 1 : n));
     };
   }

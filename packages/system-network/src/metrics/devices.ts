@@ -5,8 +5,7 @@
  * device's counters moved.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readlinkSync, statSync } from 'node:fs';
-import type { ResolvedFilter } from '@netstrata/bpf-common';
+import { networkNamespaces, type NetnsRef, type ResolvedFilter } from '@netstrata/bpf-common';
 
 export const COUNTERS = ['rx_packets', 'rx_bytes', 'tx_packets', 'tx_bytes', 'tx_errors'] as const;
 export type Counter = (typeof COUNTERS)[number];
@@ -17,53 +16,13 @@ export interface DeviceRow extends Record<Counter, number> {
   netns: number;
 }
 
-/** A network namespace and a path that enters it. */
-export interface Netns {
-  inode: number;
-  path: string;
-}
-
 /** The namespaces the filter selects: the one given (--netns, or this one with --interface), or
- * every namespace of the host (named ones and those of running processes). */
-export function namespacesOf(filter: ResolvedFilter): Netns[] {
-  if (!filter.netns) return allNamespaces();
-  const path = filter.options.netns?.includes('/') ? filter.options.netns : filter.options.netns ? `/run/netns/${filter.options.netns}` : '/proc/self/ns/net';
-  try {
-    if (statSync(path).ino === filter.netns) return [{ inode: filter.netns, path }];
-  } catch {
-    /* an inode given as a number: find a process in it */
-  }
-  return allNamespaces().filter((n) => n.inode === filter.netns);
-}
-
-export function allNamespaces(): Netns[] {
-  const byInode = new Map<number, string>();
-  const self = statSync('/proc/self/ns/net').ino;
-  byInode.set(self, '/proc/self/ns/net');
-  let named: string[] = [];
-  try {
-    named = readdirSync('/run/netns');
-  } catch {
-    /* no named namespaces */
-  }
-  for (const n of named) {
-    try {
-      const ino = statSync(`/run/netns/${n}`).ino;
-      if (!byInode.has(ino)) byInode.set(ino, `/run/netns/${n}`);
-    } catch {
-      /* deleted meanwhile */
-    }
-  }
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const m = /^net:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/ns/net`));
-      if (m && !byInode.has(Number(m[1]))) byInode.set(Number(m[1]), `/proc/${pid}/ns/net`);
-    } catch {
-      /* gone, or not ours to read */
-    }
-  }
-  return [...byInode].map(([inode, path]) => ({ inode, path }));
+ * every namespace of the host. */
+export function namespacesOf(filter: ResolvedFilter): NetnsRef[] {
+  if (!filter.netns) return networkNamespaces();
+  if (filter.netnsPath) return [{ inode: filter.netns, path: filter.netnsPath }];
+  // Given as an inode number with no name: a process in it gives a path in.
+  return networkNamespaces().filter((n) => n.inode === filter.netns);
 }
 
 interface IpLink {
@@ -74,7 +33,7 @@ interface IpLink {
 
 /** The devices of one namespace and their counters since they were created (netlink, through
  * ip(8) entered into the namespace). A namespace gone meanwhile has none. */
-export function readDevices(ns: Netns): DeviceRow[] {
+export function readDevices(ns: NetnsRef): DeviceRow[] {
   let out: string;
   try {
     const cmd = ns.path === '/proc/self/ns/net' ? ['ip', '-s', '-j', 'link', 'show'] : ['nsenter', `--net=${ns.path}`, 'ip', '-s', '-j', 'link', 'show'];
