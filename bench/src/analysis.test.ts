@@ -126,6 +126,28 @@ describe('targets', () => {
     expect(pipelineCapacity(report().pipeline!, 'tool')).toEqual({ bestClean: 100_000, maxDecoded: 200_000 });
   });
 
+  it('holds start-up to the bpftrace start measured in the same run, when there is one', () => {
+    const r = report();
+    r.startup!.rows.push({ id: 'bt', label: 'bpftrace drops', readyMs: [120, 130, 125], failures: [] });
+    const start = targets(r).filter((t) => t.target === 'ready no slower than bpftrace');
+    expect(start.map((t) => [t.subject, t.met, t.by])).toEqual([['packet_drop_summary', false, '275 ms over']]);
+    expect(start[0]!.measured).toBe('400 ms (bpftrace 125 ms, bare node 40 ms)');
+  });
+
+  it('counts BPF runs per flood packet against the limits the cost model sets', () => {
+    const r = report();
+    r.configs.push({ id: 'system_network_latency_summary', label: 'latency', kind: 'summary' }, { id: 'system_network_metrics_summary', label: 'metrics', kind: 'summary' });
+    r.bpfStats!.push(
+      { config: 'system_network_latency_summary', workload: 'udp', units: 1000, seconds: 1, progs: [{ name: 'a', runs: 2000, ns: 1 }, { name: 'b', runs: 2000, ns: 1 }] },
+      { config: 'system_network_metrics_summary', workload: 'udp', units: 1000, seconds: 1, progs: [{ name: 'napi_poll', runs: 1500, ns: 1 }] },
+    );
+    const rows = targets(r);
+    const lat = rows.find((t) => t.target === '≤ 2 BPF runs per packet per direction')!;
+    expect([lat.met, lat.measured]).toEqual([true, '4.00 runs per flood packet (0 ns)']);
+    const met = rows.find((t) => t.target === '≤ 1 BPF run per packet')!;
+    expect([met.met, met.by, met.why]).toEqual([false, '0.50 runs over', 'top programs: napi_poll 1.50×']);
+  });
+
   it('compares with bpftrace', () => {
     const v = row('throughput cost ≤ ½ of bpftrace’s');
     expect(v.met).toBe(true);

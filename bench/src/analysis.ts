@@ -114,6 +114,9 @@ function predictedText(r: BenchReport, config: string, baseline: Record<Workload
   return `; BPF run time alone: ${pct(worst.cost)} (${worst.w})`;
 }
 
+/** Throughput cost limits other than the 1 % every summary tool aims at. */
+export const COST_LIMITS: Record<string, number> = { system_network_metrics_summary: 5 };
+
 /** Rows of the targets table: every target the report is measured against. */
 export function targets(r: BenchReport): TargetRow[] {
   const out: TargetRow[] = [];
@@ -124,14 +127,15 @@ export function targets(r: BenchReport): TargetRow[] {
       const mine = rows.filter((x) => x.config === c.id && Number.isFinite(x.cost));
       if (!mine.length) continue;
       const worst = mine.reduce((a, b) => (b.cost > a.cost ? b : a));
-      const met = worst.cost <= 1;
+      const limit = COST_LIMITS[c.id] ?? 1;
+      const met = worst.cost <= limit;
       const noise = !met && 1 - worst.ratio.max <= 0.01 ? ' Its best run was within 1 %: partly noise.' : '';
       out.push({
-        target: 'throughput cost ≤ 1 %',
+        target: `throughput cost ≤ ${limit} %`,
         subject: label(c.id),
         measured: `${pct(worst.cost)} (worst workload: ${worst.workload}; ${mine.map((x) => `${x.workload} ${pct(x.cost)}`).join(', ')})${predictedText(r, c.id, baseline)}`,
         met,
-        by: met ? '—' : `${(worst.cost - 1).toFixed(2)} points over`,
+        by: met ? '—' : `${(worst.cost - limit).toFixed(2)} points over`,
         why: met ? '' : costWhy(r, c.id, worst.workload, baseline[worst.workload === 'tcp' ? 'udp' : worst.workload].median) + noise,
       });
     }
@@ -153,18 +157,23 @@ export function targets(r: BenchReport): TargetRow[] {
       });
     }
   }
+  if (r.bpfStats) out.push(...runTargets(r));
   if (r.startup) {
     const node = spread(r.startup.nodeMs).median;
+    const bpftrace = r.startup.rows.filter((x) => r.configs.find((c) => c.id === x.id)?.kind === 'bpftrace').map((x) => spread(x.readyMs)).filter((s) => s.n);
+    // The bar is the fastest bpftrace start measured on this machine in the same run
+    const bar = bpftrace.length ? Math.min(...bpftrace.map((s) => s.median)) : undefined;
     for (const row of r.startup.rows) {
       const s = spread(row.readyMs);
-      if (!s.n) continue;
-      const met = s.median <= 300;
+      if (!s.n || r.configs.find((c) => c.id === row.id)?.kind === 'bpftrace') continue;
+      const limit = bar ?? 300;
+      const met = s.median <= limit;
       out.push({
-        target: 'ready ≤ 300 ms',
+        target: bar === undefined ? 'ready ≤ 300 ms' : 'ready no slower than bpftrace',
         subject: row.label,
-        measured: ms(s.median),
+        measured: bar === undefined ? ms(s.median) : `${ms(s.median)} (bpftrace ${ms(bar)}, bare node ${ms(node)})`,
         met,
-        by: met ? '—' : `${ms(s.median - 300)} over`,
+        by: met ? '—' : `${ms(s.median - limit)} over`,
         why: met ? '' : startupWhy(row, node),
       });
     }
@@ -187,6 +196,36 @@ export function targets(r: BenchReport): TargetRow[] {
             : `a bare node process is ${((r.memory.nodeBaselineKb * 1024) / 1e6).toFixed(1)} MB; ${m.ringBytes ? `its ring buffer adds ${((2 * m.ringBytes) / 1e6).toFixed(1)} MB once read (mapped twice); ` : ''}anonymous memory ${((m.anonKb * 1024) / 1e6).toFixed(1)} MB`,
       });
     }
+  }
+  return out;
+}
+
+/**
+ * BPF program runs per packet, where the cost model sets a limit: a packet of the UDP flood crosses
+ * this host twice (sent in one namespace, received in the other), so a limit per direction is twice
+ * that per packet of the flood.
+ */
+export const RUN_LIMITS: Record<string, { perPacket: number; text: string }> = {
+  system_network_latency_summary: { perPacket: 4, text: '≤ 2 BPF runs per packet per direction' },
+  system_network_metrics_summary: { perPacket: 1, text: '≤ 1 BPF run per packet' },
+};
+
+function runTargets(r: BenchReport): TargetRow[] {
+  const out: TargetRow[] = [];
+  for (const [id, limit] of Object.entries(RUN_LIMITS)) {
+    const stat = r.bpfStats?.find((s) => s.config === id && s.workload === 'udp');
+    if (!stat) continue;
+    const c = bpfCost(stat);
+    const met = c.runsPerUnit <= limit.perPacket + 1e-9;
+    const top = c.top.map((t) => `${t.name} ${t.runsPerUnit.toFixed(2)}×`).join(', ');
+    out.push({
+      target: limit.text,
+      subject: r.configs.find((x) => x.id === id)?.label ?? id,
+      measured: `${c.runsPerUnit.toFixed(2)} runs per flood packet (${c.nsPerUnit.toFixed(0)} ns)`,
+      met,
+      by: met ? '—' : `${(c.runsPerUnit - limit.perPacket).toFixed(2)} runs over`,
+      why: met ? '' : `top programs: ${top || 'none ran'}`,
+    });
   }
   return out;
 }
