@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { run, sweepStaleLabs } from '@netstrata/test-harness';
 import { BENCH_PREFIX, BenchLab, compileAgents } from './bench-lab.ts';
 import { benchmarkDocument } from './benchmark-doc.ts';
+import { accountingPhase } from './accounting.ts';
 import { bpfStatsPhase } from './bpf-stats.ts';
 import { CONFIGS } from './configs.ts';
 import { KnobError, knobsCommand, parseKnobs, type Knobs } from './knobs.ts';
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
     if (k.phases.includes('startup')) report.startup = await phase('startup', () => startupPhase(lab, CONFIGS, k, log));
     if (k.phases.includes('pipeline')) report.pipeline = await phase('pipeline', () => pipelinePhase(agents.ringprod, k, log));
     if (k.phases.includes('memory')) report.memory = await phase('memory', () => memoryPhase(lab, CONFIGS, k, log));
+    if (k.phases.includes('accounting')) report.accounting = await phase('accounting', () => accountingPhase(agents.flood, log));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -120,6 +122,7 @@ function commands(lab: BenchLab, k: Knobs): string[] {
     `drop (CPU 0): ip netns exec ${lab.tx.name} taskset -c 0 flood send 10.203.0.2 9002 ${k.payload} ${k.trialSeconds}`,
     `tools: node packages/<pkg>/dist/<tool>.js --interval 3600 --output json --ready-file F [filters], stopped with SIGINT`,
     `bpftrace: bpftrace -B line -e '<script>', ready when BEGIN prints, stopped with SIGINT`,
+    `accounting: a → r → b (own lab); in r: tc qdisc add dev rb root tbf rate 50mbit burst 32kbit latency 400ms; flood tcp-send a → b for 4 s, watched by system_network_latency_summary --direction tx --interface rb --netns r and bpftrace's net_dev_queue → net_dev_xmit one-liner at once`,
     `pipeline: ringprod RATE ${k.pipelineSeconds} (CPU 0, BPF_PROG_TEST_RUN of bench_ring.bpf.o every 1 ms) → RingReader + decodeDropEvent + eventRecord + JSON (CPU 1)`,
   ];
 }

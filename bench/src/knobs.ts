@@ -1,6 +1,6 @@
 /** The bench's knobs, from flags or environment (flags win), with defaults sized for ≈ 15 min on 2 CPUs. */
 
-export const PHASES = ['throughput', 'bpf-stats', 'startup', 'pipeline', 'memory'] as const;
+export const PHASES = ['throughput', 'bpf-stats', 'startup', 'pipeline', 'memory', 'accounting'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface Knobs {

@@ -122,6 +122,20 @@ export interface MemoryData {
   nodeBaselineKb: number;
 }
 
+/** A shaped TCP stream watched by the latency summary and by bpftrace, against the qdisc's counters. */
+export interface AccountingData {
+  device: string;
+  rateMbit: number;
+  seconds: number;
+  toolCommand: string;
+  bpftraceScript: string;
+  qdisc: { sent: number; dropped: number; requeues: number };
+  /** The TX direction's `packets` block of the tool's final record, and its end-to-end sample count. */
+  tool: { ok: boolean; packets: Record<string, number>; endToEnd: number; tail: string };
+  /** bpftrace's histogram: its samples, and those at or above `staleUs` (matches on a reused skb address). */
+  bpftrace: { samples: number; staleUs: number; stale: number; buckets: { start: number; end: number; count: number }[] };
+}
+
 export interface BenchReport {
   machine: Machine;
   commands: string[];
@@ -136,5 +150,6 @@ export interface BenchReport {
   startup?: StartupData;
   pipeline?: PipelineData;
   memory?: MemoryData;
+  accounting?: AccountingData;
   notes: string[];
 }

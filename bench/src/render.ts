@@ -265,6 +265,45 @@ function memorySection(r: BenchReport): string[] {
   ];
 }
 
+function accountingSection(r: BenchReport): string[] {
+  const a = r.accounting;
+  if (!a) return [];
+  const p = a.tool.packets;
+  return [
+    '## Truthful accounting on a shaped TCP stream',
+    '',
+    `TCP for ${a.seconds} s through a tbf at ${a.rateMbit} Mbit/s on \`${a.device}\`. The router forwards GRO aggregates of up to`,
+    '64 KiB and the tbf splits those larger than its bucket into segments, each a new skb. The latency summary',
+    `(\`${a.toolCommand}\`) and bpftrace’s one-liner below watched the same stream at once; the qdisc’s own counters`,
+    'are the truth. Every packet the tool started and did not finish must carry its reason.',
+    '',
+    '```text',
+    a.bpftraceScript,
+    '```',
+    '',
+    ...table(
+      ['', 'figure'],
+      [
+        ['qdisc: packets sent', String(a.qdisc.sent)],
+        ['qdisc: dropped', String(a.qdisc.dropped)],
+        ['qdisc: requeues', String(a.qdisc.requeues)],
+        ...Object.entries(p).map(([key, v]) => [`latency summary: ${key.replace(/_/g, ' ')}`, String(v)]),
+        ['latency summary: end-to-end samples', String(a.tool.endToEnd)],
+        ['latency summary: end-to-end p99, slowest bucket', a.tool.tail || '—'],
+        ['bpftrace: samples', String(a.bpftrace.samples)],
+        [`bpftrace: samples ≥ ${(a.bpftrace.staleUs / 1000).toFixed(1)} ms`, `${a.bpftrace.stale} (${a.bpftrace.samples ? ((100 * a.bpftrace.stale) / a.bpftrace.samples).toFixed(1) : '0'} %)`],
+      ],
+    ),
+    '',
+    'bpftrace matches by skb address only. The aggregate the tbf split is freed without reaching net_dev_xmit, so',
+    'its start stays in the map until a later packet (a segment, say) reuses the address: that pair is a sample of two',
+    'different packets, as long as the time between them, and the segments themselves are never timed from their',
+    'queueing. The summary follows each packet by its identity and its segments by theirs, and says what became of',
+    'every packet it started.',
+    '',
+  ];
+}
+
 export function renderReport(r: BenchReport): string {
-  return [...header(r), ...targetSection(r), ...throughputSection(r), ...bpfStatsSection(r), ...startupSection(r), ...pipelineSection(r), ...memorySection(r), ...r.notes].join('\n');
+  return [...header(r), ...targetSection(r), ...throughputSection(r), ...bpfStatsSection(r), ...startupSection(r), ...pipelineSection(r), ...memorySection(r), ...accountingSection(r), ...r.notes].join('\n');
 }
