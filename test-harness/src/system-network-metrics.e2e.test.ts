@@ -246,13 +246,13 @@ describe.runIf(run)('system_network_metrics_summary', () => {
     expect((recH.cpus as Cpu[]).reduce((t, c) => t + c.processed, 0)).toBeGreaterThanOrEqual(N);
   });
 
-  it('reports conntrack per namespace from the kernel: N flows are N entries, and each new flow over a full table a drop', async () => {
+  it('reports conntrack per namespace from the kernel: N flows are N entries, each new flow over a full table a drop, K untrackable segments K invalid', async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
     // a tracks what it sends (IPv4 only, so nothing else of a's is tracked); b drops it silently
     // (no ICMP errors back) and tracks nothing.
     a.ns.nft('table ip track {\n chain out {\n  type filter hook output priority 0\n  ct state new counter\n }\n}\n');
-    b.ns.nft('table ip sink {\n chain in {\n  type filter hook input priority 0\n  udp dport 41000-41999 drop\n }\n}\n');
+    b.ns.nft('table ip sink {\n chain in {\n  type filter hook input priority 0\n  udp dport 41000-41999 drop\n  tcp dport 41000 drop\n }\n}\n');
     await using onA = await startTool(toolPath('systemNetworkMetricsSummary'), ['--netns', a.ns.name, '--interval', '3600']);
     await using onB = await startTool(toolPath('systemNetworkMetricsSummary'), ['--netns', b.ns.name, '--interval', '3600']);
     const before = conntrackStat(a.ns);
@@ -271,6 +271,13 @@ describe.runIf(run)('system_network_metrics_summary', () => {
     } finally {
       writeFileSync(CONNTRACK_MAX, max);
     }
+    // K TCP segments with SYN and FIN both set: a flag combination conntrack refuses to track, so
+    // each is one invalid packet (and no entry).
+    const K = 7;
+    a.ns.exec('python3', [
+      '-c',
+      `import socket, struct\ns = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)\nh = struct.pack('!HHIIBBHHH', 40000, 41000, 1, 0, 5 << 4, 0x03, 1024, 0, 0)\nfor _ in range(${K}): s.sendto(h, ('${b.v4}', 0))\n`,
+    ]);
     const after = conntrackStat(a.ns);
     const recA = (await onA.stop()).records.find((r) => r.type === 'final')!;
     const recB = (await onB.stop()).records.find((r) => r.type === 'final')!;
@@ -285,11 +292,12 @@ describe.runIf(run)('system_network_metrics_summary', () => {
     expect(c.drop).toBe(after.drop! - before.drop!);
     expect(c.early_drop).toBe(after.early_drop! - before.early_drop!);
     expect(c.insert_failed).toBe(after.insert_failed! - before.insert_failed!);
+    expect(c.invalid).toBe(K);
     expect(c.invalid).toBe(after.invalid! - before.invalid!);
     expect(c.found).toBe(after.found! - before.found!);
     // b tracks nothing: no conntrack row there.
     expect(recB.conntrack).toEqual([]);
-    console.log(`conntrack: entries ${c.entries}, drop ${c.drop}, early_drop ${c.early_drop}, insert_failed ${c.insert_failed}`);
+    console.log(`conntrack: entries ${c.entries}, drop ${c.drop}, early_drop ${c.early_drop}, invalid ${c.invalid}, insert_failed ${c.insert_failed}`);
   });
 
   it('drops over the tbf burst are QDISC_DROP on the sending device, exactly', async () => {
