@@ -91,10 +91,14 @@ export function renderMetricsText(rec: MetricsRecord): string {
     lines.push(...table(rows, 1));
   }
   if (rec.queues.length) {
-    lines.push('  qdisc sojourn and NAPI:');
-    const rows = [['DEVICE', 'NETNS', ...QUEUE_FIELDS.map((f) => f.column), 'SOJOURN_P50', 'SOJOURN_P99']];
+    // Each half only where its probe ran (--qdisc-sojourn, --napi): zeros would read as measured.
+    const sojourn = rec.queues.some((q) => q.qdisc_dequeued + q.qdisc_unmatched > 0);
+    const napi = rec.queues.some((q) => q.napi_polls > 0);
+    const fields = QUEUE_FIELDS.filter((f) => (f.key.startsWith('napi') ? napi : sojourn));
+    lines.push(`  ${[sojourn ? 'qdisc sojourn' : '', napi ? 'NAPI' : ''].filter(Boolean).join(' and ')}:`);
+    const rows = [['DEVICE', 'NETNS', ...fields.map((f) => f.column), ...(sojourn ? ['SOJOURN_P50', 'SOJOURN_P99'] : [])]];
     for (const q of rec.queues) {
-      rows.push([devName(q), String(q.netns), ...QUEUE_FIELDS.map((f) => String(q[f.key])), pct(q.qdisc_sojourn_us, 'p50'), pct(q.qdisc_sojourn_us, 'p99')]);
+      rows.push([devName(q), String(q.netns), ...fields.map((f) => String(q[f.key])), ...(sojourn ? [pct(q.qdisc_sojourn_us, 'p50'), pct(q.qdisc_sojourn_us, 'p99')] : [])]);
     }
     lines.push(...table(rows, 2));
     // The whole distribution once, at the end; intervals keep to the percentiles above.
