@@ -54,20 +54,27 @@ describe("the kernel's own counters since start", () => {
     const start = {
       devices: [],
       qdiscs: [q(100, 1, 0)],
-      conntrack: [{ netns: 9, entries: 0, max: 10, ...zero, found: 50 }, { netns: 10, entries: 0, max: 10, ...zero }],
+      // 9 tracks; 10 never tracked anything; 11 tracked before start, is empty and idle now.
+      conntrack: [{ netns: 9, entries: 0, max: 10, ...zero, found: 50 }, { netns: 10, entries: 0, max: 10, ...zero }, { netns: 11, entries: 0, max: 10, ...zero, found: 5 }],
       cpus: [cpu(1000)],
       softirqs: [{ cpu: 0, vector: 'NET_RX', count: 70 }],
     };
     const agg = new KernelAggregator(start);
-    const one = agg.update({ ...start, qdiscs: [q(110, 3, 4)], conntrack: [{ netns: 9, entries: 8, max: 10, ...zero, found: 60, drop: 2 }, start.conntrack[1]!], cpus: [cpu(1010)], softirqs: [{ cpu: 0, vector: 'NET_RX', count: 75 }] });
+    const one = agg.update({ ...start, qdiscs: [q(110, 3, 4)], conntrack: [{ netns: 9, entries: 8, max: 10, ...zero, found: 60, drop: 2 }, start.conntrack[1]!, start.conntrack[2]!], cpus: [cpu(1010)], softirqs: [{ cpu: 0, vector: 'NET_RX', count: 75 }] });
     expect(one.total.qdiscs).toMatchObject([{ packets: 10, drops: 2, backlog_packets: 4 }]);
-    expect(one.total.conntrack).toEqual([{ netns: 9, entries: 8, max: 10, ...zero, found: 10, drop: 2 }]);
+    expect(one.total.conntrack).toEqual([
+      { netns: 9, entries: 8, max: 10, ...zero, found: 10, drop: 2 },
+      { netns: 11, entries: 0, max: 10, ...zero },
+    ]);
     expect(one.total.cpus).toMatchObject([{ cpu: 0, processed: 10 }]);
     expect(one.total.softirqs).toEqual([{ cpu: 0, vector: 'NET_RX', count: 5 }]);
-    const two = agg.update({ ...start, qdiscs: [q(110, 3, 4)], conntrack: [{ netns: 9, entries: 8, max: 10, ...zero, found: 60, drop: 2 }, start.conntrack[1]!], cpus: [cpu(1010)], softirqs: [{ cpu: 0, vector: 'NET_RX', count: 75 }] });
+    const two = agg.update({ ...start, qdiscs: [q(110, 3, 4)], conntrack: [{ netns: 9, entries: 8, max: 10, ...zero, found: 60, drop: 2 }, start.conntrack[1]!, start.conntrack[2]!], cpus: [cpu(1010)], softirqs: [{ cpu: 0, vector: 'NET_RX', count: 75 }] });
     // Nothing moved: the queue still holds packets, and conntrack still holds entries.
     expect(two.interval.qdiscs).toMatchObject([{ packets: 0, drops: 0, backlog_packets: 4 }]);
-    expect(two.interval.conntrack).toMatchObject([{ netns: 9, entries: 8, found: 0, drop: 0 }]);
+    expect(two.interval.conntrack).toMatchObject([
+      { netns: 9, entries: 8, found: 0, drop: 0 },
+      { netns: 11, entries: 0, found: 0 },
+    ]);
     expect(two.interval.cpus).toEqual([]);
     const rec = { type: 'final' as const, tool: 'system_network_metrics_summary', time: new Date(0).toISOString(), interval_s: 1, ...metricsFields([], { top: 10, counts: two.total }), lost: 0, map_full: 0, stack_failed: 0, evicted: 0, missed: 0, cost: { bpf_stats: false, bpf_runs: null, bpf_ns: null, bpf_ns_per_run: null, cpu_s: 0, cpu_pct: 0, rss_mb: 0 } };
     const text = renderMetricsText(rec);

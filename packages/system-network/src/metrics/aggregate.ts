@@ -97,7 +97,8 @@ export class KernelAggregator {
   constructor(baseline: KernelReading = { devices: [], qdiscs: [], conntrack: [], cpus: [], softirqs: [] }) {
     this.devices = new DeviceAggregator(baseline.devices);
     this.qdiscs = new SinceStart(QDISC_COUNTERS, qdiscId, baseline.qdiscs, qdiscOrder, qdiscShown);
-    this.conntrack = new SinceStart(CONNTRACK_COUNTERS, conntrackId, baseline.conntrack, (a, b) => b.entries - a.entries || a.netns - b.netns, conntrackShown);
+    // Every namespace where conntrack is in use is a row, moved or not (chosen in update).
+    this.conntrack = new SinceStart(CONNTRACK_COUNTERS, conntrackId, baseline.conntrack, (a, b) => b.entries - a.entries || a.netns - b.netns, () => true);
     this.cpus = new SinceStart(CPU_COUNTERS, cpuId, baseline.cpus, byCpu);
     this.softirqs = new SinceStart(['count'], softirqId, baseline.softirqs, bySoftirq);
   }
@@ -105,7 +106,8 @@ export class KernelAggregator {
   update(r: KernelReading): { interval: KernelCounts; total: KernelCounts } {
     const d = this.devices.update(r.devices);
     const q = this.qdiscs.update(r.qdiscs);
-    const c = this.conntrack.update(r.conntrack);
+    // In use: entries now, or counters that moved since the namespace was created.
+    const c = this.conntrack.update(r.conntrack.filter(conntrackShown));
     const p = this.cpus.update(r.cpus);
     const s = this.softirqs.update(r.softirqs);
     return {

@@ -51,6 +51,7 @@ export function parseConntrack(stat: string, count: string, max: string, netns: 
 }
 
 export const conntrackId = (r: ConntrackRow) => String(r.netns);
-/** Conntrack is in use in a namespace when its table holds entries or its counters moved: a
- * namespace where nothing is tracked is no row (the kernel keeps zeros for every namespace). */
+/** Conntrack is in use in a namespace when its table holds entries or its counters have moved
+ * since the namespace was created (a raw reading): a namespace where nothing was ever tracked is
+ * no row (a kernel with conntrack keeps zeros for every namespace). */
 export const conntrackShown = (r: ConntrackRow) => r.entries > 0 || CONNTRACK_COUNTERS.some((c) => (r[c] ?? 0) > 0);
