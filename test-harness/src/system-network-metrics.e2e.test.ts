@@ -72,10 +72,10 @@ interface Conntrack {
 }
 
 /** The namespace's conntrack statistics as the kernel prints them, summed over CPUs. */
-function conntrackStat(ns: Netns): Record<string, number> {
+function conntrackStat(ns: Netns): Record<string, number> & { entries: number } {
   const [header, ...cpus] = ns.exec('cat', ['/proc/net/stat/nf_conntrack']).trim().split('\n');
   const names = header!.trim().split(/\s+/);
-  const out: Record<string, number> = {};
+  const out: Record<string, number> & { entries: number } = { entries: 0 };
   for (const l of cpus) l.trim().split(/\s+/).forEach((v, i) => (out[names[i]!] = (out[names[i]!] ?? 0) + parseInt(v, 16)));
   out.entries = Number(ns.exec('cat', ['/proc/sys/net/netfilter/nf_conntrack_count']).trim());
   return out;
