@@ -67,6 +67,7 @@ const CASES: Case[] = [
   { tool: 'systemNetworkMetricsSummary', args: ['--prometheus', '99999'], message: /^--prometheus: '99999' has a port out of range 1\.\.65535$/ },
   { tool: 'systemNetworkMetricsSummary', args: ['--prometheus', 'foo:80'], message: /^--prometheus: 'foo:80' has 'foo', which is not an IPv4 or IPv6 address$/ },
   { tool: 'systemNetworkMetricsSummary', args: ['--src-ip', '10.0.0.1'], message: /^unknown option --src-ip$/ },
+  { tool: 'systemNetworkMetricsSummary', args: ['--napi=maybe'], message: /^--napi: 'maybe' is not true or false/ },
   { tool: 'systemNetworkMetricsSummary', args: ['--interface', 'nosuchdev0'], message: /^--interface: no device 'nosuchdev0' in this network namespace$/ },
   { tool: 'systemNetworkMetricsSummary', args: ['--interface', 'a/b'], message: /^--interface: not a valid device name$/ },
   { tool: 'systemNetworkMetricsSummary', args: ['--netns', 'nosuchns'], message: /^--netns: no network namespace 'nosuchns'/ },

@@ -80,9 +80,11 @@ describe.runIf(run)('examples for the documentation', () => {
   it('system_network_metrics_summary', async () => {
     using lab = Lab.create();
     const { a, b, r } = routed(lab);
-    // A rate-limited uplink on the router, so the example shows a qdisc sojourn histogram.
+    // A rate-limited uplink on the router, so the example shows the qdisc's statistics and, with
+    // --qdisc-sojourn, a sojourn histogram; the router tracks what it forwards (conntrack rows).
     r.tc('qdisc', 'add', 'dev', 'rb', 'root', 'tbf', 'rate', '10mbit', 'burst', '2000', 'limit', '1000000');
-    const run = ['--netns', lab.id + '-r', '--interval', '60'];
+    r.nft('table inet track {\n chain forwarded {\n  type filter hook forward priority 0\n  ct state new counter\n }\n}\n');
+    const run = ['--netns', lab.id + '-r', '--interval', '60', '--qdisc-sojourn'];
     await using tool = await startTool(toolPath('systemNetworkMetricsSummary'), run, { json: false });
     sendUdp(a.ns, { dst: b.v4, dport: 7000, count: 300, size: 200 });
     sendUdp(a.ns, { dst: b.v6, dport: 7000, count: 100, size: 1000 });

@@ -60,10 +60,10 @@ describe.runIf(run && havePrometheus)('system_network_metrics_summary --promethe
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
     // b answers each packet to its closed port with an ICMP error (rate-limited by the kernel),
-    // sent through a tbf on b: the qdisc sojourn histogram gets samples to export.
+    // sent through a tbf on b: the qdisc sojourn histogram (--qdisc-sojourn) gets samples to export.
     b.ns.tc('qdisc', 'add', 'dev', b.dev, 'root', 'tbf', 'rate', '1mbit', 'burst', '2000', 'limit', '1000000');
     const toolPort = await freePort();
-    await using tool = await startTool(toolPath('systemNetworkMetricsSummary'), ['--netns', b.ns.name, '--interval', '3600', '--prometheus', String(toolPort)]);
+    await using tool = await startTool(toolPath('systemNetworkMetricsSummary'), ['--netns', b.ns.name, '--interval', '3600', '--prometheus', String(toolPort), '--qdisc-sojourn', '--softirq-time']);
 
     dir = mkdtempSync(join(tmpdir(), 'nst-prom-'));
     const promPort = await freePort();
@@ -102,6 +102,12 @@ describe.runIf(run && havePrometheus)('system_network_metrics_summary --promethe
     const p99 = Number((await query(base, `histogram_quantile(0.99, netstrata_qdisc_sojourn_us_bucket${sel})`))[0]!.value[1]);
     const rxBytes = Number((await query(base, `netstrata_device_rx_bytes_total${sel}`))[0]!.value[1]);
     const softirq = await query(base, 'sum(netstrata_softirq_seconds_total{vector="NET_RX"})');
+    const softirqRuns = await query(base, 'sum(netstrata_softirq_total{vector="NET_RX"})');
+    // tc's own statistics of b's tbf: the ICMP errors it sent, as many as the histogram saw leave it.
+    const tbfSent = await until('tbf statistics in Prometheus', async () => {
+      const r = await query(base, `netstrata_qdisc_packets_total{device="${b.dev}",qdisc="tbf",parent="root"}`);
+      return r.length === 1 && Number(r[0]!.value[1]) > 0 ? Number(r[0]!.value[1]) : undefined;
+    });
     const lost = await query(base, 'sum(netstrata_lost_total)');
     // The scrape job itself is healthy.
     expect(Number((await query(base, 'up{job="netstrata"}'))[0]!.value[1])).toBe(1);
@@ -123,6 +129,9 @@ describe.runIf(run && havePrometheus)('system_network_metrics_summary --promethe
     // Prometheus interpolates inside a bucket; it must stay below the top bucket's end.
     expect(p99).toBeLessThanOrEqual(q.qdisc_sojourn_us.buckets.at(-1)!.end);
     expect(Number(softirq[0]!.value[1])).toBeGreaterThan(0);
+    expect(Number(softirqRuns[0]!.value[1])).toBeGreaterThan(0);
+    const tbf = (final.qdiscs as { device: string; kind: string; packets: number }[]).find((x) => x.device === b.dev && x.kind === 'tbf')!;
+    expect(tbf.packets).toBeGreaterThanOrEqual(tbfSent);
     expect(Number(lost[0]!.value[1])).toBe(0);
     console.log(`prometheus: rx_packets ${rx}, rx_bytes ${rxBytes}, NO_SOCKET drops ${drops}, sojourn samples ${sojournCount} (p99 est. ${p99.toFixed(0)} µs), NET_RX softirq ${Number(softirq[0]!.value[1]).toFixed(6)} s`);
   }, 60000);

@@ -3,6 +3,7 @@
  * what the lab sent, and equal the devices' own statistics.
  */
 import { describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bucketOf, Lab, rank, shapeTbf, requireRoot, sendUdp, startTool, toolPath, twoHosts, type Netns } from './index.ts';
 
@@ -43,8 +44,50 @@ interface Softirq {
   cpu: number;
   vector: string;
   count: number;
-  time_us: number;
+  time_us?: number;
 }
+interface Qdisc {
+  device: string;
+  netns: number;
+  kind: string;
+  parent: string;
+  packets: number;
+  bytes: number;
+  drops: number;
+  backlog_packets: number;
+}
+interface Cpu {
+  cpu: number;
+  processed: number;
+}
+interface Conntrack {
+  netns: number;
+  entries: number;
+  max: number | null;
+  found: number;
+  invalid: number;
+  insert_failed: number;
+  drop: number;
+  early_drop: number;
+}
+
+/** The namespace's conntrack statistics as the kernel prints them, summed over CPUs. */
+function conntrackStat(ns: Netns): Record<string, number> & { entries: number } {
+  const [header, ...cpus] = ns.exec('cat', ['/proc/net/stat/nf_conntrack']).trim().split('\n');
+  const names = header!.trim().split(/\s+/);
+  const out: Record<string, number> & { entries: number } = { entries: 0 };
+  for (const l of cpus) l.trim().split(/\s+/).forEach((v, i) => (out[names[i]!] = (out[names[i]!] ?? 0) + parseInt(v, 16)));
+  out.entries = Number(ns.exec('cat', ['/proc/sys/net/netfilter/nf_conntrack_count']).trim());
+  return out;
+}
+
+/** tc's own statistics of the device's root qdisc. */
+function qdiscStats(ns: Netns, dev: string): { packets: number; drops: number } {
+  const q = (JSON.parse(ns.tc('-s', '-j', 'qdisc', 'show', 'dev', dev)) as { root?: boolean; packets: number; drops: number }[]).find((x) => x.root)!;
+  return { packets: q.packets, drops: q.drops };
+}
+
+const CONNTRACK_MAX = '/proc/sys/net/netfilter/nf_conntrack_max';
 
 function kernelStats(ns: Netns, dev: string): { rx_packets: number; rx_bytes: number; tx_packets: number; tx_bytes: number } {
   const s = JSON.parse(ns.ip('-j', '-s', 'link', 'show', 'dev', dev))[0].stats64;
@@ -98,16 +141,17 @@ describe.runIf(run)('system_network_metrics_summary', () => {
   // sends from its watchdog softirq (seen as run_cnt one short on every attached program, with no
   // recursion misses, while the device counts the packet). Counts stay exact; a tool that
   // miscounts fails every try.
-  it('measures qdisc sojourn behind a tbf, drops by reason, NAPI polls and NET_RX softirq time', { retry: 2 }, async () => {
+  it('measures qdisc sojourn behind a tbf, drops by reason, NAPI polls and NET_RX softirq time (the opt-in probes)', { retry: 2 }, async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
     // tbf at a known rate with a burst of about one frame: back-to-back packets queue, and each
     // leaves when the bucket has refilled for it.
     const rateBps = 125_000;
     const tbf = shapeTbf(a, { rateBps, burst: 2000 });
-    await using onA = await startTool(toolPath('systemNetworkMetricsSummary'), ['--netns', a.ns.name, '--interval', '3600']);
-    await using onB = await startTool(toolPath('systemNetworkMetricsSummary'), ['--netns', b.ns.name, '--interval', '3600']);
-    await using host = await startTool(toolPath('systemNetworkMetricsSummary'), ['--interval', '3600']);
+    const probes = ['--qdisc-sojourn', '--napi', '--softirq-time'];
+    await using onA = await startTool(toolPath('systemNetworkMetricsSummary'), ['--netns', a.ns.name, '--interval', '3600', ...probes]);
+    await using onB = await startTool(toolPath('systemNetworkMetricsSummary'), ['--netns', b.ns.name, '--interval', '3600', ...probes]);
+    await using host = await startTool(toolPath('systemNetworkMetricsSummary'), ['--interval', '3600', ...probes]);
     const N = 50;
     const size = 1000;
     const frame = size + 8 + 20 + 14;
@@ -156,9 +200,104 @@ describe.runIf(run)('system_network_metrics_summary', () => {
 
     // Receiving ran in NET_RX softirqs, and they took time on some CPU.
     const netRx = (recB.softirqs as Softirq[]).filter((s) => s.vector === 'NET_RX');
-    expect(netRx.reduce((t, s) => t + s.time_us, 0)).toBeGreaterThan(0);
+    expect(netRx.reduce((t, s) => t + s.time_us!, 0)).toBeGreaterThan(0);
     expect(netRx.reduce((t, s) => t + s.count, 0)).toBeGreaterThan(0);
     console.log(`softirq NET_RX: ${netRx.map((s) => `cpu${s.cpu} ${s.count} runs ${s.time_us} µs`).join(', ')}`);
+  });
+
+  it("by default reads what the kernel counts: tc's qdisc statistics, /proc/softirqs and softnet_stat, with no per-packet probe", async () => {
+    using lab = Lab.create();
+    const { a, b } = twoHosts(lab);
+    shapeTbf(a, { rateBps: 1_250_000, burst: 2000 });
+    await using onA = await startTool(toolPath('systemNetworkMetricsSummary'), ['--netns', a.ns.name, '--interval', '3600', '--verbose']);
+    await using host = await startTool(toolPath('systemNetworkMetricsSummary'), ['--interval', '3600']);
+    const before = qdiscStats(a.ns, a.dev);
+    const N = 40;
+    const size = 500;
+    const noPortsBefore = udpNoPorts(b.ns);
+    expect(sendUdp(a.ns, { dst: b.v4, dport: 40004, count: N, size }).sent).toBe(N);
+    // The tbf releases the packets at its rate: wait until b has refused them all.
+    const deadline = Date.now() + 15_000;
+    while (udpNoPorts(b.ns) - noPortsBefore < N && Date.now() < deadline) await sleep(50);
+    expect(udpNoPorts(b.ns) - noPortsBefore).toBe(N);
+    const after = qdiscStats(a.ns, a.dev);
+    const resA = await onA.stop();
+    const recA = resA.records.find((r) => r.type === 'final')!;
+    const recH = (await host.stop()).records.find((r) => r.type === 'final')!;
+    // The one default probe is the drop counter: the per-packet ones are not even loaded.
+    const said = resA.records.filter((r) => r.type === 'info').map((r) => String(r.message)).join('\n');
+    expect(said).toMatch(/hook skb:kfree_skb: using/);
+    expect(said).not.toMatch(/hook (napi:napi_poll|irq:softirq_entry|irq:softirq_exit|qdisc:qdisc_enqueue|qdisc:qdisc_dequeue)/);
+    const q = (recA.qdiscs as Qdisc[]).filter((x) => x.device === a.dev && x.parent === 'root');
+    expect(q).toHaveLength(1);
+    expect(q[0]!.kind).toBe('tbf');
+    // Exactly what tc counted over the same time, and the N packets the lab sent through it.
+    expect(q[0]!.packets).toBe(after.packets - before.packets);
+    expect(q[0]!.packets).toBe(N);
+    expect(q[0]!.bytes).toBe(N * (size + 8 + 20 + 14));
+    expect(q[0]!.drops).toBe(0);
+    expect(q[0]!.backlog_packets).toBe(0);
+    expect(recA.queues).toEqual([]);
+    // Softirq runs from /proc/softirqs, with no time (that needs --softirq-time); b's CPUs processed
+    // the N packets (softnet_stat counts every packet received on the host, so at least N).
+    const netRx = (recH.softirqs as Softirq[]).filter((s) => s.vector === 'NET_RX');
+    expect(netRx.reduce((t, s) => t + s.count, 0)).toBeGreaterThan(0);
+    expect(netRx.every((s) => s.time_us === undefined)).toBe(true);
+    expect((recH.cpus as Cpu[]).reduce((t, c) => t + c.processed, 0)).toBeGreaterThanOrEqual(N);
+  });
+
+  it('reports conntrack per namespace from the kernel: N flows are N entries, each new flow over a full table a drop, K untrackable segments K invalid', async () => {
+    using lab = Lab.create();
+    const { a, b } = twoHosts(lab);
+    // a tracks what it sends (IPv4 only, so nothing else of a's is tracked); b drops it silently
+    // (no ICMP errors back) and tracks nothing.
+    a.ns.nft('table ip track {\n chain out {\n  type filter hook output priority 0\n  ct state new counter\n }\n}\n');
+    b.ns.nft('table ip sink {\n chain in {\n  type filter hook input priority 0\n  udp dport 41000-41999 drop\n  tcp dport 41000 drop\n }\n}\n');
+    await using onA = await startTool(toolPath('systemNetworkMetricsSummary'), ['--netns', a.ns.name, '--interval', '3600']);
+    await using onB = await startTool(toolPath('systemNetworkMetricsSummary'), ['--netns', b.ns.name, '--interval', '3600']);
+    const before = conntrackStat(a.ns);
+    // N distinct UDP flows (one packet to each of N ports): N unreplied entries for 30 s.
+    const N = 20;
+    expect(sendUdp(a.ns, { dst: b.v4, dport: 41000, dportCount: N, count: N }).sent).toBe(N);
+    expect(conntrackStat(a.ns).entries - before.entries).toBe(N);
+    // The table's limit is the host's (a namespace cannot set its own): held at what a has now for
+    // the M flows that follow, then put back. Each new flow then finds the table full: the kernel
+    // evicts an unconfirmed entry (early_drop) or drops the packet (drop, EPERM to the sender).
+    const M = 10;
+    const max = readFileSync(CONNTRACK_MAX, 'utf8').trim();
+    try {
+      writeFileSync(CONNTRACK_MAX, String(before.entries + N));
+      sendUdp(a.ns, { dst: b.v4, dport: 41000 + N, dportCount: M, count: M, allowEperm: true });
+    } finally {
+      writeFileSync(CONNTRACK_MAX, max);
+    }
+    // K TCP segments with SYN and FIN both set: a flag combination conntrack refuses to track, so
+    // each is one invalid packet (and no entry).
+    const K = 7;
+    a.ns.exec('python3', [
+      '-c',
+      `import socket, struct\ns = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)\nh = struct.pack('!HHIIBBHHH', 40000, 41000, 1, 0, 5 << 4, 0x03, 1024, 0, 0)\nfor _ in range(${K}): s.sendto(h, ('${b.v4}', 0))\n`,
+    ]);
+    const after = conntrackStat(a.ns);
+    const recA = (await onA.stop()).records.find((r) => r.type === 'final')!;
+    const recB = (await onB.stop()).records.find((r) => r.type === 'final')!;
+    const ct = recA.conntrack as Conntrack[];
+    expect(ct.map((c) => c.netns)).toEqual([a.ns.inode]);
+    const c = ct[0]!;
+    expect(c.entries).toBe(before.entries + N);
+    expect(c.entries).toBe(after.entries);
+    expect(c.max).toBe(Number(max));
+    // Every flow over the limit is one of the two, exactly, and each figure is the kernel's own.
+    expect(c.drop + c.early_drop).toBe(M);
+    expect(c.drop).toBe(after.drop! - before.drop!);
+    expect(c.early_drop).toBe(after.early_drop! - before.early_drop!);
+    expect(c.insert_failed).toBe(after.insert_failed! - before.insert_failed!);
+    expect(c.invalid).toBe(K);
+    expect(c.invalid).toBe(after.invalid! - before.invalid!);
+    expect(c.found).toBe(after.found! - before.found!);
+    // b tracks nothing: no conntrack row there.
+    expect(recB.conntrack).toEqual([]);
+    console.log(`conntrack: entries ${c.entries}, drop ${c.drop}, early_drop ${c.early_drop}, invalid ${c.invalid}, insert_failed ${c.insert_failed}`);
   });
 
   it('drops over the tbf burst are QDISC_DROP on the sending device, exactly', async () => {
@@ -172,5 +311,7 @@ describe.runIf(run)('system_network_metrics_summary', () => {
     const rec = (await onA.stop()).records.find((r) => r.type === 'final')!;
     const drops = rec.drops as Drop[];
     expect(drops.find((d) => d.device === a.dev && d.reason === 'QDISC_DROP')?.count).toBe(N);
+    // And the qdisc's own statistics say the same.
+    expect((rec.qdiscs as Qdisc[]).find((q) => q.device === a.dev && q.kind === 'tbf')?.drops).toBe(N);
   });
 });

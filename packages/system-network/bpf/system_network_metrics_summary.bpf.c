@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* system_network_metrics_summary: the host's network vital signs per interval: per-device packets, bytes,
- * qdisc sojourn, NAPI polls and drops by reason, and NET_RX/NET_TX softirq time per CPU.
- * What the kernel already counts per device (packets, bytes, errors) the user side reads from the
- * kernel; these programs count only what it does not, per CPU, read once per interval. One header
+/* system_network_metrics_summary: the host's network vital signs per interval: per-device packets, bytes
+ * and errors, qdisc statistics, drops by reason, conntrack per namespace, and per-CPU NET_RX/NET_TX
+ * softirqs and softnet_stat.
+ * What the kernel already counts (devices, qdiscs, conntrack, softirq runs, softnet_stat) the user
+ * side reads from the kernel; these programs count only what it does not. By default only the drop
+ * counter is attached (it runs per dropped packet); qdisc sojourn, NAPI polls per device and
+ * softirq time are options, as they run per queued packet, per poll and per softirq. One header
  * per concern, each with its maps, its core and its hook flavours. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

@@ -1,4 +1,5 @@
-/** --prometheus [ADDR:]PORT, the one option of system_network_metrics_summary beyond the runner's. */
+/** The options of system_network_metrics_summary beyond the runner's: --prometheus [ADDR:]PORT, and
+ * the per-packet probes a user turns on for what the kernel does not count itself. */
 import { isIP } from 'node:net';
 import type { Argv } from 'yargs';
 import { z } from 'zod';
@@ -10,6 +11,34 @@ export function prometheusOption<T>(y: Argv<T>) {
     group: 'Output:',
   });
 }
+
+/** Probes that run per packet or per softirq, off by default: by default the tool reads what the
+ * kernel already counts (softnet_stat, /proc/softirqs, /proc/stat, tc qdisc statistics). */
+export function probeOptions<T>(y: Argv<T>) {
+  return y
+    .option('napi', {
+      type: 'boolean',
+      default: false,
+      describe: 'also count NAPI polls, packets and budget-exhausted polls per device (napi:napi_poll: one BPF run per poll)',
+      group: 'Probes:',
+    })
+    .option('softirq-time', {
+      type: 'boolean',
+      default: false,
+      describe: 'also time NET_RX/NET_TX softirqs per CPU (irq:softirq_entry/exit: two BPF runs per softirq)',
+      group: 'Probes:',
+    })
+    .option('qdisc-sojourn', {
+      type: 'boolean',
+      default: false,
+      describe: 'also measure qdisc sojourn per device (qdisc:qdisc_enqueue/dequeue: two BPF runs per queued packet)',
+      group: 'Probes:',
+    });
+}
+
+export const metricsOptions = <T>(y: Argv<T>) => probeOptions(prometheusOption(y));
+
+export const probeSchema = { napi: z.boolean().default(false), softirqTime: z.boolean().default(false), qdiscSojourn: z.boolean().default(false) };
 
 export interface ListenAddress {
   host: string;

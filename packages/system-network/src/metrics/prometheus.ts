@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import promClient from 'prom-client';
 import { LOSS_KEYS } from '@netstrata/bpf-common';
-import { COST_PROM, DEVICE_FIELDS, DROPS_PROM, LOST_PROM, QUEUE_FIELDS, SOFTIRQ_PROM, SOJOURN_PROM } from './fields.ts';
+import { CONNTRACK_FIELDS, CONNTRACK_GAUGES, COST_PROM, CPU_FIELDS, DEVICE_FIELDS, DROPS_PROM, LOST_PROM, QDISC_BACKLOG_PROM, QDISC_FIELDS, QUEUE_FIELDS, SOFTIRQ_PROM, SOJOURN_PROM } from './fields.ts';
 import type { ListenAddress } from './options.ts';
 import type { MetricsTotals } from './render.ts';
 
@@ -45,6 +45,23 @@ export function families(rec: MetricsTotals | undefined): { name: string; help: 
   const dev = (d: { device: string; netns: number; ifindex: number }): Labels => ({ device: d.device, netns: d.netns, ifindex: d.ifindex });
   const out: ReturnType<typeof families> = [];
   for (const f of DEVICE_FIELDS) out.push({ name: f.prom, help: f.help, type: 'counter', values: devices.map((d) => ({ labels: dev(d), value: d[f.key] })) });
+  const qdiscs = rec?.qdiscs ?? [];
+  const qd = (q: (typeof qdiscs)[number]): Labels => ({ ...dev(q), qdisc: q.kind, handle: q.handle, parent: q.parent });
+  for (const f of QDISC_FIELDS) out.push({ name: f.prom, help: f.help, type: 'counter', values: qdiscs.map((q) => ({ labels: qd(q), value: q[f.key] })) });
+  out.push({ name: QDISC_BACKLOG_PROM.bytes.prom, help: QDISC_BACKLOG_PROM.bytes.help, type: 'gauge', values: qdiscs.map((q) => ({ labels: qd(q), value: q.backlog_bytes })) });
+  out.push({ name: QDISC_BACKLOG_PROM.packets.prom, help: QDISC_BACKLOG_PROM.packets.help, type: 'gauge', values: qdiscs.map((q) => ({ labels: qd(q), value: q.backlog_packets })) });
+  // Conntrack only for namespaces where it is in use, and only the counters this kernel has.
+  const ct = rec?.conntrack ?? [];
+  out.push({ name: CONNTRACK_GAUGES.entries.prom, help: CONNTRACK_GAUGES.entries.help, type: 'gauge', values: ct.map((c) => ({ labels: { netns: c.netns }, value: c.entries })) });
+  out.push({ name: CONNTRACK_GAUGES.max.prom, help: CONNTRACK_GAUGES.max.help, type: 'gauge', values: ct.filter((c) => c.max !== null).map((c) => ({ labels: { netns: c.netns }, value: c.max! })) });
+  for (const f of CONNTRACK_FIELDS) {
+    out.push({ name: f.prom, help: f.help, type: 'counter', values: ct.filter((c) => c[f.key] !== null).map((c) => ({ labels: { netns: c.netns }, value: c[f.key]! })) });
+  }
+  const cpus = rec?.cpus ?? [];
+  for (const f of CPU_FIELDS) {
+    const scale = f.key === 'softirq_us' ? 1e-6 : 1;
+    out.push({ name: f.prom, help: f.help, type: 'counter', values: cpus.map((c) => ({ labels: { cpu: c.cpu }, value: c[f.key] * scale })) });
+  }
   for (const f of QUEUE_FIELDS) out.push({ name: f.prom, help: f.help, type: 'counter', values: queues.map((q) => ({ labels: dev(q), value: q[f.key] })) });
   const sojourn: Sample[] = [];
   for (const q of queues) {
@@ -60,7 +77,8 @@ export function families(rec: MetricsTotals | undefined): { name: string; help: 
     values: (rec?.drops ?? []).map((d) => ({ labels: { ...dev(d), reason: d.reason }, value: d.count })),
   });
   const softirqs = rec?.softirqs ?? [];
-  out.push({ name: SOFTIRQ_PROM.seconds.prom, help: SOFTIRQ_PROM.seconds.help, type: 'counter', values: softirqs.map((s) => ({ labels: { cpu: s.cpu, vector: s.vector }, value: s.time_us / 1e6 })) });
+  const timed = softirqs.filter((s) => s.time_us !== undefined);
+  out.push({ name: SOFTIRQ_PROM.seconds.prom, help: SOFTIRQ_PROM.seconds.help, type: 'counter', values: timed.map((s) => ({ labels: { cpu: s.cpu, vector: s.vector }, value: s.time_us! / 1e6 })) });
   out.push({ name: SOFTIRQ_PROM.count.prom, help: SOFTIRQ_PROM.count.help, type: 'counter', values: softirqs.map((s) => ({ labels: { cpu: s.cpu, vector: s.vector }, value: s.count })) });
   out.push({
     name: LOST_PROM.prom,

@@ -1,16 +1,27 @@
 /** Pure renderers of system_network_metrics_summary records. */
 import { formatValue, renderHistogram, type CostFields, type Envelope, type Histogram, type LossFields, type SummaryEnvelope } from '@netstrata/bpf-common';
-import type { DeviceRow } from './aggregate.ts';
-import { DEVICE_FIELDS, QUEUE_FIELDS } from './fields.ts';
+import type { DeviceRow, KernelCounts } from './aggregate.ts';
+import type { ConntrackRow } from './conntrack.ts';
+import type { CpuRow, SoftirqCountRow } from './cpus.ts';
+import { CONNTRACK_FIELDS, CPU_FIELDS, DEVICE_FIELDS, QDISC_FIELDS, QUEUE_FIELDS } from './fields.ts';
+import type { QdiscRow } from './qdiscs.ts';
 import type { DropRow, QueueRow, SoftirqRow, Vitals } from './vitals.ts';
 
 /** A report's own fields (the runner adds the envelope and the loss block). */
 export interface MetricsFields {
   devices: (Omit<DeviceRow, 'name'> & { device: string })[];
   more_devices: number;
+  /** tc's statistics per qdisc (counters since start, backlog now). */
+  qdiscs: QdiscRow[];
+  /** Per namespace where conntrack is in use. */
+  conntrack: ConntrackRow[];
+  /** Per CPU: softirq time (/proc/stat) and softnet_stat. */
+  cpus: CpuRow[];
+  /** NET_RX/NET_TX runs per CPU (/proc/softirqs), with time_us under --softirq-time. */
+  softirqs: SoftirqCountRow[];
+  /** NAPI (--napi) and qdisc sojourn (--qdisc-sojourn) per device; empty without them. */
   queues: QueueRow[];
   drops: DropRow[];
-  softirqs: SoftirqRow[];
 }
 
 export type MetricsRecord = SummaryEnvelope & MetricsFields;
@@ -19,15 +30,30 @@ export type MetricsRecord = SummaryEnvelope & MetricsFields;
 export type MetricsTotals = Envelope & { type: 'interval' | 'final'; interval_s: number } & LossFields & MetricsFields & { cost?: CostFields };
 
 const EMPTY: Vitals = { queues: [], drops: [], softirqs: [] };
+const NO_COUNTS: Omit<KernelCounts, 'devices'> = { qdiscs: [], conntrack: [], cpus: [], softirqs: [] };
 
-export function metricsFields(rows: DeviceRow[], o: { top: number; vitals?: Vitals }): MetricsFields {
+/** Softirq runs as the kernel counts them; with --softirq-time, the time measured in BPF beside. */
+function softirqRows(counts: readonly SoftirqCountRow[], timed: readonly SoftirqRow[] | undefined): SoftirqCountRow[] {
+  if (!timed) return counts.map((r) => ({ cpu: r.cpu, vector: r.vector, count: r.count }));
+  const us = new Map(timed.map((t) => [`${t.cpu}/${t.vector}`, t.time_us]));
+  return counts.map((r) => ({ cpu: r.cpu, vector: r.vector, count: r.count, time_us: us.get(`${r.cpu}/${r.vector}`) ?? 0 }));
+}
+
+export function metricsFields(
+  rows: DeviceRow[],
+  o: { top: number; vitals?: Vitals; counts?: Omit<KernelCounts, 'devices'>; softirqTime?: boolean },
+): MetricsFields {
   const v = o.vitals ?? EMPTY;
+  const k = o.counts ?? NO_COUNTS;
   return {
     devices: rows.slice(0, o.top).map(({ name, ...r }) => ({ device: name, ...r })),
     more_devices: Math.max(0, rows.length - o.top),
+    qdiscs: k.qdiscs.slice(0, o.top),
+    conntrack: k.conntrack,
+    cpus: k.cpus,
+    softirqs: softirqRows(k.softirqs, o.softirqTime ? v.softirqs : undefined),
     queues: v.queues.slice(0, o.top),
     drops: v.drops.slice(0, o.top),
-    softirqs: v.softirqs,
   };
 }
 
@@ -48,11 +74,31 @@ export function renderMetricsText(rec: MetricsRecord): string {
     lines.push(...table(rows, 2));
   }
   if (rec.more_devices) lines.push(`  … ${rec.more_devices} more devices (raise --top to see them)`);
+  if (rec.qdiscs.length) {
+    lines.push('  qdiscs:');
+    const rows = [['DEVICE', 'NETNS', 'QDISC', 'PARENT', ...QDISC_FIELDS.map((f) => f.column), 'BACKLOG']];
+    for (const q of rec.qdiscs) {
+      rows.push([devName(q), String(q.netns), `${q.kind} ${q.handle}`, q.parent, ...QDISC_FIELDS.map((f) => String(q[f.key])), `${q.backlog_packets}p ${q.backlog_bytes}b`]);
+    }
+    lines.push(...table(rows, 4));
+  }
+  if (rec.conntrack.length) {
+    lines.push('  conntrack:');
+    // Columns the kernel does not have (null everywhere) are left out.
+    const fields = CONNTRACK_FIELDS.filter((f) => rec.conntrack.some((c) => c[f.key] !== null));
+    const rows = [['NETNS', 'ENTRIES', 'MAX', ...fields.map((f) => f.column)]];
+    for (const c of rec.conntrack) rows.push([String(c.netns), String(c.entries), c.max === null ? '-' : String(c.max), ...fields.map((f) => String(c[f.key] ?? '-'))]);
+    lines.push(...table(rows, 1));
+  }
   if (rec.queues.length) {
-    lines.push('  qdisc and NAPI:');
-    const rows = [['DEVICE', 'NETNS', ...QUEUE_FIELDS.map((f) => f.column), 'SOJOURN_P50', 'SOJOURN_P99']];
+    // Each half only where its probe ran (--qdisc-sojourn, --napi): zeros would read as measured.
+    const sojourn = rec.queues.some((q) => q.qdisc_dequeued + q.qdisc_unmatched > 0);
+    const napi = rec.queues.some((q) => q.napi_polls > 0);
+    const fields = QUEUE_FIELDS.filter((f) => (f.key.startsWith('napi') ? napi : sojourn));
+    lines.push(`  ${[sojourn ? 'qdisc sojourn' : '', napi ? 'NAPI' : ''].filter(Boolean).join(' and ')}:`);
+    const rows = [['DEVICE', 'NETNS', ...fields.map((f) => f.column), ...(sojourn ? ['SOJOURN_P50', 'SOJOURN_P99'] : [])]];
     for (const q of rec.queues) {
-      rows.push([devName(q), String(q.netns), ...QUEUE_FIELDS.map((f) => String(q[f.key])), pct(q.qdisc_sojourn_us, 'p50'), pct(q.qdisc_sojourn_us, 'p99')]);
+      rows.push([devName(q), String(q.netns), ...fields.map((f) => String(q[f.key])), ...(sojourn ? [pct(q.qdisc_sojourn_us, 'p50'), pct(q.qdisc_sojourn_us, 'p99')] : [])]);
     }
     lines.push(...table(rows, 2));
     // The whole distribution once, at the end; intervals keep to the percentiles above.
@@ -70,9 +116,19 @@ export function renderMetricsText(rec: MetricsRecord): string {
   }
   if (rec.softirqs.length) {
     lines.push('  softirqs:');
-    const rows = [['CPU', 'VECTOR', 'COUNT', 'TIME_US', 'AVG_US']];
-    for (const s of rec.softirqs) rows.push([String(s.cpu), s.vector, String(s.count), String(s.time_us), (s.time_us / s.count).toFixed(1)]);
+    const timed = rec.softirqs.some((s) => s.time_us !== undefined);
+    const rows = [['CPU', 'VECTOR', 'COUNT', ...(timed ? ['TIME_US', 'AVG_US'] : [])]];
+    for (const s of rec.softirqs) {
+      const t = s.time_us ?? 0;
+      rows.push([String(s.cpu), s.vector, String(s.count), ...(timed ? [String(t), s.count ? (t / s.count).toFixed(1) : '-'] : [])]);
+    }
     lines.push(...table(rows, 2));
+  }
+  if (rec.cpus.length) {
+    lines.push('  per CPU (softirq time, softnet_stat):');
+    const rows = [['CPU', ...CPU_FIELDS.map((f) => f.column)]];
+    for (const c of rec.cpus) rows.push([String(c.cpu), ...CPU_FIELDS.map((f) => String(Math.round(c[f.key])))]);
+    lines.push(...table(rows, 1));
   }
   return lines.join('\n');
 }
