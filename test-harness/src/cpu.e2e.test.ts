@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Histogram } from '@netstrata/bpf-common';
+import { octaveOf, type Histogram } from '@netstrata/bpf-common';
 import type { LockRow, OffcpuRow, ThreadRow, VectorRow } from '@netstrata/cpu';
 import { Lab, release, requireRoot, runToolOnce, sendUdp, startTool, toolPath, twoHosts, type ToolRecord } from './index.ts';
 
@@ -18,8 +18,6 @@ const run = requireRoot('cpu tools end-to-end tests');
 const SLEEPER = fileURLToPath(new URL('../agents/sleeper.py', import.meta.url));
 const LOCKSTRESS = fileURLToPath(new URL('../agents/lockstress.c', import.meta.url));
 
-/** The log2 slot a latency in ns is counted in. */
-const slotOfNs = (ns: number) => (ns < 1 ? 0 : Math.floor(Math.log2(ns)) + 1);
 
 /** Histograms as the tools print them (bpf-common), for the totals the tests compute. */
 type Hist = Histogram;
@@ -40,7 +38,7 @@ function spawnPinned(cpu: number, cmd: string[]): ChildProcess {
 
 const exited = (c: ChildProcess) => new Promise<number | null>((res) => (c.exitCode !== null ? res(c.exitCode) : c.once('exit', (code) => res(code))));
 
-/** Time the samples in a log2 histogram could add up to, taking each at its bucket's middle. */
+/** Time the samples in a histogram could add up to, taking each at its bucket's middle. */
 const total = (h: Hist) => h.buckets.reduce((s, b) => s + b.count * ((b.start + b.end) / 2), 0);
 
 describe.runIf(run)('softirq_latency_summary', () => {
@@ -255,14 +253,14 @@ describe.runIf(run)('offcpu_summary', () => {
       const rows = rec.rows as LockRow[];
       for (const r of rows) expect(r.pid).toBe(info.pid); // other processes are not reported
       const waiter = (lock: string, kind: string) => rows.find((r) => r.tid === info.waiter_tid && r.lock === lock && r.kind === kind);
-      const twenty = slotOfNs(20_000_000);
+      const twenty = octaveOf(20_000_000);
       for (const [lock, kind] of [[info.mutex, 'mutex'], [info.rwlock, 'rwlock_rd']] as const) {
         const r = waiter(lock, kind)!;
         expect(r, `${kind} ${lock}`).toBeDefined();
         expect(r.count).toBe(50);
         expect(r.uncontended).toBe(0); // it reached each lock while the holder held it
         // Each wait lasts the hold time: the median in 20 ms's bucket, the total about 50 × 20 ms.
-        expect(slotOfNs(r.wait.percentiles!.p50.low)).toBe(twenty);
+        expect(octaveOf(r.wait.percentiles!.p50.low)).toBe(twenty);
         expect(r.total_us).toBeGreaterThanOrEqual(50 * 20_000);
         expect(r.total_us).toBeLessThan(50 * 40_000);
       }

@@ -1,9 +1,13 @@
-/** Ground truth in the tools' terms: which log2 bucket a known latency falls in, and percentiles. */
-import { slotOf } from '@netstrata/bpf-common';
+/** Ground truth in the tools' terms: which power of two a known latency falls in, and percentiles. */
+import { octaveOf } from '@netstrata/bpf-common';
 import type { Host } from './topology.ts';
 
-/** The log2 slot a latency of `us` microseconds is counted in (slot k: [2^(k-1), 2^k) µs). */
-export const bucketOf = (us: number): number => slotOf(Math.max(0, Math.floor(us)));
+/**
+ * The power of two a latency of `us` microseconds is in (k: [2^(k-1), 2^k) µs, 0 for below 1 µs).
+ * Tests that compare a measured latency with a predicted one allow a power of two of timing noise;
+ * the histograms' own buckets are finer (an eighth of one).
+ */
+export const bucketOf = (us: number): number => octaveOf(us);
 
 /** The sample of rank ceil(q × n) of ascending samples, as the tools' percentiles pick it. */
 export const rank = (sorted: readonly number[], q: number): number => sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1]!;

@@ -1,7 +1,12 @@
 export {
   SLOTS,
+  SUB,
+  SUB_BITS,
+  RELATIVE_ERROR,
   slotBounds,
   slotOf,
+  octaveOf,
+  octaves,
   decodeSlots,
   diffSlots,
   mergeSlots,
@@ -13,4 +18,5 @@ export {
   type Bucket,
   type Bounds,
   type Histogram,
-} from './log2.ts';
+} from './loglinear.ts';
+export { nstHist } from './layout.ts';

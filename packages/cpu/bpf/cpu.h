@@ -42,7 +42,7 @@ struct sched_val {
 	char  comm[SCHED_COMM_LEN];
 	__u64 wakeups;                 /* waits that began at a wakeup */
 	__u64 preempted;               /* waits that began when the thread was preempted while runnable */
-	struct nst_hist hist;          /* log2 histogram of the wait, ns */
+	struct nst_hist hist;          /* histogram of the wait, ns */
 };
 
 /* offcpu_summary */
@@ -99,14 +99,14 @@ struct lock_val {
 	__u64 total_ns;                /* of the waits */
 	__u64 max_ns;                  /* of the waits */
 	__u64 uncontended;             /* pthread calls that took the lock without blocking */
-	struct nst_hist hist;          /* log2 of the waits, ns */
+	struct nst_hist hist;          /* histogram of the waits, ns */
 };
 
 _Static_assert(sizeof(struct lock_key) == 32, "lock_key size is mirrored in src/layout.ts");
-_Static_assert(sizeof(struct lock_val) == 32 + 65 * 8, "lock_val size is mirrored in src/layout.ts");
+_Static_assert(sizeof(struct lock_val) == 32 + NST_HIST_SLOTS * 8, "lock_val size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct offcpu_key) == 40, "offcpu_key size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct sched_key) == 16, "sched_key size is mirrored in src/layout.ts");
-_Static_assert(sizeof(struct sched_val) == 16 + 16 + 65 * 8, "sched_val size is mirrored in src/layout.ts");
+_Static_assert(sizeof(struct sched_val) == 16 + 16 + NST_HIST_SLOTS * 8, "sched_val size is mirrored in src/layout.ts");
 NST_BTF_STRUCT(sched_key);
 NST_BTF_STRUCT(sched_val);
 NST_BTF_STRUCT(offcpu_key);

@@ -2,7 +2,7 @@
 /* sched_latency_summary: how long do chosen threads wait for a CPU once they can run?
  * A wait starts when a thread is woken (sched_wakeup, sched_wakeup_new) or preempted while still
  * runnable (sched_switch with prev runnable), and ends when sched_switch puts it on a CPU. Per
- * thread and CPU, a log2 histogram in ns. Threads are chosen in the kernel by pid, tid or a comm
+ * thread and CPU, a histogram in ns. Threads are chosen in the kernel by pid, tid or a comm
  * prefix, so unchosen threads cost one comparison. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

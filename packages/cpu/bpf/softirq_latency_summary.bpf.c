@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* softirq_latency_summary: how late do softirqs run, and how long do they take?
  * Per vector and CPU: raise -> entry (how long a raised softirq waited to run) and entry -> exit
- * (how long it ran), as log2 histograms in ns, in per-CPU arrays. A softirq runs on the CPU that
+ * (how long it ran), as histograms in ns, in per-CPU arrays. A softirq runs on the CPU that
  * raised it, so one per-CPU timestamp per vector is enough. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

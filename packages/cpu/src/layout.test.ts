@@ -24,7 +24,7 @@ describe('decoders', () => {
     const b = lockVal.encode({ count: 50n, total_ns: 1_000_000_000n, max_ns: 21_000_000n, uncontended: 7n, hist: { slots } });
     const d = decodeLockVal(b);
     expect([d.count, d.totalNs, d.maxNs, d.uncontended]).toEqual([50, 1e9, 21e6, 7]);
-    expect(d.slots).toHaveLength(65);
+    expect(d.slots).toHaveLength(SLOTS);
     expect(d.slots[25]).toBe(50n);
   });
 });

@@ -2,7 +2,7 @@
  * The records of bpf/cpu.h, declared member by member in C order. Offsets follow from C's rules;
  * layout.test.ts checks every member against the built objects' BTF.
  */
-import { SLOTS, array, chars, struct } from '@netstrata/bpf-common';
+import { chars, nstHist, struct } from '@netstrata/bpf-common';
 
 /** --cpu bitmap words (CPU_MASK_WORDS): CPUs up to CPU_MAX can be chosen. */
 export const CPU_MASK_WORDS = 16;
@@ -19,8 +19,8 @@ export const STATE_LETTERS = ['R', 'S', 'D', 'I', 'T', 'P', '?'] as const;
 /** LOCK_* of bpf/cpu.h. */
 export const LOCK_KINDS = ['mutex', 'rwlock_wr', 'rwlock_rd', 'futex'] as const;
 
-/** bpf-common's log2 histogram (netstrata/hist_types.h). */
-export const nstHist = struct('nst_hist', { slots: array('u64', SLOTS) });
+/** bpf-common's histogram (netstrata/hist_types.h), embedded in the structs below. */
+export { nstHist };
 
 export const schedKey = struct('sched_key', { pid: 'u32', tid: 'u32', cpu: 'u32', _pad: 'u32' });
 export const schedVal = struct('sched_val', { comm: chars(COMM_LEN), wakeups: 'u64', preempted: 'u64', hist: nstHist });

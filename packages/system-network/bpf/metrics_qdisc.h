@@ -1,4 +1,4 @@
-/* Qdisc sojourn per device: the enqueue time by skb address, measured at dequeue into a log2
+/* Qdisc sojourn per device: the enqueue time by skb address, measured at dequeue into a
  * histogram (µs), with dequeues whose enqueue was not seen counted apart. */
 #ifndef METRICS_QDISC_H
 #define METRICS_QDISC_H

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* system_network_latency_summary: where in the host stack do packets spend their time?
- * Log2 histograms (µs) between adjacent stages and end to end, per direction, in the kernel. */
+ * Histograms (µs) between adjacent stages and end to end, per direction, in the kernel. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>

@@ -3,12 +3,12 @@
  * in C order. Offsets follow from C's rules; layout.test.ts checks every member against the built
  * objects' BTF.
  */
-import { SLOTS, array, bytes, chars, decodeStack, flowFromRaw, nstFlow, struct, type Flow, type StructValue } from '@netstrata/bpf-common';
+import { array, bytes, chars, decodeStack, nstHist, flowFromRaw, nstFlow, struct, type Flow, type StructValue } from '@netstrata/bpf-common';
 
 const DEV_NAME_LEN = 16;
 
-/** struct nst_hist (netstrata/hist_types.h): one log2 histogram. */
-export const nstHist = struct('nst_hist', { slots: array('u64', SLOTS) });
+/** bpf-common's histogram (netstrata/hist_types.h), embedded in the structs below. */
+export { nstHist };
 
 export const devKey = struct('dev_key', { ifindex: 'u32', netns: 'u32' });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SLOTS, toHistogram } from '@netstrata/bpf-common';
+import { SLOTS, slotOf, toHistogram } from '@netstrata/bpf-common';
 import type { LockEntry } from '../layout.ts';
 import { lockDeltas, mostWaitedFirst, renderLockText, topLocks, type LockRecord } from './report.ts';
 
@@ -23,7 +23,7 @@ describe('lock report', () => {
     totalNs,
     maxNs: totalNs,
     uncontended,
-    slots: slots(count ? { 25: count } : {}),
+    slots: slots(count ? { [slotOf(20e6)]: count } : {}), // waits of 20 ms
   });
 
   it('the most contended locks over every thread, and intervals by difference', () => {
@@ -35,7 +35,7 @@ describe('lock report', () => {
     const later = [entry(2, 0x10n, 'mutex', 6, 120e6), ...now.slice(1)];
     const d = changed(later, now);
     expect(d.map((e) => [e.key.tid, e.count, e.totalNs])).toEqual([[2, 2, 40e6]]);
-    expect(d[0]!.slots[25]).toBe(2n);
+    expect(d[0]!.slots[slotOf(20e6)]).toBe(2n);
   });
 
   it('a thread that only took the lock uncontended is no waiter and adds no wait', () => {

@@ -32,7 +32,7 @@ export const softirqLatencySummary = defineSummary({
   ],
   epilog:
     'Wait: irq:softirq_raise -> irq:softirq_entry (from the first raise while the vector was not pending). Run time: softirq_entry -> softirq_exit. ' +
-    'Histograms are log2 buckets in ns; percentiles name the bucket. Vector names come from the running kernel. Output fields: docs/output-fields.md',
+    'Histograms are in ns, 8 buckets per power of two (within 12.5 %); percentiles name the bucket. Vector names come from the running kernel. Output fields: docs/output-fields.md',
   hooks: softirqHooks,
   uses: { interval: 5, top: 10 },
   options: (y) => withCpu(y).option('vector', { type: 'string', describe: "only these softirqs, by the kernel's names, e.g. net_rx,timer", group: FILTERS }),

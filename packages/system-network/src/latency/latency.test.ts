@@ -1,6 +1,6 @@
 /** The latency tools' pure parts: stage lists, aggregation, decoding and rendering. */
 import { describe, expect, it } from 'vitest';
-import { SLOTS, renderLosses, type FlavourChoice, type HookFlavour } from '@netstrata/bpf-common';
+import { SLOTS, renderLosses, slotOf, type FlavourChoice, type HookFlavour } from '@netstrata/bpf-common';
 import { decodeSession, fifoPending, latFifo, latSession, LAT_FIFO_DEPTH, LAT_STAGES, type LatSession } from '../layout.ts';
 import { LatencyAggregator, packets } from './aggregate.ts';
 import { eventFields, renderEventText, tcpFlags } from './details-render.ts';
@@ -70,16 +70,16 @@ describe('aggregation', () => {
     const agg = new LatencyAggregator(['rx']);
     const e2e = LAT_STAGES - 1;
     const h1 = new Map([
-      [histKey(0, 4, 5), slots({ 16: 3 })], // socket_queue -> read, [32768, 65536) µs
+      [histKey(0, 4, 5), slots({ [slotOf(40_000)]: 3 })], // socket_queue -> read, [36864, 40960) µs
       [histKey(0, 0, 4), slots({ 4: 3 })], // device -> socket_queue
-      [histKey(0, e2e, e2e), slots({ 16: 3 })],
+      [histKey(0, e2e, e2e), slots({ [slotOf(40_000)]: 3 })],
     ]);
     const counts = { rx: [3, 3, 0, 0], tx: [0, 0, 0, 0] };
     const first = agg.update(h1, counts, { rx: 0, tx: 0 });
     const rx = first.total[0]!;
     expect(rx.pairs.map((p) => `${p.from}->${p.to}`)).toEqual(['device->socket_queue', 'socket_queue->read']);
     expect(rx.end_to_end).toMatchObject({ from: 'first', to: 'last', count: 3 });
-    expect(rx.end_to_end!.histogram.percentiles!.p50).toEqual({ low: 32768, high: 65536 });
+    expect(rx.end_to_end!.histogram.percentiles!.p50).toEqual({ low: 36864, high: 40960 });
 
     const h2 = new Map([...h1].map(([k, v]) => [k, v.map((c) => c * 2n)]));
     const second = agg.update(h2, { rx: [6, 5, 1, 0], tx: [0, 0, 0, 0] }, { rx: 0, tx: 0 });

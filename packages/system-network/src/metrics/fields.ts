@@ -71,7 +71,7 @@ export const QUEUE_FIELDS: Field<'qdisc_dequeued' | 'qdisc_unmatched' | 'napi_po
 ];
 
 export const DROPS_PROM = { prom: 'netstrata_drops_total', help: 'Packets dropped (skb:kfree_skb), by device and reason named from the kernel BTF.' };
-export const SOJOURN_PROM = { prom: 'netstrata_qdisc_sojourn_us', help: 'Time from qdisc enqueue to dequeue, microseconds (log2 buckets, with --qdisc-sojourn).' };
+export const SOJOURN_PROM = { prom: 'netstrata_qdisc_sojourn_us', help: 'Time from qdisc enqueue to dequeue, microseconds (buckets at powers of two, with --qdisc-sojourn).' };
 export const SOFTIRQ_PROM = {
   seconds: { prom: 'netstrata_softirq_seconds_total', help: 'Time spent in the softirq vector on the CPU (with --softirq-time).' },
   count: { prom: 'netstrata_softirq_total', help: 'Runs of the softirq vector on the CPU (/proc/softirqs).' },

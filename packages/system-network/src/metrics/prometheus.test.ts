@@ -1,21 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { SLOTS, toHistogram } from '@netstrata/bpf-common';
+import { SLOTS, slotOf, toHistogram } from '@netstrata/bpf-common';
 import { cumulativeBuckets, families } from './prometheus.ts';
 import { metricsFields } from './render.ts';
 import { parseListen } from './options.ts';
 
 describe('Prometheus exposition', () => {
-  it('turns log2 buckets into cumulative le buckets at each bucket end', () => {
+  it('turns the buckets into cumulative le buckets at each power of two', () => {
     const slots = new Array<bigint>(SLOTS).fill(0n);
-    slots[0] = 1n; // [0, 1)
-    slots[3] = 4n; // [4, 8)
-    slots[40] = 2n; // beyond the exported bounds: only in +Inf
+    slots[slotOf(0)] = 1n; // [0, 1)
+    slots[slotOf(5)] = 4n; // [5, 6)
+    slots[slotOf(16)] = 3n; // [16, 18)
+    slots[slotOf(31)] = 2n; // [30, 32)
+    slots[slotOf(2 ** 40)] = 2n; // beyond the exported bounds: only in +Inf
     const b = cumulativeBuckets(toHistogram(slots, 'us').buckets);
+    expect(b).toHaveLength(33);
     expect(b.find((x) => x.le === '1')!.count).toBe(1);
     expect(b.find((x) => x.le === '4')!.count).toBe(1);
     expect(b.find((x) => x.le === '8')!.count).toBe(5);
-    expect(b.find((x) => x.le === String(2 ** 31))!.count).toBe(5);
-    expect(b.at(-1)).toEqual({ le: '+Inf', count: 7 });
+    expect(b.find((x) => x.le === '16')!.count).toBe(5);
+    expect(b.find((x) => x.le === '32')!.count).toBe(10);
+    expect(b.find((x) => x.le === String(2 ** 31))!.count).toBe(10);
+    expect(b.at(-1)).toEqual({ le: '+Inf', count: 12 });
     for (let i = 1; i < b.length; i++) expect(b[i]!.count).toBeGreaterThanOrEqual(b[i - 1]!.count);
   });
 

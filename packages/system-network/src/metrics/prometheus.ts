@@ -16,12 +16,14 @@ interface Sample {
   metricName?: string;
 }
 
-/** Histogram le bounds exported: log2 slots 0..31 (up to 2^31 µs, about 36 min); +Inf holds the rest. */
+/** Histogram le bounds exported: the powers of two 2^0..2^31 µs (about 36 min); +Inf holds the rest. The
+ * finer buckets are merged: 33 series per device instead of one per bucket. */
 const LE_SLOTS = 32;
 
 /**
- * A log2 histogram ({start, end, count} buckets, start <= v < end) as cumulative Prometheus buckets.
- * le = end is honest: every sample counted under it was below end. The kernel keeps no sum, so no
+ * A histogram ({start, end, count} buckets, start <= v < end) as cumulative Prometheus buckets at
+ * powers of two. Exact: no bucket straddles a power of two, so every sample counted under le was below
+ * it. The kernel keeps no sum, so no
  * _sum series is exported rather than a made-up one.
  */
 export function cumulativeBuckets(buckets: readonly { start: number; end: number; count: number }[]): { le: string; count: number }[] {

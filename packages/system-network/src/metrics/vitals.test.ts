@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DropReasons, SLOTS } from '@netstrata/bpf-common';
+import { DropReasons, SLOTS, slotOf } from '@netstrata/bpf-common';
 import { QUEUE_COUNTERS, devKey, dropDevKey, nstHist, qdiscNapiStats, softirqStats } from '../layout.ts';
 import { VitalsAggregator, softirqMask } from './vitals.ts';
 
@@ -19,7 +19,7 @@ describe('vitals', () => {
   it('sums CPUs, names reasons and vectors, and reports intervals as differences', () => {
     const agg = new VitalsAggregator(new DropReasons(new Map([[3, 'SKB_DROP_REASON_NO_SOCKET']])), [{ vec: 3, name: 'NET_RX' }]);
     const slots = new Array<bigint>(SLOTS).fill(0n);
-    slots[5] = 10n; // 10 samples in [16, 32) µs
+    slots[slotOf(20)] = 10n; // 10 samples in [20, 22) µs
     const hist = nstHist.encode({ slots });
     const maps = (n: number) => ({
       queues: [[dev(2, 7), [queue('eth0', [10 * n, 0, 1, 4, 0]), queue('', [0, 1, 1, 4, 0])]]] as [Uint8Array, Uint8Array[]][],
@@ -29,7 +29,7 @@ describe('vitals', () => {
     });
     const first = agg.update(maps(1));
     expect(first.total.queues[0]).toMatchObject({ device: 'eth0', ifindex: 2, netns: 7, qdisc_dequeued: 10, qdisc_unmatched: 1, napi_polls: 2, napi_packets: 8 });
-    expect(first.total.queues[0]!.qdisc_sojourn_us.buckets).toEqual([{ start: 16, end: 32, count: 10 }]);
+    expect(first.total.queues[0]!.qdisc_sojourn_us.buckets).toEqual([{ start: 20, end: 22, count: 10 }]);
     expect(first.total.drops).toEqual([{ device: 'eth0', ifindex: 2, netns: 7, reason: 'NO_SOCKET', reason_code: 3, count: 5 }]);
     expect(first.total.softirqs).toEqual([{ cpu: 0, vector: 'NET_RX', count: 2, time_us: 3 }]);
     const second = agg.update(maps(2));

@@ -10,7 +10,7 @@ export interface QueueRow extends Omit<QueueStats, 'name'> {
   device: string;
   ifindex: number;
   netns: number;
-  /** Time from qdisc enqueue to dequeue, log2 buckets in microseconds. */
+  /** Time from qdisc enqueue to dequeue, in microseconds. */
   qdisc_sojourn_us: Histogram;
 }
 
