@@ -309,6 +309,16 @@ static __always_inline struct lat_session *lat_gso_segment_of(struct sk_buff *sk
 	return bpf_map_lookup_elem(&gso, k);
 }
 
+/* Whether a device queues what it is handed (a qdisc other than the built-in noqueue/noop). */
+#define LAT_TCQ_F_BUILTIN 1
+
+static __always_inline bool lat_dev_queues(const struct sk_buff *skb)
+{
+	struct Qdisc *q = BPF_CORE_READ(skb, dev, qdisc);
+
+	return q && !(BPF_CORE_READ(q, flags) & LAT_TCQ_F_BUILTIN);
+}
+
 /* First stage: filters, then a new session (an existing one keeps its first device). */
 static __always_inline void lat_start(void *ctx, struct sk_buff *skb, __u32 dir, __u16 nh, __u32 slot)
 {
@@ -393,9 +403,15 @@ static __always_inline void lat_start(void *ctx, struct sk_buff *skb, __u32 dir,
 	s.ts[slot] = now;
 	lat_task(&s.first_cpu, &s.first_pid, s.first_comm);
 	/* Sent packets and UDP datagrams are carried by this CPU; TCP data waits for a read that can
-	 * run anywhere, so it goes to the shared map at once. */
+	 * run anywhere, so it goes to the shared map at once. By default (no qdisc hooks) a packet for
+	 * a device with a qdisc goes there too: another CPU may dequeue and send it. */
 	struct lat_carry *c = dir == LAT_DIR_TX || s.flow.protocol == NST_IPPROTO_UDP ? lat_carry_of(dir) : NULL;
 
+	if (c && dir == LAT_DIR_TX && !targ_stages && lat_dev_queues(skb)) {
+		if (c->skb == (__u64)skb)
+			c->skb = 0;
+		c = NULL;
+	}
 	if (old && !(c && c->skb == (__u64)skb))
 		bpf_map_delete_elem(&sessions, &key);
 	if (c) {
