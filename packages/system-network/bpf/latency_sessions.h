@@ -309,14 +309,15 @@ static __always_inline struct lat_session *lat_gso_segment_of(struct sk_buff *sk
 	return bpf_map_lookup_elem(&gso, k);
 }
 
-/* Whether a device queues what it is handed (a qdisc other than the built-in noqueue/noop). */
-#define LAT_TCQ_F_BUILTIN 1
+/* Whether a device queues what it is handed: its root qdisc enqueues (noqueue does not: the packet
+ * goes to the driver on this CPU), or is a multiqueue root (mq, mqprio) over per-queue qdiscs. */
+#define LAT_TCQ_F_MQROOT 8
 
 static __always_inline bool lat_dev_queues(const struct sk_buff *skb)
 {
 	struct Qdisc *q = BPF_CORE_READ(skb, dev, qdisc);
 
-	return q && !(BPF_CORE_READ(q, flags) & LAT_TCQ_F_BUILTIN);
+	return q && (BPF_CORE_READ(q, enqueue) || (BPF_CORE_READ(q, flags) & LAT_TCQ_F_MQROOT));
 }
 
 /* First stage: filters, then a new session (an existing one keeps its first device). */

@@ -4,7 +4,7 @@ import { SLOTS, renderLosses, type FlavourChoice, type HookFlavour } from '@nets
 import { decodeSession, fifoPending, latFifo, latSession, LAT_FIFO_DEPTH, LAT_STAGES, type LatSession } from '../layout.ts';
 import { LatencyAggregator, packets, type SessionState } from './aggregate.ts';
 import { eventFields, renderEventText, tcpFlags } from './details-render.ts';
-import { ALL_LATENCY_HOOKS } from './hooks.ts';
+import { ALL_LATENCY_HOOKS, latencyHooks } from './hooks.ts';
 import { renderSummaryText } from './render.ts';
 import { STAGES } from './stages.ts';
 import { stagesInfo, stageStates } from './stages-info.ts';
@@ -37,6 +37,24 @@ describe('stage lists', () => {
     expect(lines[2]).toMatch(/^tx stages: socket_send \[tcp:tcp_sendmsg_locked tp_btf, syscalls:sys_enter_send\* tracepoint\] -> dev_queue/);
     expect(lines[3]).toBe('tx stages ip_xmit, ip_output not measured: fentry: load refused: EPERM; kprobe: attach refused: ENOENT');
     expect(lines.at(-1)).toMatch(/^OVS datapath stages .* not measured: /);
+  });
+
+  it('by default names only the default stages, the RX timestamp as the device stage, and the sampling', () => {
+    const lines = stagesInfo('both', tracepointOnlyChoices(), { stages: false, sample: 10 });
+    expect(lines[0]).toMatch(/^default stages .*RX software timestamps are on/);
+    expect(lines[1]).toBe('following one packet in 10 of those that pass the filters (--sample)');
+    expect(lines[2]).toBe(
+      'rx stages: device [kernel RX timestamp skb->tstamp] -> socket_queue [sock:sk_data_ready tp_btf] -> read [skb:skb_copy_datagram_iovec tp_btf, sock:sock_recv_length tp_btf]',
+    );
+    expect(lines[3]).toMatch(/^tx stages: socket_send \[.*\] -> dev_queue \[net:net_dev_queue tp_btf\] -> xmit \[net:net_dev_xmit tp_btf\]$/);
+    expect(lines.some((l) => /not measured: fentry/.test(l))).toBe(false);
+  });
+
+  it('the default hooks: two per direction on the packet path, the send calls, and drops', () => {
+    const names = (h: { name: string }[]) => h.map((x) => x.name);
+    expect(names(latencyHooks('rx', false))).toEqual(['sock:sk_data_ready', 'skb:skb_copy_datagram_iovec', 'sock:sock_recv_length', 'skb:kfree_skb']);
+    expect(names(latencyHooks('tx', false))).toEqual(['tcp:tcp_sendmsg_locked', 'syscalls:sys_enter_send*', 'net:net_dev_queue', 'net:net_dev_xmit', 'skb:kfree_skb']);
+    expect(names(latencyHooks('both', true))).toContain('skb:consume_skb');
   });
 
   it('says when a direction is off', () => {
