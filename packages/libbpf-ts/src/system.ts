@@ -25,6 +25,11 @@ export function enableStats(): { close(): void; [Symbol.dispose](): void } {
     const e = -fd || errno();
     throw new BpfError('enable BPF run-time statistics', e, '', classify('other', e, ''));
   }
+  return fdHolder(fd);
+}
+
+/** A file descriptor closed once, by close() or disposal. */
+function fdHolder(fd: number): { close(): void; [Symbol.dispose](): void } {
   let open = true;
   const close = () => {
     if (open) n.close(fd);
@@ -90,10 +95,5 @@ export function holdRxTimestamps(): { close(): void; [Symbol.dispose](): void } 
     n.close(fd);
     throw new BpfError('turn on RX timestamps (SO_TIMESTAMPNS)', e, '', classify('other', e, ''));
   }
-  let open = true;
-  const close = () => {
-    if (open) n.close(fd);
-    open = false;
-  };
-  return { close, [Symbol.dispose]: close };
+  return fdHolder(fd);
 }

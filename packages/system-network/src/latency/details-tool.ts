@@ -50,6 +50,7 @@ export const latencyDetails = defineDetails({
       keeper.setClock();
       keeper.sweep();
     }, 1000);
+    timer.unref();
     const symbols = o.stack ? KallsymsSymbolizer.fromProc() : undefined;
     if (symbols && !symbols.available) info('stacks shown as addresses: kernel symbols unreadable');
     return {
