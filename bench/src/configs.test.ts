@@ -25,9 +25,13 @@ describe('checkFinal', () => {
 });
 
 describe('the configurations', () => {
-  it('cover every summary tool, both details tools twice, and two bpftrace scripts', () => {
-    expect(CONFIGS.filter((c) => c.kind === 'summary').map((c) => c.id)).toEqual(TOOL_LIST.filter((t) => t.kind === 'summary').map((t) => t.name));
-    expect(CONFIGS.filter((c) => c.kind === 'summary')).toHaveLength(7);
+  it("cover every summary tool, the latency summary's other modes, both details tools twice, and two bpftrace scripts", () => {
+    expect(CONFIGS.filter((c) => c.kind === 'summary').map((c) => c.id)).toEqual([
+      ...TOOL_LIST.filter((t) => t.kind === 'summary').map((t) => t.name),
+      'system_network_latency_summary_stages',
+      'system_network_latency_summary_sample',
+    ]);
+    expect(CONFIGS.filter((c) => c.kind === 'summary')).toHaveLength(9);
     expect(CONFIGS.filter((c) => c.kind === 'details').map((c) => c.id)).toEqual([
       'packet_drop_details_nomatch',
       'packet_drop_details_match',

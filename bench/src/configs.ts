@@ -51,6 +51,9 @@ function bpftrace(script: string) {
 const NO_MATCH = ['--port', String(UNUSED_PORT)];
 const MATCH = ['--ip', RX_IP];
 
+/** Modes of system_network_latency_summary measured beside its default. */
+const LATENCY_MODES = [['--stages'], ['--sample', '10']];
+
 /** Summary tools compared with a bpftrace script that answers the same question, and on what. */
 const PAIRED: Record<string, Pick<BenchConfig, 'bpftrace' | 'compareOn'>> = {
   packet_drop_summary: { bpftrace: 'bpftrace_drops', compareOn: 'drop' },
@@ -71,6 +74,16 @@ export const CONFIGS: readonly BenchConfig[] = [
       ...PAIRED[t.name],
       command: tool(t, needs(t)),
     }),
+  ),
+  // The latency summary's other modes: every stage, and one packet in 10 followed.
+  ...TOOL_LIST.filter((t) => t.name === 'system_network_latency_summary').flatMap((t): BenchConfig[] =>
+    LATENCY_MODES.map((extra) => ({
+      id: `${t.name}_${extra[0]!.slice(2)}`,
+      label: `${t.name} ${extra.join(' ')}`,
+      kind: 'summary',
+      binary: t.name,
+      command: tool(t, () => extra),
+    })),
   ),
   ...TOOL_LIST.filter((t) => t.kind === 'details').flatMap((t): BenchConfig[] => [
     { id: `${t.name}_nomatch`, label: `${t.name} ${NO_MATCH.join(' ')}`, kind: 'details', binary: t.name, command: tool(t, () => NO_MATCH) },

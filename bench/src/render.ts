@@ -115,7 +115,8 @@ function throughputSection(r: BenchReport): string[] {
     '```',
     '',
     'The second is the send path’s device stage, net:net_dev_queue → net:net_dev_xmit, keyed by skb address: the span',
-    'system_network_latency_summary reports as its tx steps dev_queue → start_xmit → xmit (a veth has no qdisc).',
+    'system_network_latency_summary reports as its tx step dev_queue → xmit (with --stages: dev_queue → start_xmit → xmit; a veth has no qdisc),',
+    'while it also times both directions end to end: send → device queue → xmit and device → socket queue → read.',
     '',
   ];
   for (const w of WORKLOADS) {

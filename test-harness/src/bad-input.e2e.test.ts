@@ -79,8 +79,12 @@ const CASES: Case[] = [
   { tool: 'systemNetworkLatencySummary', args: ['--src-ip', '10.0.0.0/8', '--ip', 'fd00::/8'], message: /^--src-ip\/--dst-ip\/--ip: mix IPv4 and IPv6/ },
   { tool: 'systemNetworkLatencySummary', args: ['--max-sessions', '10'], message: /^--max-sessions: '10' must be at least 64$/ },
   { tool: 'systemNetworkLatencySummary', args: ['--interval', '-1'], message: /^--interval: '-1' must be greater than 0$/ },
+  { tool: 'systemNetworkLatencySummary', args: ['--sample', '0'], message: /^--sample: '0' must be at least 1$/ },
+  { tool: 'systemNetworkLatencySummary', args: ['--sample', '2.5'], message: /^--sample: '2.5' is not a whole number$/ },
+  { tool: 'systemNetworkLatencySummary', args: ['--sample', 'all'], message: /^--sample: 'all' is not a number$/ },
   // system_network_latency_details
   { tool: 'systemNetworkLatencyDetails', args: ['--latency-threshold-us', '-1'], message: /^--latency-threshold-us: '-1' must be at least 0$/ },
+  { tool: 'systemNetworkLatencyDetails', args: ['--sample', '-3'], message: /^--sample: '-3' must be at least 1$/ },
   { tool: 'systemNetworkLatencyDetails', args: ['--latency-threshold-us', 'abc'], message: /^--latency-threshold-us: 'abc' is not a number$/ },
   { tool: 'systemNetworkLatencyDetails', args: ['--latency-threshold-us'], message: /^--latency-threshold-us: needs a value$/ },
   { tool: 'systemNetworkLatencyDetails', args: ['--ring-size', '96'], message: /^--ring-size: must be a power of two$/ },

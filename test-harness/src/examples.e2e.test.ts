@@ -103,7 +103,7 @@ describe.runIf(run)('examples for the documentation', () => {
     sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 5300, count: 30, gapMs: 30 });
     await reader.done;
     const res = await tool.stop();
-    expect(res.stdout).toMatch(/RX: started 30, completed 30, incomplete 0/);
+    expect(res.stdout).toMatch(/RX: started 30, completed 30, segmented 0, dropped 0, timed out 0/);
     expect(res.stdout).toMatch(/rx socket_queue -> read[\s\S]*16\.38 ms -> 32\.77 ms :\s+30 /);
     // The stage list goes to stderr in text mode: shown first, as a terminal shows it.
     publish('system_network_latency_summary', `system_network_latency_summary ${args.join(' ').replace(b.ns.name, 'lab-b')}`, `${res.stderr}${res.stdout}`);
@@ -114,7 +114,7 @@ describe.runIf(run)('examples for the documentation', () => {
     const { a, b } = twoHosts(lab);
     a.ns.tc('qdisc', 'add', 'dev', a.dev, 'root', 'tbf', 'rate', '5mbit', 'burst', '3000', 'limit', '1000000');
     const sink = await startSlowReader(b.ns, { protocol: 'udp', bind: '::', port: 5301, count: 60, delayMs: 0 });
-    const args = ['--direction', 'tx', '--netns', a.ns.name, '--interval', '60'];
+    const args = ['--direction', 'tx', '--netns', a.ns.name, '--interval', '60', '--stages'];
     await using tool = await startTool(toolPath('systemNetworkLatencySummary'), args, { json: false });
     sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 5301, count: 30, size: 1200, gapMs: 0 });
     sendPaced(a.ns, { protocol: 'udp', dst: b.v6, dport: 5301, count: 30, size: 1200, gapMs: 0 });

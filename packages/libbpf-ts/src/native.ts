@@ -83,6 +83,9 @@ export const n = {
   close: libc.func('int close(int fd)'),
   sysconf: libc.func('long sysconf(int name)'),
   malloc_trim: libc.func('int malloc_trim(size_t pad)'),
+  clock_gettime: libc.func('int clock_gettime(int clk, _Out_ int64_t *ts)'),
+  socket: libc.func('int socket(int domain, int type, int protocol)'),
+  setsockopt: libc.func('int setsockopt(int fd, int level, int name, const int *value, uint32_t len)'),
 };
 
 export const PROT_READ = 1;

@@ -6,6 +6,8 @@
 
 #include "netstrata/flavours.h"
 #include "latency_stages.h"
+/* skb:kfree_skb with its reason, around on_drop (only the tracepoint flavours are used). */
+#include "netstrata/kfree_skb_flavours.h"
 
 NST_TP_FLAVOURS(net, netif_receive_skb, (struct sk_buff *skb), on_netif_receive_skb(ctx, skb),
 		net_dev_template, on_netif_receive_skb(args, (struct sk_buff *)BPF_CORE_READ(args, skbaddr)))
@@ -30,20 +32,17 @@ NST_TP_FLAVOURS(net, net_dev_start_xmit, (const struct sk_buff *skb, const struc
 NST_TP_FLAVOURS(net, net_dev_xmit, (struct sk_buff *skb, int rc, struct net_device *dev, unsigned int len),
 		on_net_dev_xmit(ctx, skb, rc),
 		net_dev_xmit, on_net_dev_xmit(args, (const struct sk_buff *)BPF_CORE_READ(args, skbaddr), BPF_CORE_READ(args, rc)))
-NST_TP_FLAVOURS(skb, kfree_skb, (struct sk_buff *skb, void *location), on_free(ctx, skb),
-		kfree_skb, on_free(args, (const struct sk_buff *)BPF_CORE_READ(args, skbaddr)))
-NST_TP_FLAVOURS(skb, consume_skb, (struct sk_buff *skb, void *location), on_free(ctx, skb),
-		consume_skb, on_free(args, (const struct sk_buff *)BPF_CORE_READ(args, skbaddr)))
+NST_TP_FLAVOURS(skb, consume_skb, (struct sk_buff *skb, void *location), on_consume(ctx, skb),
+		consume_skb, on_consume(args, (const struct sk_buff *)BPF_CORE_READ(args, skbaddr)))
 
 /* The classic tracepoint does not carry the socket: tp_btf and raw_tp only. */
 NST_BTF_FLAVOURS(tcp_sendmsg_locked, (const struct sock *sk), on_tcp_sendmsg_locked(sk))
 
-/* System call tracepoints exist only in the classic flavour. */
+/* System call tracepoints exist only in the classic flavour. Entry only: a packet checks at the
+ * device that its thread is still inside the call. */
 #define LAT_SEND_SYSCALL(name)								\
 	SEC("tracepoint/syscalls/sys_enter_" #name)					\
-	int sys_enter_##name##_tp(void *ctx) { return on_send_enter(); }		\
-	SEC("tracepoint/syscalls/sys_exit_" #name)					\
-	int sys_exit_##name##_tp(void *ctx) { return on_send_exit(); }
+	int sys_enter_##name##_tp(struct trace_event_raw_sys_enter *ctx) { return on_send_enter(ctx->id); }
 LAT_SEND_SYSCALL(sendto)
 LAT_SEND_SYSCALL(sendmsg)
 LAT_SEND_SYSCALL(sendmmsg)

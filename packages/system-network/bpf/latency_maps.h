@@ -9,6 +9,11 @@
 #include "netstrata/loss.h"
 #include "system_network_latency.h"
 
+/* --stages: every stage (function stages, qdisc, start_xmit, the frees); off: the default stages. */
+const volatile bool targ_stages = false;
+/* --sample N: one packet in N of those that pass the filters starts a session; 0 or 1: all. */
+const volatile __u32 targ_sample = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, LAT_SESSIONS_MAX);
@@ -56,13 +61,52 @@ struct {
 	__type(value, __u64);
 } tcp_sends SEC(".maps");
 
-/* UDP: the thread in a send system call, and when it entered it (its datagrams go out inside it). */
+/* UDP: the last send system call entered on each CPU (its datagrams go out inside it, on that CPU;
+ * a thread moved to another CPU mid-call, or preempted by another sender, loses its send stage). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lat_send);
+} udp_sends SEC(".maps");
+
+/* TCP GSO packets by (socket, end sequence): a copy of the session, finished by the packet itself
+ * or, when it was split, by its last segment. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, LAT_SENDS_MAX);
+	__uint(max_entries, LAT_GSO_MAX);
+	__type(key, struct lat_gso_key);
+	__type(value, struct lat_session);
+} gso SEC(".maps");
+
+/* Drops of followed packets by (direction, reason). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LAT_DROP_ROWS);
+	__type(key, struct lat_drop_key);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+/* Index 0: TAI − REALTIME in ns, written by the user side each interval (the kernel's RX timestamp
+ * is CLOCK_REALTIME; BPF reads CLOCK_TAI). Index 1: GSO copies waiting in `gso` (an estimate: a
+ * segment with no session is looked up there only while some wait). */
+#define LAT_G_TAI_OFF 0
+#define LAT_G_GSO_OPEN 1
+#define LAT_GLOBALS 2
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LAT_GLOBALS);
 	__type(key, __u32);
 	__type(value, __u64);
-} udp_sends SEC(".maps");
+} globals SEC(".maps");
+
+/* --sample: packets that passed the filters, per CPU and direction. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LAT_DIRS);
+	__type(key, __u32);
+	__type(value, __u64);
+} seen_by_cpu SEC(".maps");
 
 /* TX function stages (IP layer) of a packet whose session starts later, at the device. */
 struct {

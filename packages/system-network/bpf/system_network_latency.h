@@ -10,8 +10,10 @@
 #define LAT_DIRS 2
 
 /* Stage slots in a session, per direction, in path order. A stage the packet did not pass, or
- * whose hook this kernel lacks, stays 0. Function stages (fentry or kprobe) are marked (fn). */
-#define LAT_RX_DEVICE 0         /* net:netif_receive_skb (first device) */
+ * whose hook this kernel lacks, stays 0. Function stages (fentry or kprobe) are marked (fn). The
+ * default mode passes device, socket queue and read (RX) and send, device queue and xmit (TX);
+ * --stages adds the others. */
+#define LAT_RX_DEVICE 0         /* --stages: net:netif_receive_skb (first device); default: the kernel's RX software timestamp */
 #define LAT_RX_IP 1             /* (fn) ip_rcv, ipv6_rcv */
 #define LAT_RX_LOCAL 2          /* (fn) ip_local_deliver, ip6_input */
 #define LAT_RX_L4 3             /* (fn) tcp_v4_rcv, udp_rcv, tcp_v6_rcv, udpv6_rcv */
@@ -31,12 +33,18 @@
 #define LAT_E2E (LAT_STAGES - 1)
 #define LAT_HISTS (LAT_DIRS * LAT_STAGES * LAT_STAGES)
 
-/* Per-direction packet counters (PERCPU_ARRAY index dir * LAT_COUNTERS + counter). */
+/* Per-direction packet counters (PERCPU_ARRAY index dir * LAT_COUNTERS + counter). A session
+ * that starts ends as completed, segmented, dropped or consumed, or is let go (timed out, counted
+ * by the user side; evicted, by difference). */
 #define LAT_STARTED 0
 #define LAT_COMPLETED 1
-#define LAT_INCOMPLETE 2  /* freed (dropped or consumed) before the last stage */
+#define LAT_CONSUMED 2    /* --stages: freed without a drop before the last stage */
 #define LAT_UNTRACKED 3   /* UDP reads the per-socket queue could not attribute (queue state unknown) */
-#define LAT_COUNTERS 4
+#define LAT_DROPPED 4     /* freed by skb:kfree_skb (a drop, with its reason in `drops`) */
+#define LAT_SEGMENTED 5   /* a GSO packet split before the wire, followed to its last segment */
+#define LAT_UNSTAMPED 6   /* default RX: queued without a usable kernel RX timestamp (timed from the socket queue) */
+#define LAT_SEGMENTS 7    /* the segments the segmented packets were split into */
+#define LAT_COUNTERS 8
 
 /* Sessions in flight: 64k skbs is far more than a host holds in its queues at once; an LRU evicts
  * the oldest beyond that (counted by difference, see docs/output-fields.md). */
@@ -53,6 +61,35 @@
  * packets between the IP layer and the device (function stages). */
 #define LAT_SENDS_MAX 16384
 #define LAT_EARLY_MAX 16384
+/* TCP GSO packets followed until their last segment is sent (a qdisc or software GSO may split
+ * them), and (direction, drop reason) rows. */
+#define LAT_GSO_MAX 8192
+#define LAT_DROP_ROWS 512
+/* A kernel RX timestamp older than this is not the packet's arrival (a delivery time the sender
+ * set, a stamp from another clock): the packet is timed from the socket queue instead. */
+#define LAT_STAMP_MAX_AGE_NS (60ULL * 1000000000ULL)
+
+/* A send system call: which thread entered it, when, and which call (its number, checked against
+ * the call the thread is in when its packet reaches the device). */
+struct lat_send {
+	__u64 ts;
+	__s64 nr;
+	__u32 tid;
+	__u32 _pad;
+};
+
+/* A TCP GSO packet by its flow (addresses, folded for IPv6, and ports) and the sequence number its
+ * data ends at: its last segment ends there too. No socket: forwarded packets have none. */
+struct lat_gso_key {
+	__u64 addrs;
+	__u32 ports;
+	__u32 end_seq;
+};
+
+struct lat_drop_key {
+	__u32 dir;
+	__u32 reason;                  /* enum skb_drop_reason: named by the user side from BTF */
+};
 
 /* A TCP send call: the first sequence number of the data it handed to the socket. */
 struct lat_send_key {
@@ -89,7 +126,8 @@ struct lat_session {
 	__u32 len;
 	__u8  dir;
 	__u8  tracked;                 /* 0: a placeholder in a socket FIFO (a datagram not followed) */
-	__u8  _pad[2];
+	__u8  gso;                     /* a TCP GSO packet's segments (0: not GSO): a copy waits in `gso` for its last segment */
+	__u8  _pad;
 	__u64 skb;                     /* the skb the session started with (its key) */
 	__u64 worst_ns;                /* details: the slowest step so far */
 };
@@ -129,11 +167,15 @@ _Static_assert(sizeof(struct lat_key) == 16, "lat_key size is mirrored in src/la
 _Static_assert(sizeof(struct lat_session) == 216, "lat_session size is mirrored in src/latency/layout.ts");
 _Static_assert(sizeof(struct lat_event) == 216 + 16 + 8 * LAT_STACK_DEPTH, "lat_event size is mirrored in src/latency/layout.ts");
 _Static_assert(sizeof(struct lat_carry) == 8 + 216, "lat_carry size is mirrored in src/latency/summary-command.ts (the skb first)");
+_Static_assert(sizeof(struct lat_gso_key) == 16, "lat_gso_key size is mirrored in src/latency/layout.ts");
+_Static_assert(sizeof(struct lat_drop_key) == 8, "lat_drop_key size is mirrored in src/latency/layout.ts");
 /* In the BTF for the decoders to check against (lat_event is a ring record, named by no map). */
 NST_BTF_STRUCT(lat_key);
 NST_BTF_STRUCT(lat_session);
 NST_BTF_STRUCT(lat_carry);
 NST_BTF_STRUCT(lat_fifo);
 NST_BTF_STRUCT(lat_event);
+NST_BTF_STRUCT(lat_gso_key);
+NST_BTF_STRUCT(lat_drop_key);
 
 #endif

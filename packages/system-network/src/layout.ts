@@ -56,7 +56,7 @@ export function decodeSoftirqStats(b: Uint8Array): { count: number; time_ns: num
 
 export const LAT_STAGES = 8;
 export const LAT_E2E = LAT_STAGES - 1;
-export const LAT_COUNTERS = 4;
+export const LAT_COUNTERS = 8;
 export const LAT_FIFO_DEPTH = 64;
 export const LAT_STACK_DEPTH = 32;
 const LAT_COMM_LEN = 16;
@@ -93,10 +93,17 @@ export const latSession = struct('lat_session', {
   len: 'u32',
   dir: 'u8',
   tracked: 'u8',
-  _pad: bytes(2),
+  gso: 'u8',
+  _pad: 'u8',
   skb: 'u64',
   worst_ns: 'u64',
 });
+
+/** A TCP GSO packet's copy in `gso`, by its flow and end sequence. */
+export const latGsoKey = struct('lat_gso_key', { addrs: 'u64', ports: 'u32', end_seq: 'u32' });
+
+/** A row of `drops`: followed packets dropped, by direction and the kernel's reason. */
+export const latDropKey = struct('lat_drop_key', { dir: 'u32', reason: 'u32' });
 
 /** The session a CPU carries (latency_stages.h); skb 0 when it carries none. */
 export const latCarry = struct('lat_carry', { skb: 'u64', s: latSession });
@@ -212,4 +219,4 @@ export const u64 = (b: Uint8Array): number => Number(view(b).getBigUint64(0, tru
 export const u32Key = (i: number): Uint8Array => new Uint8Array(new Uint32Array([i]).buffer);
 
 /** Every struct the tools decode, for the layout test. */
-export const LAYOUTS = [nstHist, devKey, qdiscNapiStats, dropDevKey, softirqStats, nstIdent, latKey, latSession, latCarry, latFifo, latEvent];
+export const LAYOUTS = [nstHist, devKey, qdiscNapiStats, dropDevKey, softirqStats, nstIdent, latKey, latSession, latCarry, latFifo, latEvent, latGsoKey, latDropKey];

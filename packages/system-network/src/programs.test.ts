@@ -4,5 +4,11 @@
 import { describeVerifier } from '@netstrata/bpf-common/testing';
 import { tools } from './index.ts';
 
-// Details twice: --stack turns on code the verifier otherwise prunes as dead.
-describeVerifier('system-network', tools, { variants: { system_network_latency_details: [{ targ_stack: true }] } });
+// The latency tools again with --stages (and details with --stack, and --sample): each turns on code
+// the verifier otherwise prunes as dead.
+describeVerifier('system-network', tools, {
+  variants: {
+    system_network_latency_summary: [{ targ_stages: true, targ_sample: 4 }],
+    system_network_latency_details: [{ targ_stack: true, targ_stages: true }, { targ_sample: 4 }],
+  },
+});

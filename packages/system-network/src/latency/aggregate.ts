@@ -10,13 +10,27 @@ export interface PairRow {
   histogram: Histogram;
 }
 
+/** Every packet that starts a session ends in exactly one of completed, segmented, dropped,
+ * consumed, timed_out, evicted, or is in flight. */
 export interface Packets {
   started: number;
   completed: number;
-  incomplete: number;
+  segmented: number;
+  /** The segments the segmented packets were split into. */
+  segments: number;
+  dropped: number;
+  consumed: number;
+  timed_out: number;
   evicted: number;
   in_flight: number;
   untracked: number;
+  unstamped: number;
+}
+
+export interface DropRow {
+  reason: string;
+  reason_code: number;
+  count: number;
 }
 
 export interface DirectionRow {
@@ -24,6 +38,14 @@ export interface DirectionRow {
   pairs: PairRow[];
   end_to_end: PairRow | null;
   packets: Packets;
+  drops: DropRow[];
+}
+
+/** What the user side knows of the sessions beyond the kernel's counters (sessions.ts). */
+export interface SessionState {
+  inFlight: Record<Dir, number>;
+  timedOut: Record<Dir, number>;
+  drops: Record<Dir, DropRow[]>;
 }
 
 export interface LatencySnapshot {
@@ -62,18 +84,31 @@ function pair(dir: Dir, from: number, to: number, slots: bigint[]): PairRow {
 }
 
 /**
- * Packets that started a session end as completed, incomplete (freed before the last stage), still
+ * Packets that started a session end as completed, segmented, dropped, consumed, timed out, still
  * in flight, or lost from the LRU map / socket FIFO: an LRU cannot say when it evicts, so evicted
- * is what remains (never negative).
+ * is what remains (never negative). counts are the kernel's (LAT_* in system_network_latency.h).
  */
-export function packets(counts: number[], inFlight: number): Packets {
-  const [started = 0, completed = 0, incomplete = 0, untracked = 0] = counts;
-  return { started, completed, incomplete, evicted: Math.max(0, started - completed - incomplete - inFlight), in_flight: inFlight, untracked };
+export function packets(counts: number[], inFlight: number, timedOut = 0): Packets {
+  const [started = 0, completed = 0, consumed = 0, untracked = 0, dropped = 0, segmented = 0, unstamped = 0, segments = 0] = counts;
+  const ended = completed + segmented + dropped + consumed + timedOut;
+  return {
+    started,
+    completed,
+    segmented,
+    segments,
+    dropped,
+    consumed,
+    timed_out: timedOut,
+    evicted: Math.max(0, started - ended - inFlight),
+    in_flight: inFlight,
+    untracked,
+    unstamped,
+  };
 }
 
 /** Sessions let go, over the directions: by difference, since start. */
-export function evicted(counts: Record<Dir, number[]>, inFlight: Record<Dir, number>): number {
-  return DIRECTIONS.reduce((sum, d) => sum + packets(counts[d], inFlight[d]).evicted, 0);
+export function evicted(counts: Record<Dir, number[]>, inFlight: Record<Dir, number>, timedOut: Record<Dir, number> = { rx: 0, tx: 0 }): number {
+  return DIRECTIONS.reduce((sum, d) => sum + packets(counts[d], inFlight[d], timedOut[d]).evicted, 0);
 }
 
 interface Hist {
@@ -88,22 +123,29 @@ interface Counts {
 export class LatencyAggregator {
   private readonly hists = new Deltas<Hist>((now, before) => ({ index: now.index, slots: diffSlots(now.slots, before.slots) }), (d) => !d.slots.some((c) => c > 0n));
   private readonly counts = new Deltas<Counts>((now, before) => ({ dir: now.dir, counts: now.counts.map((c, i) => c - (before.counts[i] ?? 0)) }), () => false);
+  private readonly dropRows = new Deltas<DropRow & { dir: Dir }>((now, before) => ({ ...now, count: now.count - before.count }), (d) => d.count === 0);
+  private readonly timedOut = new Deltas<Counts>((now, before) => ({ dir: now.dir, counts: [now.counts[0]! - before.counts[0]!] }), () => false);
 
   constructor(private readonly dirs: readonly Dir[]) {}
 
   /** Rows for the interval since the last call and since start. */
-  update(hists: SlotsByIndex, counts: Record<Dir, number[]>, inFlight: Record<Dir, number>): LatencySnapshot {
+  update(hists: SlotsByIndex, counts: Record<Dir, number[]>, state: SessionState): LatencySnapshot {
     const h = this.hists.update([...hists].map(([index, slots]) => [String(index), { index, slots }] as const));
     const c = this.counts.update(DIRECTIONS.map((dir) => [dir, { dir, counts: counts[dir] }] as const));
+    const t = this.timedOut.update(DIRECTIONS.map((dir) => [dir, { dir, counts: [state.timedOut[dir]] }] as const));
+    const d = this.dropRows.update(DIRECTIONS.flatMap((dir) => state.drops[dir].map((r) => [`${dir}:${r.reason_code}`, { ...r, dir }] as const)));
     const byDir = (rows: Counts[]) => Object.fromEntries(rows.map((r) => [r.dir, r.counts])) as Record<Dir, number[]>;
-    const total = this.rows(h.total, byDir(c.total), inFlight);
+    const dropsBy = (rows: (DropRow & { dir: Dir })[]) =>
+      Object.fromEntries(DIRECTIONS.map((dir) => [dir, rows.filter((r) => r.dir === dir).map(({ dir: _, ...r }) => r)])) as Record<Dir, DropRow[]>;
+    const timed = (rows: Counts[]) => Object.fromEntries(rows.map((r) => [r.dir, r.counts[0] ?? 0])) as Record<Dir, number>;
+    const total = this.rows(h.total, byDir(c.total), state.inFlight, timed(t.total), dropsBy(d.total));
     // Evicted and in flight are states, not events: only the since-start rows carry them.
-    const interval = this.rows(h.interval, byDir(c.interval), { rx: 0, tx: 0 });
+    const interval = this.rows(h.interval, byDir(c.interval), { rx: 0, tx: 0 }, timed(t.interval), dropsBy(d.interval));
     for (const r of interval) r.packets.evicted = 0;
     return { interval, total };
   }
 
-  private rows(hists: readonly Hist[], counts: Record<Dir, number[]>, inFlight: Record<Dir, number>): DirectionRow[] {
+  private rows(hists: readonly Hist[], counts: Record<Dir, number[]>, inFlight: Record<Dir, number>, timedOut: Record<Dir, number>, drops: Record<Dir, DropRow[]>): DirectionRow[] {
     const sorted = [...hists].sort((a, b) => a.index - b.index);
     return this.dirs.map((dir): DirectionRow => {
       const pairs: PairRow[] = [];
@@ -115,7 +157,7 @@ export class LatencyAggregator {
         else pairs.push(pair(dir, at.from, at.to, slots));
       }
       pairs.sort((a, b) => order(dir, a) - order(dir, b));
-      return { direction: dir, pairs, end_to_end: e2e, packets: packets(counts[dir], inFlight[dir]) };
+      return { direction: dir, pairs, end_to_end: e2e, packets: packets(counts[dir], inFlight[dir], timedOut[dir]), drops: drops[dir] };
     });
   }
 }

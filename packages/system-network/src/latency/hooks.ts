@@ -9,7 +9,8 @@ export const skbCopyDatagramHook = tp('skb:skb_copy_datagram_iovec', 'skb_copy_d
 export const sockRecvLengthHook = tp('sock:sock_recv_length', 'sock_recv_length');
 export const netDevQueueHook = tp('net:net_dev_queue', 'net_dev_queue');
 export const netDevStartXmitHook = tp('net:net_dev_start_xmit', 'net_dev_start_xmit');
-/** Frees end sessions that did not reach their last stage (counted as incomplete). */
+/** Drops end sessions (counted as dropped, by reason); --stages: normal frees before the last stage
+ * end them too (consumed, or a GSO packet split into segments). */
 export const latencyKfreeSkbHook = tp('skb:kfree_skb', 'kfree_skb');
 export const latencyConsumeSkbHook = tp('skb:consume_skb', 'consume_skb');
 
@@ -24,14 +25,15 @@ export const tcpSendmsgHook: Hook = {
 
 const SEND_SYSCALLS = ['sendto', 'sendmsg', 'sendmmsg'];
 
-/** UDP's send stage: entry to and exit from the send system calls (classic tracepoints only). */
+/** UDP's send stage: entry to the send system calls (classic tracepoints only); a datagram checks at
+ * the device that its thread is still inside the call. */
 export const udpSendHook: Hook = {
   name: 'syscalls:sys_enter_send*',
   optional: true,
   flavours: [
     {
       name: 'tracepoint',
-      programs: SEND_SYSCALLS.flatMap((c) => [`sys_enter_${c}_tp`, `sys_exit_${c}_tp`]),
+      programs: SEND_SYSCALLS.map((c) => `sys_enter_${c}_tp`),
       needs: 'tracepoint',
       available: () => tracepointDefined('syscalls/sys_enter_sendto', 'tracefs'),
     },
@@ -44,14 +46,22 @@ const fn = (name: string): Hook => ({ name, optional: true, flavours: functionFl
 export const RX_FUNCTION_HOOKS: Hook[] = ['ip_rcv', 'ipv6_rcv', 'ip_local_deliver', 'ip6_input', 'tcp_v4_rcv', 'udp_rcv', 'tcp_v6_rcv', 'udpv6_rcv'].map(fn);
 export const TX_FUNCTION_HOOKS: Hook[] = ['__ip_queue_xmit', 'ip6_xmit', 'ip_send_skb', 'ip6_send_skb', 'ip_output', 'ip6_output'].map(fn);
 
+/** Every stage (--stages). */
 export const RX_HOOKS: Hook[] = [netifReceiveSkbHook, ...RX_FUNCTION_HOOKS, sockDataReadyHook, skbCopyDatagramHook, sockRecvLengthHook];
 export const TX_HOOKS: Hook[] = [tcpSendmsgHook, udpSendHook, ...TX_FUNCTION_HOOKS, netDevQueueHook, qdiscEnqueueHook, qdiscDequeueHook, netDevStartXmitHook, netDevXmitHook];
 export const FREE_HOOKS: Hook[] = [latencyKfreeSkbHook, latencyConsumeSkbHook];
 
+/** The default stages: two runs per packet and direction (socket queue and read; device queue and
+ * xmit), one per send call, and one per drop. */
+export const RX_DEFAULT_HOOKS: Hook[] = [sockDataReadyHook, skbCopyDatagramHook, sockRecvLengthHook];
+export const TX_DEFAULT_HOOKS: Hook[] = [tcpSendmsgHook, udpSendHook, netDevQueueHook, netDevXmitHook];
+
 export type Direction = 'rx' | 'tx' | 'both';
 
-export function latencyHooks(direction: Direction): Hook[] {
-  return [...(direction !== 'tx' ? RX_HOOKS : []), ...(direction !== 'rx' ? TX_HOOKS : []), ...FREE_HOOKS];
+export function latencyHooks(direction: Direction, stages = true): Hook[] {
+  const rx = stages ? RX_HOOKS : RX_DEFAULT_HOOKS;
+  const tx = stages ? TX_HOOKS : TX_DEFAULT_HOOKS;
+  return [...(direction !== 'tx' ? rx : []), ...(direction !== 'rx' ? tx : []), ...(stages ? FREE_HOOKS : [latencyKfreeSkbHook])];
 }
 
 export const ALL_LATENCY_HOOKS: Hook[] = latencyHooks('both');

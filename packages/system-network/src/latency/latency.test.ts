@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { SLOTS, renderLosses, slotOf, type FlavourChoice, type HookFlavour } from '@netstrata/bpf-common';
 import { decodeSession, fifoPending, latFifo, latSession, LAT_FIFO_DEPTH, LAT_STAGES, type LatSession } from '../layout.ts';
-import { LatencyAggregator, packets } from './aggregate.ts';
+import { LatencyAggregator, packets, type SessionState } from './aggregate.ts';
 import { eventFields, renderEventText, tcpFlags } from './details-render.ts';
-import { ALL_LATENCY_HOOKS } from './hooks.ts';
+import { ALL_LATENCY_HOOKS, latencyHooks } from './hooks.ts';
 import { renderSummaryText } from './render.ts';
 import { STAGES } from './stages.ts';
 import { stagesInfo, stageStates } from './stages-info.ts';
@@ -39,6 +39,24 @@ describe('stage lists', () => {
     expect(lines.at(-1)).toMatch(/^OVS datapath stages .* not measured: /);
   });
 
+  it('by default names only the default stages, the RX timestamp as the device stage, and the sampling', () => {
+    const lines = stagesInfo('both', tracepointOnlyChoices(), { stages: false, sample: 10 });
+    expect(lines[0]).toMatch(/^default stages .*RX software timestamps are on/);
+    expect(lines[1]).toBe('following one packet in 10 of those that pass the filters (--sample)');
+    expect(lines[2]).toBe(
+      'rx stages: device [kernel RX timestamp skb->tstamp] -> socket_queue [sock:sk_data_ready tp_btf] -> read [skb:skb_copy_datagram_iovec tp_btf, sock:sock_recv_length tp_btf]',
+    );
+    expect(lines[3]).toMatch(/^tx stages: socket_send \[.*\] -> dev_queue \[net:net_dev_queue tp_btf\] -> xmit \[net:net_dev_xmit tp_btf\]$/);
+    expect(lines.some((l) => /not measured: fentry/.test(l))).toBe(false);
+  });
+
+  it('the default hooks: two per direction on the packet path, the send calls, and drops', () => {
+    const names = (h: { name: string }[]) => h.map((x) => x.name);
+    expect(names(latencyHooks('rx', false))).toEqual(['sock:sk_data_ready', 'skb:skb_copy_datagram_iovec', 'sock:sock_recv_length', 'skb:kfree_skb']);
+    expect(names(latencyHooks('tx', false))).toEqual(['tcp:tcp_sendmsg_locked', 'syscalls:sys_enter_send*', 'net:net_dev_queue', 'net:net_dev_xmit', 'skb:kfree_skb']);
+    expect(names(latencyHooks('both', true))).toContain('skb:consume_skb');
+  });
+
   it('says when a direction is off', () => {
     expect(stagesInfo('tx', tracepointOnlyChoices())[0]).toBe('rx stages: off (--direction tx)');
   });
@@ -60,9 +78,26 @@ function slots(entries: Record<number, number>): bigint[] {
   return s;
 }
 
+function state(over: Partial<SessionState> = {}): SessionState {
+  return { inFlight: { rx: 0, tx: 0 }, timedOut: { rx: 0, tx: 0 }, drops: { rx: [], tx: [] }, ...over };
+}
+
 describe('aggregation', () => {
   it('packets left over are evicted, never negative', () => {
-    expect(packets([10, 6, 1, 0], 2)).toEqual({ started: 10, completed: 6, incomplete: 1, evicted: 1, in_flight: 2, untracked: 0 });
+    // started, completed, consumed, untracked, dropped, segmented, unstamped
+    expect(packets([20, 6, 1, 0, 2, 3, 4, 12], 2, 5)).toEqual({
+      started: 20,
+      completed: 6,
+      segmented: 3,
+      segments: 12,
+      dropped: 2,
+      consumed: 1,
+      timed_out: 5,
+      evicted: 1,
+      in_flight: 2,
+      untracked: 0,
+      unstamped: 4,
+    });
     expect(packets([3, 3, 0, 0], 1).evicted).toBe(0);
   });
 
@@ -75,26 +110,33 @@ describe('aggregation', () => {
       [histKey(0, e2e, e2e), slots({ [slotOf(40_000)]: 3 })],
     ]);
     const counts = { rx: [3, 3, 0, 0], tx: [0, 0, 0, 0] };
-    const first = agg.update(h1, counts, { rx: 0, tx: 0 });
+    const first = agg.update(h1, counts, state());
     const rx = first.total[0]!;
     expect(rx.pairs.map((p) => `${p.from}->${p.to}`)).toEqual(['device->socket_queue', 'socket_queue->read']);
     expect(rx.end_to_end).toMatchObject({ from: 'first', to: 'last', count: 3 });
     expect(rx.end_to_end!.histogram.percentiles!.p50).toEqual({ low: 36864, high: 40960 });
 
     const h2 = new Map([...h1].map(([k, v]) => [k, v.map((c) => c * 2n)]));
-    const second = agg.update(h2, { rx: [6, 5, 1, 0], tx: [0, 0, 0, 0] }, { rx: 0, tx: 0 });
+    const drop = { reason: 'SOCKET_RCVBUFF', reason_code: 9, count: 1 };
+    const second = agg.update(h2, { rx: [6, 4, 0, 0, 1], tx: [0, 0, 0, 0] }, state({ timedOut: { rx: 1, tx: 0 }, drops: { rx: [drop], tx: [] } }));
     expect(second.interval[0]!.pairs[1]!.count).toBe(3);
-    expect(second.interval[0]!.packets).toMatchObject({ started: 3, completed: 2, incomplete: 1, evicted: 0 });
-    expect(second.total[0]!.packets).toMatchObject({ started: 6, completed: 5, incomplete: 1 });
+    expect(second.interval[0]!.packets).toMatchObject({ started: 3, completed: 1, dropped: 1, timed_out: 1, evicted: 0 });
+    expect(second.total[0]!.packets).toMatchObject({ started: 6, completed: 4, dropped: 1, timed_out: 1, evicted: 0 });
+    expect(second.total[0]!.drops).toEqual([drop]);
+    const third = agg.update(h2, { rx: [6, 4, 0, 0, 1], tx: [0, 0, 0, 0] }, state({ timedOut: { rx: 1, tx: 0 }, drops: { rx: [drop], tx: [] } }));
+    expect(third.interval[0]!.drops).toEqual([]);
+    expect(third.interval[0]!.packets.timed_out).toBe(0);
   });
 
   it('renders counters, pairs and losses', () => {
     const agg = new LatencyAggregator(['tx']);
-    const rows = agg.update(new Map([[histKey(1, 4, 5), slots({ 15: 2 })]]), { rx: [0, 0, 0, 0], tx: [2, 2, 0, 0] }, { rx: 0, tx: 0 }).total;
+    const drops = { rx: [], tx: [{ reason: 'QDISC_DROP', reason_code: 5, count: 1 }] };
+    const rows = agg.update(new Map([[histKey(1, 4, 5), slots({ 15: 2 })]]), { rx: [0, 0, 0, 0], tx: [4, 2, 0, 0, 1, 1, 0, 3] }, state({ drops })).total;
     const rec = { type: 'final' as const, tool: 'system_network_latency_summary', time: '2026-01-01T00:00:00.000Z', interval_s: 1, directions: rows, lost: 0, map_full: 0, stack_failed: 0, evicted: 0, missed: 2 };
     // The runner appends the loss line to the tool's text.
-    const text = `${renderSummaryText(rec)}\n${renderLosses(rec, true)}`;
-    expect(text).toMatch(/TX: started 2, completed 2, incomplete 0, evicted 0, in flight 0/);
+    const text = `${renderSummaryText(rec as never)}\n${renderLosses(rec, true)}`;
+    expect(text).toMatch(/TX: started 4, completed 2, segmented 1 \(3 segments\), dropped 1, timed out 0, evicted 0, in flight 0/);
+    expect(text).toMatch(/dropped by reason: QDISC_DROP 1/);
     expect(text).toMatch(/tx qdisc_enqueue -> qdisc_dequeue/);
     expect(text).toMatch(/map_full 0 .*evicted 0, missed by the kernel 2/);
   });

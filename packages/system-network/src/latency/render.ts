@@ -16,7 +16,12 @@ export function renderSummaryText(rec: SummaryRecord): string {
   for (const d of rec.directions) {
     const p = d.packets;
     const state = rec.type === 'final' ? `, evicted ${p.evicted}, in flight ${p.in_flight}` : '';
-    lines.push(`${d.direction.toUpperCase()}: started ${p.started}, completed ${p.completed}, incomplete ${p.incomplete}${state}${p.untracked ? `, untracked reads ${p.untracked}` : ''}`);
+    const consumed = p.consumed ? `, consumed ${p.consumed}` : '';
+    lines.push(
+      `${d.direction.toUpperCase()}: started ${p.started}, completed ${p.completed}, segmented ${p.segmented}${p.segmented ? ` (${p.segments} segments)` : ''}, dropped ${p.dropped}${consumed}, timed out ${p.timed_out}${state}` +
+        `${p.untracked ? `, untracked reads ${p.untracked}` : ''}${p.unstamped ? `, without RX timestamp ${p.unstamped}` : ''}`,
+    );
+    if (d.drops.length) lines.push(`  dropped by reason: ${d.drops.map((r) => `${r.reason} ${r.count}`).join(', ')}`);
     if (!d.pairs.length) lines.push('  (no completed packets)');
     for (const pr of d.pairs) lines.push(renderHistogram(pr.histogram, { title: `  ${d.direction} ${pr.from} -> ${pr.to}`, width: 30 }));
     if (d.end_to_end) lines.push(renderHistogram(d.end_to_end.histogram, { title: `  ${d.direction} end to end (first stage passed -> last)`, width: 30 }));

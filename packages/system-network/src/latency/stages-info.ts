@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import type { FlavourChoice } from '@netstrata/bpf-common';
 import { OVS_FUNCTIONS, type Direction } from './hooks.ts';
 import type { Dir } from '../layout.ts';
-import { STAGES } from './stages.ts';
+import { DEFAULT_STAGES, STAGES } from './stages.ts';
 
 export interface StageState {
   name: string;
@@ -13,9 +13,10 @@ export interface StageState {
   why: string;
 }
 
-export function stageStates(dir: Dir, choices: readonly FlavourChoice[]): StageState[] {
+export function stageStates(dir: Dir, choices: readonly FlavourChoice[], stages = true): StageState[] {
   const byHook = new Map(choices.map((c) => [c.hook, c]));
-  return STAGES[dir].map((s) => {
+  return STAGES[dir].filter((s) => stages || DEFAULT_STAGES[dir].includes(s.name)).map((s) => {
+    if (!stages && dir === 'rx' && s.name === 'device') return { name: s.name, active: [{ hook: 'kernel RX timestamp', flavour: 'skb->tstamp' }], why: '' };
     const active: StageState['active'] = [];
     const why = new Set<string>();
     for (const h of s.hooks) {
@@ -28,14 +29,16 @@ export function stageStates(dir: Dir, choices: readonly FlavourChoice[]): StageS
   });
 }
 
-export function stagesInfo(direction: Direction, choices: readonly FlavourChoice[]): string[] {
+export function stagesInfo(direction: Direction, choices: readonly FlavourChoice[], o: { stages: boolean; sample: number } = { stages: true, sample: 1 }): string[] {
   const out: string[] = [];
+  if (!o.stages) out.push('default stages (--stages times every stage); kernel RX software timestamps are on while the tool runs');
+  if (o.sample > 1) out.push(`following one packet in ${o.sample} of those that pass the filters (--sample)`);
   for (const dir of ['rx', 'tx'] as const) {
     if (direction !== 'both' && direction !== dir) {
       out.push(`${dir} stages: off (--direction ${direction})`);
       continue;
     }
-    const states = stageStates(dir, choices);
+    const states = stageStates(dir, choices, o.stages);
     const on = states.filter((s) => s.active.length);
     out.push(`${dir} stages: ${on.map((s) => `${s.name} [${s.active.map((a) => `${a.hook} ${a.flavour}`).join(', ')}]`).join(' -> ')}`);
     // Stages off for the same reason (no function hooks on this kernel, say) share one line.

@@ -31,6 +31,13 @@ export const STAGES: Record<Dir, StageInfo[]> = {
   ],
 };
 
+/** The stages the default mode passes (the others need --stages). RX device is then the kernel's
+ * software RX timestamp rather than net:netif_receive_skb. */
+export const DEFAULT_STAGES: Record<Dir, string[]> = {
+  rx: ['device', 'socket_queue', 'read'],
+  tx: ['socket_send', 'dev_queue', 'xmit'],
+};
+
 export function stageName(dir: Dir, slot: number): string {
   return STAGES[dir][slot]?.name ?? `stage${slot}`;
 }
