@@ -83,8 +83,8 @@ function run(name: FeatureName): Answer {
 
 function btfTarget(): string | undefined {
   try {
-    const funcs = Btf.vmlinux().funcNames();
-    return TARGETS.find((t) => funcs.has(t));
+    const btf = Btf.vmlinux();
+    return TARGETS.find((t) => btf.hasType(t, 'func'));
   } catch {
     return undefined;
   }
