@@ -99,6 +99,11 @@ export class Btf {
     return Btf.kernel;
   }
 
+  /** Drops the kept kernel BTF (several MB): the next vmlinux() reads it again. */
+  static forgetVmlinux(): void {
+    Btf.kernel = undefined;
+  }
+
   static parse(bytes: Uint8Array): Btf {
     return new Btf(bytes);
   }
@@ -250,6 +255,11 @@ export class Btf {
     const k = KIND_NAMES[kind]!;
     if (k === BTF_KIND.ENUM) return this.find(name, BTF_KIND.ENUM) !== undefined || this.find(name, BTF_KIND.ENUM64) !== undefined;
     return this.find(name, k) !== undefined;
+  }
+
+  /** Id of the first type of this kind named `name` (what a tracing program attaches by). */
+  typeId(name: string, kind: 'struct' | 'union' | 'enum' | 'func' | 'typedef'): number | undefined {
+    return this.find(name, KIND_NAMES[kind]!);
   }
 
   /** Size in bytes of a struct or union, for checking decoders against the object. */
