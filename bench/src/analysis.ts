@@ -155,16 +155,21 @@ export function targets(r: BenchReport): TargetRow[] {
   }
   if (r.startup) {
     const node = spread(r.startup.nodeMs).median;
+    // No slower than bpftrace on the same machine in the same run: its fastest script's median
+    // (300 ms when bpftrace was not measured).
+    const bt = r.startup.rows.filter((row) => !row.loadMs).map((row) => spread(row.readyMs)).filter((s) => s.n);
+    const limit = bt.length ? Math.min(...bt.map((s) => s.median)) : 300;
+    const target = bt.length ? 'ready no later than bpftrace' : 'ready ≤ 300 ms';
     for (const row of r.startup.rows) {
       const s = spread(row.readyMs);
-      if (!s.n) continue;
-      const met = s.median <= 300;
+      if (!s.n || !row.loadMs) continue;
+      const met = s.median <= limit;
       out.push({
-        target: 'ready ≤ 300 ms',
+        target,
         subject: row.label,
-        measured: ms(s.median),
+        measured: `${ms(s.median)} (bpftrace ${ms(limit)}, node ${ms(node)})`,
         met,
-        by: met ? '—' : `${ms(s.median - 300)} over`,
+        by: met ? '—' : `${ms(s.median - limit)} over`,
         why: met ? '' : startupWhy(row, node),
       });
     }
@@ -223,10 +228,9 @@ export function versusBpftrace(
 }
 
 function startupWhy(row: StartupRow, nodeMs: number): string {
-  if (!row.helpMs) return 'bpftrace compiles its script with LLVM and loads every probe before BEGIN';
-  const help = spread(row.helpMs).median;
+  const load = spread(row.loadMs ?? []).median;
   const ready = spread(row.readyMs).median;
-  return `Node starts in ${ms(nodeMs)}; loading the bundle (--help) takes ${ms(help - nodeMs)} more; the kernel's BTF, open, load and attach the remaining ${ms(ready - help)}`;
+  return `Node starts in ${ms(nodeMs)}; loading the bundle and parsing the options takes ${ms(load - nodeMs)} more; the kernel's BTF, probes, open, load and attach the remaining ${ms(ready - load)}`;
 }
 
 export function pipelineRates(p: PipelineData) {
