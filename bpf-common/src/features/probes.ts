@@ -84,17 +84,17 @@ function run(name: FeatureName): Answer {
       // parse all of it again for one id.
       const id = kernelTypeId(`btf_trace_${PROBE_TRACEPOINT}`, 'typedef');
       if (id === undefined) return { answer: 'no', reason: `no btf_trace_${PROBE_TRACEPOINT} in the kernel's BTF` };
-      return tinyProbe(PROG_TYPE_TRACING, { expectedAttachType: ATTACH_TRACE_RAW_TP, attachBtfId: id }, null);
+      return tinyProbe(PROG_TYPE_TRACING, { name: 'probe_tp_btf', expectedAttachType: ATTACH_TRACE_RAW_TP, attachBtfId: id }, null);
     }
     case 'raw_tp':
-      return tinyProbe(PROG_TYPE_RAW_TRACEPOINT, {}, PROBE_TRACEPOINT);
+      return tinyProbe(PROG_TYPE_RAW_TRACEPOINT, { name: 'probe_raw_tp' }, PROBE_TRACEPOINT);
     case 'tracepoint':
       return attachProbe('probe_tracepoint', (o) => o.program('probe_tracepoint').attach());
     case 'fentry': {
       const target = btfTarget();
       const id = target === undefined ? undefined : kernelTypeId(target, 'func');
       if (id === undefined) return { answer: 'unknown', reason: 'no known function in kernel BTF to probe with' };
-      return tinyProbe(PROG_TYPE_TRACING, { expectedAttachType: ATTACH_TRACE_FENTRY, attachBtfId: id }, null);
+      return tinyProbe(PROG_TYPE_TRACING, { name: 'probe_fentry', expectedAttachType: ATTACH_TRACE_FENTRY, attachBtfId: id }, null);
     }
     case 'kprobe': {
       const target = btfTarget() ?? TARGETS[0]!;

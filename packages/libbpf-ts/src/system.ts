@@ -50,6 +50,8 @@ const RETURN_ZERO = new Uint8Array([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0,
 const PROG_LOAD_OPTS_SIZE = 104;
 
 export interface TinyProgramOptions {
+  /** The program's name in the kernel (15 characters at most). */
+  name?: string;
   expectedAttachType?: number;
   /** A type id in the kernel's own BTF (vmlinux): the function or tracepoint a tracing program attaches to. */
   attachBtfId?: number;
@@ -65,7 +67,7 @@ export function loadTinyProgram(type: number, opts: TinyProgramOptions = {}): { 
   v.setBigUint64(0, BigInt(PROG_LOAD_OPTS_SIZE), true);
   v.setUint32(12, opts.expectedAttachType ?? 0, true);
   v.setUint32(32, opts.attachBtfId ?? 0, true);
-  const fd = n.bpf_prog_load(type, 'nst_probe', 'GPL', cbuf(RETURN_ZERO), 2, cbuf(o)) as number;
+  const fd = n.bpf_prog_load(type, opts.name ?? 'probe', 'GPL', cbuf(RETURN_ZERO), 2, cbuf(o)) as number;
   if (fd < 0) {
     const e = -fd || errno();
     throw new BpfError(`load probe program of type ${type}`, e, '', classify('load', e, ''));
@@ -81,4 +83,10 @@ export function openRawTracepoint(progFd: number, name: string | null = null): {
     throw new BpfError(`attach probe program${name ? ` to ${name}` : ''}`, e, '', classify('attach', e, ''));
   }
   return { fd, close: () => void n.close(fd) };
+}
+
+/** Gives the C heap's free pages back to the system (malloc_trim): what a parse freed stays
+ * resident otherwise, since glibc keeps freed memory for later allocations. */
+export function trimNativeHeap(): void {
+  n.malloc_trim(0);
 }
