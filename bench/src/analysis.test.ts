@@ -81,7 +81,7 @@ function report(): BenchReport {
       sessions: [],
     },
     bpfStats: [{ config: 'pds', workload: 'drop', units: 1000, seconds: 1, progs: [{ name: 'kfree_skb_tp_btf', runs: 1000, ns: 250_000 }] }],
-    startup: { nodeMs: [40, 40, 40], rows: [{ id: 'pds', label: 'packet_drop_summary', readyMs: [400, 410, 390], helpMs: [100, 100, 100], failures: [] }] },
+    startup: { nodeMs: [40, 40, 40], rows: [{ id: 'pds', label: 'packet_drop_summary', readyMs: [400, 410, 390], loadMs: [100, 100, 100], failures: [] }, { id: 'bt', label: 'bpftrace (drops)', readyMs: [350, 340, 360], failures: [] }] },
     pipeline: {
       ringBytes: 4 << 20,
       eventBytes: 480,
@@ -111,9 +111,10 @@ describe('targets', () => {
     expect(tp.by).toBe('1.00 points over');
     expect(tp.why).toContain('1.00 programs per packet at 250 ns each');
     expect(tp.measured).toContain('BPF run time alone');
-    const start = row('ready ≤ 300 ms');
-    expect([start.met, start.by]).toEqual([false, '100 ms over']);
-    expect(start.why).toContain('Node starts in 40 ms');
+    const start = row('ready no later than bpftrace');
+    expect([start.met, start.by, start.measured]).toEqual([false, '50 ms over', '400 ms (bpftrace 350 ms, node 40 ms)']);
+    expect(start.why).toContain('Node starts in 40 ms; loading the bundle and parsing the options takes 60 ms more');
+    expect(rows.filter((t) => t.target === 'ready no later than bpftrace').map((t) => t.subject)).toEqual(['packet_drop_summary']);
     const rss = row('RSS ≤ 70 MB');
     expect([rss.met, rss.measured]).toEqual([false, '81.9 MB']);
   });
@@ -129,9 +130,9 @@ describe('targets', () => {
   it('holds start-up to the bpftrace start measured in the same run, when there is one', () => {
     const r = report();
     r.startup!.rows.push({ id: 'bt', label: 'bpftrace drops', readyMs: [120, 130, 125], failures: [] });
-    const start = targets(r).filter((t) => t.target === 'ready no slower than bpftrace');
+    const start = targets(r).filter((t) => t.target === 'ready no later than bpftrace');
     expect(start.map((t) => [t.subject, t.met, t.by])).toEqual([['packet_drop_summary', false, '275 ms over']]);
-    expect(start[0]!.measured).toBe('400 ms (bpftrace 125 ms, bare node 40 ms)');
+    expect(start[0]!.measured).toBe('400 ms (bpftrace 125 ms, node 40 ms)');
   });
 
   it('counts BPF runs per flood packet against the limits the cost model sets', () => {

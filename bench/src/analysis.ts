@@ -160,18 +160,19 @@ export function targets(r: BenchReport): TargetRow[] {
   if (r.bpfStats) out.push(...runTargets(r));
   if (r.startup) {
     const node = spread(r.startup.nodeMs).median;
-    const bpftrace = r.startup.rows.filter((x) => r.configs.find((c) => c.id === x.id)?.kind === 'bpftrace').map((x) => spread(x.readyMs)).filter((s) => s.n);
-    // The bar is the fastest bpftrace start measured on this machine in the same run
-    const bar = bpftrace.length ? Math.min(...bpftrace.map((s) => s.median)) : undefined;
+    // No slower than bpftrace on the same machine in the same run: its fastest script's median
+    // (300 ms when bpftrace was not measured).
+    const bt = r.startup.rows.filter((row) => !row.loadMs).map((row) => spread(row.readyMs)).filter((s) => s.n);
+    const limit = bt.length ? Math.min(...bt.map((s) => s.median)) : 300;
+    const target = bt.length ? 'ready no later than bpftrace' : 'ready ≤ 300 ms';
     for (const row of r.startup.rows) {
       const s = spread(row.readyMs);
-      if (!s.n || r.configs.find((c) => c.id === row.id)?.kind === 'bpftrace') continue;
-      const limit = bar ?? 300;
+      if (!s.n || !row.loadMs) continue;
       const met = s.median <= limit;
       out.push({
-        target: bar === undefined ? 'ready ≤ 300 ms' : 'ready no slower than bpftrace',
+        target,
         subject: row.label,
-        measured: bar === undefined ? ms(s.median) : `${ms(s.median)} (bpftrace ${ms(bar)}, bare node ${ms(node)})`,
+        measured: `${ms(s.median)} (bpftrace ${ms(limit)}, node ${ms(node)})`,
         met,
         by: met ? '—' : `${ms(s.median - limit)} over`,
         why: met ? '' : startupWhy(row, node),
@@ -262,10 +263,9 @@ export function versusBpftrace(
 }
 
 function startupWhy(row: StartupRow, nodeMs: number): string {
-  if (!row.helpMs) return 'bpftrace compiles its script with LLVM and loads every probe before BEGIN';
-  const help = spread(row.helpMs).median;
+  const load = spread(row.loadMs ?? []).median;
   const ready = spread(row.readyMs).median;
-  return `Node starts in ${ms(nodeMs)}; loading the bundle (--help) takes ${ms(help - nodeMs)} more; the kernel's BTF, open, load and attach the remaining ${ms(ready - help)}`;
+  return `Node starts in ${ms(nodeMs)}; loading the bundle and parsing the options takes ${ms(load - nodeMs)} more; the kernel's BTF, probes, open, load and attach the remaining ${ms(ready - load)}`;
 }
 
 export function pipelineRates(p: PipelineData) {

@@ -68,8 +68,9 @@ export interface StartupRow {
   id: string;
   label: string;
   readyMs: number[];
-  /** `node BIN --help` wall time: Node's start plus loading the bundle, before any BPF work. */
-  helpMs?: number[];
+  /** `node BIN --duration -1` wall time (refused, exit 2, before anything is loaded): Node's start
+   * plus loading the bundle and parsing the options, before any BPF work. */
+  loadMs?: number[];
   failures: string[];
 }
 

@@ -191,14 +191,15 @@ function startupSection(r: BenchReport): string[] {
     '',
     `Launch → ready file (\`--ready-file\`, written once every program is attached), ${s.rows[0]?.readyMs.length ?? 0} launches per tool, ms; for`,
     'bpftrace, launch → the line its BEGIN probe prints (BEGIN runs once every probe is attached). The same number of',
-    `\`node -e 0\` (${spreadText(node, ms)} ms) and \`node TOOL --help\` launches split it: Node’s start, loading the bundle,`,
-    'and the rest — reading the kernel’s BTF, opening, loading and attaching the programs.',
+    `\`node -e 0\` (${spreadText(node, ms)} ms) and \`node TOOL --duration -1\` launches (refused before any BPF work) split it:`,
+    'Node’s start, loading the bundle and parsing the options, and the rest — reading the kernel’s BTF, probing, opening,',
+    'loading and attaching the programs.',
     '',
     ...table(
-      ['tool', 'launch → ready', 'node TOOL --help', 'BPF set-up (ready − help)', 'failures'],
+      ['tool', 'launch → ready', 'node TOOL --duration -1', 'BPF set-up (ready − that)', 'failures'],
       s.rows.map((row) => {
         const ready = spread(row.readyMs);
-        const help = row.helpMs ? spread(row.helpMs) : undefined;
+        const help = row.loadMs ? spread(row.loadMs) : undefined;
         return [row.label, spreadText(ready, ms), help ? spreadText(help, ms) : '—', help ? ms(ready.median - help.median) : '—', row.failures.join('; ') || 'none'];
       }),
     ),

@@ -1,7 +1,7 @@
 /**
  * Start-up phase: launch → ready, several launches per tool binary and per bpftrace script. The
- * same launches of `node -e 0` and `node BIN --help` split it into Node's own start, loading the
- * bundle, and the rest (BTF, open, load and attach).
+ * same launches of `node -e 0` and `node BIN --duration -1` (refused before anything is loaded) split
+ * it into Node's own start, loading the bundle, and the rest (BTF, open, load and attach).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,11 +14,11 @@ import type { Knobs } from './knobs.ts';
 import type { StartupData, StartupRow } from './model.ts';
 import { startConfig } from './throughput.ts';
 
-function timed(cmd: string, args: string[]): number {
+function timed(cmd: string, args: string[], status = 0): number {
   const t0 = performance.now();
   const r = spawnSync(cmd, args, { stdio: 'ignore' });
   const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}`);
+  if (r.status !== status) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}`);
   return ms;
 }
 
@@ -38,8 +38,10 @@ export async function startupPhase(lab: BenchLab, configs: readonly BenchConfig[
       const row: StartupRow = { id: c.id, label: c.binary, readyMs: [], failures: [] };
       if (c.kind !== 'bpftrace') {
         const bin = c.command({ readyFile: '', sinkPid: 0 }).cmd[1]!;
-        row.helpMs = [];
-        for (let i = 0; i < k.launches; i++) row.helpMs.push(timed(process.execPath, [bin, '--help']));
+        // Bad input is refused (exit 2) once the bundle is loaded and the options parsed, before any
+        // BPF work; --help would add the rendering of the help text.
+        row.loadMs = [];
+        for (let i = 0; i < k.launches; i++) row.loadMs.push(timed(process.execPath, [bin, '--duration', '-1'], 2));
       }
       for (let i = 0; i < k.launches; i++) {
         try {

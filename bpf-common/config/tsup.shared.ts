@@ -1,6 +1,22 @@
 import { readFileSync } from 'node:fs';
 import type { Options } from 'tsup';
 
+type Plugin = NonNullable<Options['esbuildPlugins']>[number];
+
+/**
+ * string-width (yargs' help layout) builds an Intl.Segmenter when it is loaded: ~20 ms of ICU set-up
+ * at every start, for help text a tool rarely prints. Built at its first use instead.
+ */
+const lazySegmenter: Plugin = {
+  name: 'lazy-segmenter',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace(/new Intl\.Segmenter\(\)/g, '{ segment(s) { return (this.real ??= new Intl.Segmenter()).segment(s); } }'),
+      loader: 'js',
+    }));
+  },
+};
+
 /** One bundle per binary: workspace packages inlined, BPF objects embedded as bytes, koffi left native. */
 export function toolBundle(entry: Record<string, string>): Options {
   return {
@@ -15,6 +31,7 @@ export function toolBundle(entry: Record<string, string>): Options {
     noExternal: [/^@netstrata\//],
     external: ['koffi'],
     loader: { '.o': 'binary' },
+    esbuildPlugins: [lazySegmenter],
     banner: { js: "import { createRequire as __nsCreateRequire } from 'node:module'; const require = __nsCreateRequire(import.meta.url);" },
   };
 }

@@ -10,5 +10,5 @@ export * from './tool/index.ts';
 export * from './histogram/index.ts';
 export * from './softirq/index.ts';
 export * from './layout/index.ts';
-export { kernelBtf } from './features/kernel-btf.ts';
+export { kernelBtf, forgetKernelBtf } from './features/kernel-btf.ts';
 export { RingReader, numPossibleCpus, libbpfVersion, taiOffsetNs, holdRxTimestamps, type BpfObject, type BpfMap, type Btf } from '@netstrata/libbpf-ts';

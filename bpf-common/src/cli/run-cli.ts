@@ -3,6 +3,7 @@
  * runs. Every failure before the handler is one line and exit 2, with nothing loaded.
  */
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { z } from 'zod';
@@ -22,7 +23,18 @@ export interface ToolCommand<S extends z.ZodType> {
   privileged?: boolean;
 }
 
+/**
+ * V8 grows the young generation up to 2 × 16 MB under steady allocation, resident for the whole
+ * run. A tool's garbage is short-lived (decoded events and records, dead by the next batch), so it
+ * keeps the initial size: tens of MB less resident, at the cost of more (cheap) scavenges. Set when
+ * the process starts (the growth factor is read at each resize; the maximum only at start).
+ */
+export function keepYoungGenerationSmall(): void {
+  setFlagsFromString('--semi-space-growth-factor=1');
+}
+
 export async function runCli<S extends z.ZodType>(cmd: ToolCommand<S>, argv = hideBin(process.argv)): Promise<never> {
+  keepYoungGenerationSmall();
   const code = await runCommand(cmd, argv);
   // Let stdout drain before exiting: a piped consumer must get the final record.
   await new Promise<void>((resolve) => (process.stdout.write('', () => resolve())));

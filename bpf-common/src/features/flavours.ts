@@ -57,7 +57,7 @@ export function functionInKallsyms(fn: string): true | string {
 
 /** A kernel function an fentry program can attach to: a FUNC in the kernel's BTF. */
 export function functionInBtf(fn: string): true | string {
-  return Btf.vmlinux().funcNames().has(fn) ? true : `${fn} is not a function in this kernel's BTF`;
+  return Btf.vmlinux().hasType(fn, 'func') ? true : `${fn} is not a function in this kernel's BTF`;
 }
 
 /**

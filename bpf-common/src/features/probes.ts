@@ -3,7 +3,7 @@
  * kind, never by version number, and answers yes / no / unknown with the reason.
  */
 import { existsSync } from 'node:fs';
-import { BpfError, BpfObject, Btf, createMap } from '@netstrata/libbpf-ts';
+import { BpfError, BpfObject, Btf, createMap, loadTinyProgram, openRawTracepoint } from '@netstrata/libbpf-ts';
 import probes from '../../build/bpf/probes.bpf.o';
 
 export const FEATURES = ['btf', 'tracefs', 'tp_btf', 'raw_tp', 'tracepoint', 'fentry', 'kprobe', 'kprobe_multi', 'ringbuf'] as const;
@@ -18,6 +18,25 @@ export interface Answer {
 const TARGETS = ['do_nanosleep', 'vfs_read', 'do_sys_openat2', 'ksys_read'];
 
 const cache = new Map<FeatureName, Answer>();
+
+const PROG_TYPE_RAW_TRACEPOINT = 17;
+const PROG_TYPE_TRACING = 26;
+const ATTACH_TRACE_RAW_TP = 23;
+const ATTACH_TRACE_FENTRY = 24;
+/** The tracepoint the probes attach to: in every kernel, and in its BTF as btf_trace_sys_enter. */
+const PROBE_TRACEPOINT = 'sys_enter';
+
+/**
+ * What an attaching probe leaves attached until the tool is ready: detaching a tracepoint or a
+ * kprobe waits for an RCU grace period (tens of ms on a busy host), which is no reason to start
+ * later. Closed by releaseProbes.
+ */
+const held: { close(): void }[] = [];
+
+/** Detaches and closes what the probes attached; the lifecycle calls it once the tool is ready. */
+export function releaseProbes(): void {
+  for (const h of held.splice(0)) h.close();
+}
 
 function disabled(): Set<string> {
   return new Set((process.env.NETSTRATA_DISABLE_FEATURES ?? '').split(',').map((s) => s.trim()).filter(Boolean));
@@ -39,6 +58,7 @@ export function probeAll(): Record<FeatureName, Answer> {
 
 /** For tests: forget cached answers. */
 export function resetProbes(): void {
+  releaseProbes();
   cache.clear();
 }
 
@@ -59,16 +79,22 @@ function run(name: FeatureName): Answer {
       } catch (e) {
         return fromError(e, 'ring buffer maps');
       }
-    case 'tp_btf':
-      return attachProbe('probe_tp_btf', (o) => o.program('probe_tp_btf').attach());
+    case 'tp_btf': {
+      // The target by its BTF id, from the kernel BTF this process reads anyway: libbpf would
+      // parse all of it again for one id.
+      const id = kernelTypeId(`btf_trace_${PROBE_TRACEPOINT}`, 'typedef');
+      if (id === undefined) return { answer: 'no', reason: `no btf_trace_${PROBE_TRACEPOINT} in the kernel's BTF` };
+      return tinyProbe(PROG_TYPE_TRACING, { name: 'probe_tp_btf', expectedAttachType: ATTACH_TRACE_RAW_TP, attachBtfId: id }, null);
+    }
     case 'raw_tp':
-      return attachProbe('probe_raw_tp', (o) => o.program('probe_raw_tp').attach());
+      return tinyProbe(PROG_TYPE_RAW_TRACEPOINT, { name: 'probe_raw_tp' }, PROBE_TRACEPOINT);
     case 'tracepoint':
       return attachProbe('probe_tracepoint', (o) => o.program('probe_tracepoint').attach());
     case 'fentry': {
       const target = btfTarget();
-      if (!target) return { answer: 'unknown', reason: 'no known function in kernel BTF to probe with' };
-      return attachProbe('probe_fentry', (o) => o.program('probe_fentry').attach(), (o) => o.program('probe_fentry').setAttachTarget(target));
+      const id = target === undefined ? undefined : kernelTypeId(target, 'func');
+      if (id === undefined) return { answer: 'unknown', reason: 'no known function in kernel BTF to probe with' };
+      return tinyProbe(PROG_TYPE_TRACING, { name: 'probe_fentry', expectedAttachType: ATTACH_TRACE_FENTRY, attachBtfId: id }, null);
     }
     case 'kprobe': {
       const target = btfTarget() ?? TARGETS[0]!;
@@ -81,10 +107,37 @@ function run(name: FeatureName): Answer {
   }
 }
 
+function kernelTypeId(name: string, kind: 'typedef' | 'func'): number | undefined {
+  try {
+    return Btf.vmlinux().typeId(name, kind);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Loads the smallest program of a type and attaches it by raw tracepoint open (a tracing program
+ * by its BTF target when `tracepoint` is null). */
+function tinyProbe(type: number, opts: Parameters<typeof loadTinyProgram>[1], tracepoint: string | null): Answer {
+  let prog: { close(): void } | undefined;
+  let step = 'load';
+  try {
+    const p = loadTinyProgram(type, opts);
+    prog = p;
+    step = 'attach';
+    held.push(openRawTracepoint(p.fd, tracepoint), p);
+    prog = undefined;
+    return { answer: 'yes', reason: 'loaded and attached' };
+  } catch (e) {
+    return fromError(e, step);
+  } finally {
+    prog?.close();
+  }
+}
+
 function btfTarget(): string | undefined {
   try {
-    const funcs = Btf.vmlinux().funcNames();
-    return TARGETS.find((t) => funcs.has(t));
+    const btf = Btf.vmlinux();
+    return TARGETS.find((t) => btf.hasType(t, 'func'));
   } catch {
     return undefined;
   }
@@ -101,6 +154,8 @@ function attachProbe(program: string, attach: (o: BpfObject) => unknown, before?
     obj.load();
     step = 'attach';
     attach(obj);
+    held.push(obj);
+    obj = undefined;
     return { answer: 'yes', reason: 'loaded and attached' };
   } catch (e) {
     return fromError(e, step === 'load' ? 'load' : 'attach');

@@ -36,7 +36,9 @@ export class KallsymsSymbolizer {
   private readonly nameBytes: Buffer;
   private readonly nameStart: Uint32Array;
   private readonly nameEnd: Uint32Array;
-  private readonly modules: Map<number, string>;
+  /** Module of each symbol, as an index into moduleNames (0: the kernel itself). */
+  private readonly moduleOf: Uint16Array;
+  private readonly moduleNames: string[] = [''];
   /** False when addresses read as zero (kptr_restrict without CAP_SYSLOG). */
   readonly available: boolean;
   readonly reason?: string;
@@ -46,7 +48,8 @@ export class KallsymsSymbolizer {
     const addrs: number[] = [];
     const starts: number[] = [];
     const ends: number[] = [];
-    const mods: (string | undefined)[] = [];
+    const mods: number[] = [];
+    const moduleIds = new Map<string, number>();
     let zero = 0;
     let start = 0;
     // Parsed from bytes: no string per line.
@@ -73,7 +76,16 @@ export class KallsymsSymbolizer {
       addrs.push((hi - 0xffff0000) * 2 ** 32 + lo);
       starts.push(sp + 3);
       ends.push(nameEnd);
-      mods.push(nameEnd < end ? buf.toString('latin1', nameEnd + 1, end).replace(/^\[|\]$/g, '') : undefined);
+      let mod = 0;
+      if (nameEnd < end) {
+        const m = buf.toString('latin1', nameEnd + 1, end).replace(/^\[|\]$/g, '');
+        mod = moduleIds.get(m) ?? 0;
+        if (!mod) {
+          mod = this.moduleNames.push(m) - 1;
+          moduleIds.set(m, mod);
+        }
+      }
+      mods.push(mod);
     }
     const order = addrs.map((_, i) => i).sort((x, y) => addrs[x]! - addrs[y]!);
     this.addrs = Float64Array.from(order, (i) => addrs[i]!);
@@ -82,14 +94,13 @@ export class KallsymsSymbolizer {
     this.nameBytes = Buffer.allocUnsafe(total);
     this.nameStart = new Uint32Array(order.length);
     this.nameEnd = new Uint32Array(order.length);
-    this.modules = new Map();
+    this.moduleOf = new Uint16Array(order.length);
     let at = 0;
     order.forEach((i, k) => {
       this.nameStart[k] = at;
       at += buf.copy(this.nameBytes, at, starts[i]!, ends[i]!);
       this.nameEnd[k] = at;
-      const m = mods[i];
-      if (m) this.modules.set(k, m);
+      this.moduleOf[k] = mods[i]!;
     });
     this.available = this.addrs.length > 0;
     if (!this.available) {
@@ -119,8 +130,8 @@ export class KallsymsSymbolizer {
     if (x - this.addrs[lo]! > MAX_FUNCTION_SIZE) return undefined;
     const raw = this.name(lo);
     const sym: KernelSymbol = { symbol: stripSuffixes(raw), raw, offset: x - this.addrs[lo]! };
-    const m = this.modules.get(lo);
-    if (m) sym.module = m;
+    const m = this.moduleOf[lo]!;
+    if (m) sym.module = this.moduleNames[m]!;
     return sym;
   }
 

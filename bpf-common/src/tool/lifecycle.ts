@@ -5,8 +5,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { BpfError, BpfObject, type BpfLink } from '@netstrata/libbpf-ts';
-import { applyFlavour, chooseFlavour, probe, type Hook, type FlavourChoice } from '../features/index.ts';
+import { applyFlavour, chooseFlavour, probe, releaseProbes, type Hook, type FlavourChoice } from '../features/index.ts';
 import { UsageError } from '../cli/index.ts';
+import { settleAfterStart } from './settle.ts';
 
 export type RodataValue = Uint8Array | number | bigint | boolean;
 
@@ -56,6 +57,14 @@ export function chooseFlavours(hooks: readonly Hook[]): FlavourChoice[] {
 }
 
 export async function runLifecycle(def: ToolDefinition, opts: LifecycleOptions): Promise<void> {
+  try {
+    await lifecycle(def, opts);
+  } finally {
+    releaseProbes();
+  }
+}
+
+async function lifecycle(def: ToolDefinition, opts: LifecycleOptions): Promise<void> {
   const debug = (message: string) => {
     if (!opts.verbose) return;
     if (opts.log) opts.log(message);
@@ -96,6 +105,10 @@ export async function runLifecycle(def: ToolDefinition, opts: LifecycleOptions):
   if (opts.signal.aborted) return;
   if (opts.readyFile) writeFileSync(opts.readyFile, `${process.pid}\n`);
   debug('attached; ready');
+  // What the feature probes attached is let go once the tool is ready: detaching waits for the
+  // kernel (an RCU grace period), and nothing waits for this process to be ready any more.
+  releaseProbes();
+  using _settle = settleAfterStart();
   await def.run({ obj, signal: opts.signal, choices, debug });
 }
 

@@ -1,7 +1,7 @@
 /** `netstrata doctor`: what this kernel and this process can do, and what each tool would use. */
 import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
-import { FEATURES, KallsymsSymbolizer, chooseFlavour, checkPrivileges, libbpfVersion, probe, UsageError, type Answer, type FeatureName } from '@netstrata/bpf-common';
+import { FEATURES, KallsymsSymbolizer, chooseFlavour, checkPrivileges, libbpfVersion, probe, releaseProbes, UsageError, type Answer, type FeatureName } from '@netstrata/bpf-common';
 import { TOOLS } from './registry.ts';
 
 export interface DoctorReport {
@@ -33,6 +33,7 @@ export function doctor(): DoctorReport {
   // Probes load BPF programs: without privileges every answer would be a misleading "no".
   const ask = (f: FeatureName): Answer => (privileges.ok || f === 'btf' || f === 'tracefs' ? probe(f) : { answer: 'unknown', reason: 'needs root to probe' });
   const features = Object.fromEntries(FEATURES.map((f) => [f, ask(f)])) as Record<FeatureName, Answer>;
+  releaseProbes();
   const tools = TOOLS.map((t) => {
     const hooks = t.hooks.map((h) => {
       const c = chooseFlavour(h, ask);

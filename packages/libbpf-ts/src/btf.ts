@@ -99,6 +99,11 @@ export class Btf {
     return Btf.kernel;
   }
 
+  /** Drops the kept kernel BTF (several MB): the next vmlinux() reads it again. */
+  static forgetVmlinux(): void {
+    Btf.kernel = undefined;
+  }
+
   static parse(bytes: Uint8Array): Btf {
     return new Btf(bytes);
   }
@@ -160,8 +165,28 @@ export class Btf {
     return m;
   }
 
+  /** The first type of this kind named `name`: a scan that compares bytes, so one question costs
+   * no string per type (an index of every FUNC name would cost ~100 ms at every start). An index
+   * already built for the kind answers instead. */
   private find(name: string, kind: number): number | undefined {
-    return this.index(kind).get(name);
+    const built = this.byKind.get(kind);
+    if (built) return built.get(name);
+    const want = new TextEncoder().encode(name);
+    if (want.length === 0) return undefined;
+    for (let id = 1; id < this.count; id++) {
+      if (this.kinds[id] === kind && this.nameOffs[id] && this.nameIs(this.nameOffs[id]!, want)) return id;
+    }
+    return undefined;
+  }
+
+  /** Whether the string at `off` is exactly `want`. */
+  private nameIs(off: number, want: Uint8Array): boolean {
+    const start = this.strOff + off;
+    if (start + want.length >= this.strOff + this.strLen) return false;
+    const b = this.bytes;
+    if (b[start] !== want[0] || b[start + want.length] !== 0) return false;
+    for (let i = 1; i < want.length; i++) if (b[start + i] !== want[i]) return false;
+    return true;
   }
 
   /** Enumerator names by value, for ENUM and ENUM64 types. */
@@ -184,30 +209,37 @@ export class Btf {
   /** Every enumerator of the enum (named or anonymous) that has one named `name`, by value
    * order of declaration: e.g. the softirq vectors from NR_SOFTIRQS. */
   enumContaining(name: string): { name: string; value: number }[] | undefined {
-    for (let id = 1; id < this.count; id++) {
-      const kind = this.kinds[id];
-      if (kind !== BTF_KIND.ENUM && kind !== BTF_KIND.ENUM64) continue;
-      const step = kind === BTF_KIND.ENUM ? 8 : 12;
-      const members: { name: string; value: number }[] = [];
-      for (let i = 0; i < this.vlens[id]!; i++) {
-        const at = this.extras[id]! + i * step;
-        members.push({ name: this.str(this.view.getUint32(at, true)), value: this.view.getInt32(at + 4, true) });
-      }
-      if (members.some((m) => m.name === name)) return members;
+    const at = this.enumeratorAt(name);
+    if (!at) return undefined;
+    const [id] = at;
+    const step = this.kinds[id] === BTF_KIND.ENUM ? 8 : 12;
+    const members: { name: string; value: number }[] = [];
+    for (let i = 0; i < this.vlens[id]!; i++) {
+      const e = this.extras[id]! + i * step;
+      members.push({ name: this.str(this.view.getUint32(e, true)), value: this.view.getInt32(e + 4, true) });
     }
-    return undefined;
+    return members;
   }
 
   /** Value of an enumerator by its name in any enum, named or anonymous (the kernel keeps
    * constants such as NET_RX_SOFTIRQ in anonymous enums, which CO-RE cannot relocate). */
   enumerator(name: string): number | undefined {
+    const at = this.enumeratorAt(name);
+    return at ? this.view.getInt32(at[1] + 4, true) : undefined;
+  }
+
+  /** The first enum with an enumerator named `name`, and where that enumerator is: bytes compared,
+   * no string made per enumerator. */
+  private enumeratorAt(name: string): [id: number, at: number] | undefined {
+    const want = new TextEncoder().encode(name);
+    if (want.length === 0) return undefined;
     for (let id = 1; id < this.count; id++) {
       const kind = this.kinds[id];
       if (kind !== BTF_KIND.ENUM && kind !== BTF_KIND.ENUM64) continue;
       const step = kind === BTF_KIND.ENUM ? 8 : 12;
       for (let i = 0; i < this.vlens[id]!; i++) {
         const at = this.extras[id]! + i * step;
-        if (this.str(this.view.getUint32(at, true)) === name) return this.view.getInt32(at + 4, true);
+        if (this.nameIs(this.view.getUint32(at, true), want)) return [id, at];
       }
     }
     return undefined;
@@ -223,6 +255,11 @@ export class Btf {
     const k = KIND_NAMES[kind]!;
     if (k === BTF_KIND.ENUM) return this.find(name, BTF_KIND.ENUM) !== undefined || this.find(name, BTF_KIND.ENUM64) !== undefined;
     return this.find(name, k) !== undefined;
+  }
+
+  /** Id of the first type of this kind named `name` (what a tracing program attaches by). */
+  typeId(name: string, kind: 'struct' | 'union' | 'enum' | 'func' | 'typedef'): number | undefined {
+    return this.find(name, KIND_NAMES[kind]!);
   }
 
   /** Size in bytes of a struct or union, for checking decoders against the object. */

@@ -7,4 +7,4 @@ export { BpfLink } from './link.ts';
 export { RingReader, type RingReaderOptions } from './ring.ts';
 export { PerfBuffer } from './perf.ts';
 export { setLogLevel, type LogLevel } from './log.ts';
-export { libbpfVersion, createMap, enableStats, numPossibleCpus, taiOffsetNs, holdRxTimestamps } from './system.ts';
+export { libbpfVersion, createMap, enableStats, numPossibleCpus, taiOffsetNs, holdRxTimestamps, loadTinyProgram, openRawTracepoint, trimNativeHeap, type TinyProgramOptions } from './system.ts';

@@ -69,6 +69,8 @@ export const n = {
   bpf_map_lookup_batch: libbpf.func(
     'int bpf_map_lookup_batch(int fd, void *in_batch, _Out_ void *out_batch, _Out_ void *keys, _Out_ void *values, _Inout_ uint32_t *count, const void *opts)',
   ),
+  bpf_prog_load: libbpf.func('int bpf_prog_load(int type, const char *name, const char *license, const void *insns, size_t insn_cnt, const void *opts)'),
+  bpf_raw_tracepoint_open: libbpf.func('int bpf_raw_tracepoint_open(const char *name, int prog_fd)'),
   bpf_map_create: libbpf.func('int bpf_map_create(int type, const char *name, uint32_t key_size, uint32_t value_size, uint32_t max_entries, const void *opts)'),
 
   perf_buffer__new: libbpf.func(

@@ -1,6 +1,6 @@
 /** Process-wide questions about libbpf and the kernel that need no object. */
 import { BpfError, classify } from './errors.ts';
-import { errno, n } from './native.ts';
+import { cbuf, errno, n } from './native.ts';
 
 let possibleCpus: number | undefined;
 export function numPossibleCpus(): number {
@@ -96,4 +96,52 @@ export function holdRxTimestamps(): { close(): void; [Symbol.dispose](): void } 
     throw new BpfError('turn on RX timestamps (SO_TIMESTAMPNS)', e, '', classify('other', e, ''));
   }
   return fdHolder(fd);
+}
+
+/** `r0 = 0; exit`: the smallest program the verifier accepts. */
+const RETURN_ZERO = new Uint8Array([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]);
+// struct bpf_prog_load_opts (libbpf 1.x): sz, attempts, expected_attach_type, prog_btf_fd,
+// prog_flags, prog_ifindex, kern_version, attach_btf_id at 32, ... log_buf ending at 104.
+const PROG_LOAD_OPTS_SIZE = 104;
+
+export interface TinyProgramOptions {
+  /** The program's name in the kernel (15 characters at most). */
+  name?: string;
+  expectedAttachType?: number;
+  /** A type id in the kernel's own BTF (vmlinux): the function or tracepoint a tracing program attaches to. */
+  attachBtfId?: number;
+}
+
+/**
+ * Loads a program that returns 0, outside any object, and returns its fd (feature probes). No ELF
+ * is opened and no kernel BTF is parsed here: a tracing program's target comes as a BTF id.
+ */
+export function loadTinyProgram(type: number, opts: TinyProgramOptions = {}): { fd: number; close(): void } {
+  const o = new Uint8Array(PROG_LOAD_OPTS_SIZE);
+  const v = new DataView(o.buffer);
+  v.setBigUint64(0, BigInt(PROG_LOAD_OPTS_SIZE), true);
+  v.setUint32(12, opts.expectedAttachType ?? 0, true);
+  v.setUint32(32, opts.attachBtfId ?? 0, true);
+  const fd = n.bpf_prog_load(type, opts.name ?? 'probe', 'GPL', cbuf(RETURN_ZERO), 2, cbuf(o)) as number;
+  if (fd < 0) {
+    const e = -fd || errno();
+    throw new BpfError(`load probe program of type ${type}`, e, '', classify('load', e, ''));
+  }
+  return { fd, close: () => void n.close(fd) };
+}
+
+/** Attaches a loaded tp_btf or raw_tp program (raw tracepoint open); closing the result detaches it. */
+export function openRawTracepoint(progFd: number, name: string | null = null): { fd: number; close(): void } {
+  const fd = n.bpf_raw_tracepoint_open(name, progFd) as number;
+  if (fd < 0) {
+    const e = -fd || errno();
+    throw new BpfError(`attach probe program${name ? ` to ${name}` : ''}`, e, '', classify('attach', e, ''));
+  }
+  return { fd, close: () => void n.close(fd) };
+}
+
+/** Gives the C heap's free pages back to the system (malloc_trim): what a parse freed stays
+ * resident otherwise, since glibc keeps freed memory for later allocations. */
+export function trimNativeHeap(): void {
+  n.malloc_trim(0);
 }
