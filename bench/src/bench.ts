@@ -120,7 +120,7 @@ function commands(lab: BenchLab, k: Knobs): string[] {
     `drop (CPU 0): ip netns exec ${lab.tx.name} taskset -c 0 flood send 10.203.0.2 9002 ${k.payload} ${k.trialSeconds}`,
     `tools: node packages/<pkg>/dist/<tool>.js --interval 3600 --output json --ready-file F [filters], stopped with SIGINT`,
     `bpftrace: bpftrace -B line -e '<script>', ready when BEGIN prints, stopped with SIGINT`,
-    `pipeline: ringprod RATE ${k.pipelineSeconds} (CPU 0, BPF_PROG_TEST_RUN of bench_ring.bpf.o every 1 ms) → RingReader + decodeDropEvent + eventRecord + JSON (CPU 1)`,
+    `pipeline: ringprod RATE ${k.pipelineSeconds} (CPU 0, BPF_PROG_TEST_RUN of bench_ring.bpf.o every 1 ms) → RingReader + the runner's event lines with packet_drop_details' JSON + the sink to /dev/null (CPU 1), both at nice -19`,
   ];
 }
 

@@ -11,4 +11,4 @@ export * from './histogram/index.ts';
 export * from './softirq/index.ts';
 export * from './layout/index.ts';
 export { kernelBtf } from './features/kernel-btf.ts';
-export { RingReader, numPossibleCpus, libbpfVersion, type BpfObject, type BpfMap, type Btf } from '@netstrata/libbpf-ts';
+export { RingReader, recordView, numPossibleCpus, libbpfVersion, type RecordCallback, type BpfObject, type BpfMap, type Btf } from '@netstrata/libbpf-ts';

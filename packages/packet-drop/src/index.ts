@@ -6,6 +6,7 @@ export { kfreeSkbHook } from './hooks.ts';
 export { decodeDropEvent, dropEvent, DROP_EVENT_SIZE } from './layout.ts';
 export { kernelResolver, type DropResolver } from './resolve.ts';
 export { eventFields, renderEventText } from './details/render.ts';
+export { dropEventJson } from './details/json.ts';
 
 /** Every tool this package ships. */
 export const tools = [packetDropSummary, packetDropDetails];
