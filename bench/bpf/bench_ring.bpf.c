@@ -41,7 +41,8 @@ int produce(struct __sk_buff *skb)
 
 	if (n)
 		seq = (*n += 1);
-	e = nst_event_reserve(&events, sizeof(*e));
+	/* As packet_drop_details reserves without --stack. */
+	e = nst_event_reserve(&events, DROP_EVENT_NO_STACK);
 	if (!e)
 		return 0;
 	e->ts_ns = bpf_ktime_get_ns();

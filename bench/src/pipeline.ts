@@ -17,7 +17,7 @@ import object from '../build/bpf/bench_ring.bpf.o';
 import { pin } from './bench-lab.ts';
 import type { Knobs } from './knobs.ts';
 import type { PipelineData, PipelinePath, PipelineRun } from './model.ts';
-import { DROP_EVENT_SIZE, decodeDropEvent, dropEvent, dropEventJson, eventFields, kernelResolver, packetDropDetails } from '@netstrata/packet-drop';
+import { DROP_EVENT_NO_STACK_SIZE, decodeDropEvent, dropEvent, dropEventNoStack, dropEventJson, eventFields, kernelResolver, packetDropDetails } from '@netstrata/packet-drop';
 
 /** packet_drop_details' default --ring-size (KiB): the ring the tool reads. */
 const RING_KIB = 4096;
@@ -118,8 +118,8 @@ async function runRate(ringprod: string, ctx: Ctx, path: PipelinePath, target: n
     path === 'tool'
       ? tool.onRecord
       : (ring, offset, length) => {
-          if (length !== DROP_EVENT_SIZE) throw new Error(`event of ${length} bytes`);
-          dropEvent.read(ring, offset);
+          if (length !== DROP_EVENT_NO_STACK_SIZE) throw new Error(`event of ${length} bytes`);
+          dropEventNoStack.read(ring, offset);
           decoded++;
         },
   );
@@ -183,7 +183,7 @@ async function runRate(ringprod: string, ctx: Ctx, path: PipelinePath, target: n
 /** CPU ns per event of each user-side step, on events like the producer's, in a tight loop (no
  * ring, no kernel); CPU time, not wall time, so other work on the machine counts less. */
 function stepCosts(ctx: Ctx): { step: string; ns: number }[] {
-  const bytes = new Uint8Array(DROP_EVENT_SIZE);
+  const bytes = new Uint8Array(DROP_EVENT_NO_STACK_SIZE);
   const v = new DataView(bytes.buffer);
   v.setBigUint64(0, 1_000_000_000n, true);
   v.setBigUint64(8, ctx.location, true);
@@ -209,13 +209,13 @@ function stepCosts(ctx: Ctx): { step: string; ns: number }[] {
     const c = process.cpuUsage(c0);
     return ((c.user + c.system) * 1000) / n;
   };
-  const read = time(() => void dropEvent.read(v, 0));
-  const fast = time(() => void json(v, 0, DROP_EVENT_SIZE).length);
+  const read = time(() => void dropEventNoStack.read(v, 0));
+  const fast = time(() => void json(v, 0, DROP_EVENT_NO_STACK_SIZE).length);
   const decode = time(() => void decodeDropEvent(v));
   const record = time(() => void eventFields(decodeDropEvent(v), ctx.clock, ctx.resolver, false));
   const stringify = time(() => void toJson(eventFields(decodeDropEvent(v), ctx.clock, ctx.resolver, false)));
   return [
-    { step: 'struct decoder (every member of drop_event read)', ns: read },
+    { step: 'struct decoder (every member of the event read)', ns: read },
     { step: 'JSON line straight from the record (the tool’s json, what --output json runs)', ns: fast },
     { step: 'decodeDropEvent (record path: text output, --stack)', ns: decode },
     { step: 'eventFields: headers, symbol, reason name, time (record path)', ns: record - decode },
@@ -253,5 +253,5 @@ export async function pipelinePhase(ringprod: string, k: Knobs, log: (m: string)
     setNice(0);
     setAffinity(saved);
   }
-  return { ringBytes: RING_KIB * 1024, eventBytes: DROP_EVENT_SIZE, runs, stepsNs: stepCosts(ctx) };
+  return { ringBytes: RING_KIB * 1024, eventBytes: DROP_EVENT_NO_STACK_SIZE, runs, stepsNs: stepCosts(ctx) };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { Sink, WallClock, detailsEvents } from '@netstrata/bpf-common';
-import { DROP_EVENT_SIZE, decodeDropEvent, dropEvent } from '../layout.ts';
+import { DROP_EVENT_NO_STACK_SIZE, DROP_EVENT_SIZE, decodeDropEvent, dropEvent } from '../layout.ts';
 import type { DropResolver } from '../resolve.ts';
 import { dropEventJson } from './json.ts';
 import { eventFields } from './render.ts';
@@ -40,8 +40,8 @@ const EVENTS: Ev[] = [
 ];
 
 /** A ring's data area holding the events one after the other (8-byte headers, 8-byte aligned). */
-function ring(events: Ev[]): { view: DataView; offsets: number[] } {
-  const step = (DROP_EVENT_SIZE + 8 + 7) & ~7;
+function ring(events: Ev[], size = DROP_EVENT_NO_STACK_SIZE): { view: DataView; offsets: number[] } {
+  const step = (size + 8 + 7) & ~7;
   const buf = new Uint8Array(events.length * step + 8).fill(0x5a);
   const view = new DataView(buf.buffer);
   const enc = new TextEncoder();
@@ -71,7 +71,7 @@ function ring(events: Ev[]): { view: DataView; offsets: number[] } {
     rec.set(chars(e.comm), dropEvent.offsetOf('comm'));
     rec.set(chars(e.dev), dropEvent.offsetOf('dev'));
     rec.set(e.hdr.subarray(0, 128), dropEvent.offsetOf('hdr'));
-    buf.set(rec, o);
+    buf.set(rec.subarray(0, size), o);
     return o;
   });
   return { view, offsets };
@@ -91,14 +91,16 @@ function capture() {
 describe('dropEventJson', () => {
   const clock = new WallClock(1_764_000_000_987_654_321n);
 
-  it('gives exactly the JSON of the record the tool builds, for every kind of event', () => {
-    const { view, offsets } = ring(EVENTS);
-    const json = dropEventJson(clock, resolver);
-    // Twice: the second round is served by the kept comm, device, reason and location texts.
-    for (let round = 0; round < 2; round++) {
-      for (const o of offsets) {
-        const fields = eventFields(decodeDropEvent(new DataView(view.buffer, o, DROP_EVENT_SIZE)), clock, resolver, false);
-        expect(`{${json(view, o, DROP_EVENT_SIZE)}}`).toBe(JSON.stringify(fields));
+  it('gives exactly the JSON of the record the tool builds, for every kind of event, of either size', () => {
+    for (const size of [DROP_EVENT_NO_STACK_SIZE, DROP_EVENT_SIZE]) {
+      const { view, offsets } = ring(EVENTS, size);
+      const json = dropEventJson(clock, resolver);
+      // Twice: the second round is served by the kept comm, device, reason and location texts.
+      for (let round = 0; round < 2; round++) {
+        for (const o of offsets) {
+          const fields = eventFields(decodeDropEvent(new DataView(view.buffer, o, size)), clock, resolver, false);
+          expect(`{${json(view, o, size)}}`).toBe(JSON.stringify(fields));
+        }
       }
     }
   });
@@ -111,7 +113,7 @@ describe('dropEventJson', () => {
     const a = detailsEvents(run, 'packet_drop_details', new Sink('json', slow.out));
     const b = detailsEvents({ ...run, json: dropEventJson(clock, resolver) }, 'packet_drop_details', new Sink('json', fast.out));
     const sinks = [a, b];
-    for (const o of offsets) for (const s of sinks) s.onRecord(view, o, DROP_EVENT_SIZE);
+    for (const o of offsets) for (const s of sinks) s.onRecord(view, o, DROP_EVENT_NO_STACK_SIZE);
     // The sink writes a turn's lines once the turn is over.
     await new Promise((r) => setImmediate(r));
     expect(fast.lines).toHaveLength(EVENTS.length);
@@ -123,6 +125,6 @@ describe('dropEventJson', () => {
 
   it('refuses a record of another size', () => {
     const { view } = ring(EVENTS);
-    expect(() => dropEventJson(clock, resolver)(view, 8, DROP_EVENT_SIZE - 8)).toThrow(/drop_event is/);
+    expect(() => dropEventJson(clock, resolver)(view, 8, DROP_EVENT_NO_STACK_SIZE - 8)).toThrow(/drop_event is/);
   });
 });

@@ -7,7 +7,7 @@
  * the pieces of a line costs more than making them.
  */
 import { CStringJson, decodePacket, flowFromHeaders, flowJson, headersJson, jsonString, type WallClock } from '@netstrata/bpf-common';
-import { DROP_EVENT_SIZE, HDR_CAPTURE, dropEvent } from '../layout.ts';
+import { DROP_EVENT_NO_STACK_SIZE, DROP_EVENT_SIZE, HDR_CAPTURE, dropEvent } from '../layout.ts';
 import type { DropResolver } from '../resolve.ts';
 
 const at = (name: Parameters<typeof dropEvent.offsetOf>[0]) => dropEvent.offsetOf(name);
@@ -56,7 +56,7 @@ export function dropEventJson(clock: WallClock, r: DropResolver): DropEventJson 
     return json;
   };
   return (ring, o, length) => {
-    if (length !== DROP_EVENT_SIZE) throw new Error(`struct drop_event is ${length} bytes, the decoder expects ${DROP_EVENT_SIZE}`);
+    if (length !== DROP_EVENT_NO_STACK_SIZE && length !== DROP_EVENT_SIZE) throw new Error(`struct drop_event is ${length} bytes, the decoder expects ${DROP_EVENT_NO_STACK_SIZE} or ${DROP_EVENT_SIZE}`);
     if (ring !== view) {
       view = ring;
       bytes = new Uint8Array(ring.buffer, ring.byteOffset, ring.byteLength);
