@@ -2,7 +2,32 @@
  * Decoded headers and flows as JSON text, for details tools that write an event per packet: exactly
  * JSON.stringify of the same objects (same members, same order), several times faster. Every
  * string here is an address, a MAC, a flag list or a type name: none needs escaping.
+ *
+ * A line is written out by joining its pieces, and each piece costs about as much as making it:
+ * what stays the same from packet to packet of one flow (addresses, protocol, IPv4 flags) is kept
+ * as one piece, remade only when it changes (decodePacket gives the same string object for the same
+ * address, so comparing them is cheap).
  */
+
+/** The last value made from one key, remade when the key changes. */
+class Last<K extends unknown[]> {
+  private key: unknown[] = [];
+  private value = '';
+  constructor(private readonly make: (...k: K) => string) {}
+  get(...k: K): string {
+    const key = this.key;
+    if (key.length !== k.length || k.some((x, i) => x !== key[i])) {
+      this.key = k;
+      this.value = this.make(...k);
+    }
+    return this.value;
+  }
+}
+
+const ethJson = new Last((dst: string, src: string, type: number) => `,"eth":{"dst":"${dst}","src":"${src}","type":${type}}`);
+const ipv4Head = new Last((src: string, dst: string) => `,"ipv4":{"src":"${src}","dst":"${dst}","ttl":`);
+const ipv4Tail = new Last((df: boolean, mf: boolean, frag: number, ihl: number) => `,"flags":{"df":${df},"mf":${mf}},"fragOffset":${frag},"ihl":${ihl}}`);
+const flowHead = new Last((src: string, dst: string) => `{"src":"${src}","dst":"${dst}","sport":`);
 import type { Decoded } from './decode.ts';
 import type { Flow } from './flow.ts';
 
@@ -14,14 +39,14 @@ export function headersJson(d: Decoded): string {
     s += `${i ? ',' : ''}{"tpid":${v.tpid},"id":${v.id},"pcp":${v.pcp}}`;
   }
   s += d.truncated ? '],"truncated":true' : '],"truncated":false';
-  if (d.eth) s += `,"eth":{"dst":"${d.eth.dst}","src":"${d.eth.src}","type":${d.eth.type}}`;
+  if (d.eth) s += ethJson.get(d.eth.dst, d.eth.src, d.eth.type);
   if (d.arp) {
     const a = d.arp;
     s += `,"arp":{"op":${a.op},"senderMac":"${a.senderMac}","senderIp":"${a.senderIp}","targetMac":"${a.targetMac}","targetIp":"${a.targetIp}"}`;
   }
   if (d.ipv4) {
     const p = d.ipv4;
-    s += `,"ipv4":{"src":"${p.src}","dst":"${p.dst}","ttl":${p.ttl},"id":${p.id},"protocol":${p.protocol},"length":${p.length},"flags":{"df":${p.flags.df},"mf":${p.flags.mf}},"fragOffset":${p.fragOffset},"ihl":${p.ihl}}`;
+    s += `${ipv4Head.get(p.src, p.dst)}${p.ttl},"id":${p.id},"protocol":${p.protocol},"length":${p.length}${ipv4Tail.get(p.flags.df, p.flags.mf, p.fragOffset, p.ihl)}`;
   }
   if (d.ipv6) {
     const p = d.ipv6;
@@ -44,7 +69,7 @@ export function headersJson(d: Decoded): string {
 /** JSON.stringify(f) of a flow, `null` for none. */
 export function flowJson(f: Flow | null | undefined): string {
   if (!f) return 'null';
-  let s = `{"src":"${f.src}","dst":"${f.dst}","sport":${f.sport},"dport":${f.dport},"protocol":"${f.protocol}"`;
+  let s = `${flowHead.get(f.src, f.dst)}${f.sport},"dport":${f.dport},"protocol":"${f.protocol}"`;
   if (f.icmp_id !== undefined) s += `,"icmp_id":${f.icmp_id},"icmp_type":${f.icmp_type},"icmp_code":${f.icmp_code}`;
   if (f.arp_op !== undefined) s += `,"arp_op":${f.arp_op}`;
   return `${s}}`;
