@@ -266,7 +266,7 @@ function pipelineTargets(p: PipelineData): TargetRow[] {
     by: met ? (maxCpu <= 100.5 ? '—' : `${(maxCpu - 100).toFixed(0)} % of a core over`) : `${((1e6 - tool.bestClean) / 1e6).toFixed(2)} M/s short`,
     why: met
       ? ''
-      : `one event costs ${tool.drainNs.toFixed(0)} ns of CPU through the whole path (steps in a tight loop: ${steps}); the ring and decoder alone: ${drained(decode)}`,
+      : `one event costs ${tool.drainNs.toFixed(0)} ns of CPU through the whole path, ${mps(tool.drainNs ? 1e9 / tool.drainNs : 0)} on a whole core (steps in a tight loop: ${steps}); the ring and decoder alone: ${drained(decode)}${maxCpu < 90 ? `; the reader got at most ${maxCpu.toFixed(0)} % of its core, the rest went to other work on the machine` : ''}`,
   });
   const at1m = runs.find((x) => x.target === 1e6);
   if (at1m) {
@@ -289,7 +289,7 @@ function pipelineTargets(p: PipelineData): TargetRow[] {
     measured: `${drained(decode)}; ${mps(decode.bestClean)} without loss at the producer's paced rates (one CPU of BPF_PROG_TEST_RUN makes at most ${mps(decode.maxDecoded)})`,
     met: dmet,
     by: dmet ? '—' : `${((3e6 - decode.drain) / 1e6).toFixed(2)} M/s short`,
-    why: dmet ? '' : `${decode.drainNs.toFixed(0)} ns of CPU per event: reading the record's members (three u64 as bigints, two strings, three byte views)`,
+    why: dmet ? '' : `${decode.drainNs.toFixed(0)} ns of CPU per event (${mps(decode.drainNs ? 1e9 / decode.drainNs : 0)} on a whole core): reading the record's members (three u64 as bigints, two names, two byte views) and the ring's headers`,
   });
   return out;
 }

@@ -219,7 +219,7 @@ function pipelineSection(r: BenchReport): string[] {
     `submits one ${p.eventBytes}-byte drop event per run (each with its own IP id) into a ring of the tool’s default size`,
     `(${p.ringBytes >> 20} MiB, counting reserve failures as the tool does). agents/ringprod.c runs it through BPF_PROG_TEST_RUN with`,
     '`repeat` every millisecond to keep the target rate, on CPU 0; the reader runs on CPU 1 (all its threads); both at',
-    'nice -19, so that other work on the machine does not take their cores.',
+    'nice -19 (which does not hold off work in other control groups: the CPU column shows the share the reader got).',
     'Every run checks produced = delivered + lost exactly (the program counts its runs; the reader counts deliveries).',
     'CPU is the reading process’s CPU time (every thread) over the run, in % of one core, and per delivered event.',
     '',
