@@ -71,6 +71,15 @@ export interface DecodeOptions {
   length?: number;
 }
 
+const u16 = (b: Uint8Array, at: number) => (b[at]! << 8) | b[at + 1]!;
+
+/** Whether fewer than n bytes are captured at off (the packet is then truncated). */
+function short(out: Decoded, end: number, off: number, n: number): boolean {
+  if (off + n <= end) return false;
+  out.truncated = true;
+  return true;
+}
+
 /**
  * Decodes the headers of one captured packet. Called once per event by details tools, so it reads
  * bytes directly (no DataView, no copy): the per-event cost is the objects and strings it returns.
@@ -78,26 +87,21 @@ export interface DecodeOptions {
 export function decodePacket(bytes: Uint8Array, opts: DecodeOptions): Decoded {
   const base = opts.offset ?? 0;
   const end = opts.length ?? bytes.byteLength - base;
-  const b = base === 0 ? bytes : bytes.subarray(base, base + end);
-  const u16 = (o: number) => (b[o]! << 8) | b[o + 1]!;
+  // Offsets below are from the first captured byte; `base` places them in `bytes`.
+  const b = bytes;
   const out: Decoded = { vlans: [], truncated: false };
-  const need = (off: number, n: number) => {
-    if (off + n <= end) return true;
-    out.truncated = true;
-    return false;
-  };
   let off = 0;
   let type = opts.l3Protocol ?? 0;
   if (opts.start === 'mac') {
-    if (!need(0, 14)) return out;
-    type = u16(12);
-    out.eth = { dst: mac(b, 0), src: mac(b, 6), type };
+    if (short(out, end, 0, 14)) return out;
+    type = u16(b, base + 12);
+    out.eth = { dst: mac(b, base + 0), src: mac(b, base + 6), type };
     off = 14;
     while (VLAN_TPIDS.has(type)) {
-      if (!need(off, 4)) return out;
-      const tci = u16(off);
+      if (short(out, end, off, 4)) return out;
+      const tci = u16(b, base + off);
       out.vlans.push({ tpid: type, id: tci & 0xfff, pcp: tci >> 13 });
-      type = u16(off + 2);
+      type = u16(b, base + off + 2);
       out.eth.type = type;
       off += 4;
     }
@@ -105,20 +109,20 @@ export function decodePacket(bytes: Uint8Array, opts: DecodeOptions): Decoded {
   let l4 = -1;
   let l4off = 0;
   if (type === ETH_ARP) {
-    if (!need(off, 28)) return out;
-    out.arp = { op: u16(off + 6), senderMac: mac(b, off + 8), senderIp: ipv4(b, off + 14), targetMac: mac(b, off + 18), targetIp: ipv4(b, off + 24) };
+    if (short(out, end, off, 28)) return out;
+    out.arp = { op: u16(b, base + off + 6), senderMac: mac(b, base + off + 8), senderIp: ipv4(b, base + off + 14), targetMac: mac(b, base + off + 18), targetIp: ipv4(b, base + off + 24) };
     return out;
   } else if (type === ETH_IP) {
-    if (!need(off, 20)) return out;
-    const ihl = (b[off]! & 0x0f) * 4;
-    const frag = u16(off + 6);
+    if (short(out, end, off, 20)) return out;
+    const ihl = (b[base + off]! & 0x0f) * 4;
+    const frag = u16(b, base + off + 6);
     out.ipv4 = {
-      src: ipv4(b, off + 12),
-      dst: ipv4(b, off + 16),
-      ttl: b[off + 8]!,
-      id: u16(off + 4),
-      protocol: b[off + 9]!,
-      length: u16(off + 2),
+      src: ipv4(b, base + off + 12),
+      dst: ipv4(b, base + off + 16),
+      ttl: b[base + off + 8]!,
+      id: u16(b, base + off + 4),
+      protocol: b[base + off + 9]!,
+      length: u16(b, base + off + 2),
       flags: { df: !!(frag & 0x4000), mf: !!(frag & 0x2000) },
       fragOffset: (frag & 0x1fff) * 8,
       ihl,
@@ -127,25 +131,25 @@ export function decodePacket(bytes: Uint8Array, opts: DecodeOptions): Decoded {
     l4 = out.ipv4.protocol;
     l4off = off + ihl;
   } else if (type === ETH_IPV6) {
-    if (!need(off, 40)) return out;
-    let next = b[off + 6]!;
+    if (short(out, end, off, 40)) return out;
+    let next = b[base + off + 6]!;
     out.ipv6 = {
-      src: formatAddress(b, 6, off + 8),
-      dst: formatAddress(b, 6, off + 24),
-      hopLimit: b[off + 7]!,
-      flowLabel: ((b[off + 1]! & 0x0f) << 16) | u16(off + 2),
+      src: formatAddress(b, 6, base + off + 8),
+      dst: formatAddress(b, 6, base + off + 24),
+      hopLimit: b[base + off + 7]!,
+      flowLabel: ((b[base + off + 1]! & 0x0f) << 16) | u16(b, base + off + 2),
       nextHeader: next,
-      payloadLength: u16(off + 4),
+      payloadLength: u16(b, base + off + 4),
     };
     let p = off + 40;
     for (let i = 0; i < 8 && IPV6_EXT.has(next); i++) {
-      if (!need(p, 8)) return out;
-      const len = next === 44 ? 8 : (b[p + 1]! + 1) * 8;
-      if (next === 44 && u16(p + 2) & 0xfff8) {
-        out.ipv6.nextHeader = b[p]!;
+      if (short(out, end, p, 8)) return out;
+      const len = next === 44 ? 8 : (b[base + p + 1]! + 1) * 8;
+      if (next === 44 && u16(b, base + p + 2) & 0xfff8) {
+        out.ipv6.nextHeader = b[base + p]!;
         return out; // not the first fragment
       }
-      next = b[p]!;
+      next = b[base + p]!;
       p += len;
     }
     out.ipv6.nextHeader = next;
@@ -155,27 +159,27 @@ export function decodePacket(bytes: Uint8Array, opts: DecodeOptions): Decoded {
     return out;
   }
   if (l4 === 6) {
-    if (!need(l4off, 20)) return out;
+    if (short(out, end, l4off, 20)) return out;
     out.tcp = {
-      sport: u16(l4off),
-      dport: u16(l4off + 2),
-      seq: b[l4off + 4]! * 0x1000000 + ((b[l4off + 5]! << 16) | u16(l4off + 6)),
-      ack: b[l4off + 8]! * 0x1000000 + ((b[l4off + 9]! << 16) | u16(l4off + 10)),
-      flags: TCP_FLAG_TEXT[b[l4off + 13]!]!,
-      window: u16(l4off + 14),
+      sport: u16(b, base + l4off),
+      dport: u16(b, base + l4off + 2),
+      seq: b[base + l4off + 4]! * 0x1000000 + ((b[base + l4off + 5]! << 16) | u16(b, base + l4off + 6)),
+      ack: b[base + l4off + 8]! * 0x1000000 + ((b[base + l4off + 9]! << 16) | u16(b, base + l4off + 10)),
+      flags: TCP_FLAG_TEXT[b[base + l4off + 13]!]!,
+      window: u16(b, base + l4off + 14),
     };
   } else if (l4 === 17) {
-    if (!need(l4off, 8)) return out;
-    out.udp = { sport: u16(l4off), dport: u16(l4off + 2), length: u16(l4off + 4) };
+    if (short(out, end, l4off, 8)) return out;
+    out.udp = { sport: u16(b, base + l4off), dport: u16(b, base + l4off + 2), length: u16(b, base + l4off + 4) };
   } else if (l4 === 1 || l4 === 58) {
-    if (!need(l4off, 4)) return out;
+    if (short(out, end, l4off, 4)) return out;
     const v6 = l4 === 58;
-    const t = b[l4off]!;
-    out.icmp = { type: t, code: b[l4off + 1]!, v6, typeName: (v6 ? ICMP6 : ICMP4)[t] ?? `type ${t}` };
+    const t = b[base + l4off]!;
+    out.icmp = { type: t, code: b[base + l4off + 1]!, v6, typeName: (v6 ? ICMP6 : ICMP4)[t] ?? `type ${t}` };
     const echo = v6 ? t === 128 || t === 129 : t === 0 || t === 8;
-    if (echo && need(l4off, 8)) {
-      out.icmp.id = u16(l4off + 4);
-      out.icmp.seq = u16(l4off + 6);
+    if (echo && !short(out, end, l4off, 8)) {
+      out.icmp.id = u16(b, base + l4off + 4);
+      out.icmp.seq = u16(b, base + l4off + 6);
     }
   }
   return out;

@@ -8,17 +8,24 @@
  * as one piece, remade only when it changes (decodePacket gives the same string object for the same
  * address, so comparing them is cheap).
  */
+import type { Decoded } from './decode.ts';
+import type { Flow } from './flow.ts';
 
-/** The last value made from one key, remade when the key changes. */
-class Last<K extends unknown[]> {
-  private key: unknown[] = [];
-  private value = '';
-  constructor(private readonly make: (...k: K) => string) {}
-  get(...k: K): string {
-    const key = this.key;
-    if (key.length !== k.length || k.some((x, i) => x !== key[i])) {
-      this.key = k;
-      this.value = this.make(...k);
+/** The last text made from up to four values, remade when one of them changes. */
+class Last<A, B, C = undefined, D = undefined> {
+  private a: A | undefined;
+  private b: B | undefined;
+  private c: C | undefined;
+  private d: D | undefined;
+  private value: string | undefined;
+  constructor(private readonly make: (a: A, b: B, c: C, d: D) => string) {}
+  get(a: A, b: B, c?: C, d?: D): string {
+    if (this.value === undefined || a !== this.a || b !== this.b || c !== this.c || d !== this.d) {
+      this.a = a;
+      this.b = b;
+      this.c = c;
+      this.d = d;
+      this.value = this.make(a, b, c as C, d as D);
     }
     return this.value;
   }
@@ -28,8 +35,6 @@ const ethJson = new Last((dst: string, src: string, type: number) => `,"eth":{"d
 const ipv4Head = new Last((src: string, dst: string) => `,"ipv4":{"src":"${src}","dst":"${dst}","ttl":`);
 const ipv4Tail = new Last((df: boolean, mf: boolean, frag: number, ihl: number) => `,"flags":{"df":${df},"mf":${mf}},"fragOffset":${frag},"ihl":${ihl}}`);
 const flowHead = new Last((src: string, dst: string) => `{"src":"${src}","dst":"${dst}","sport":`);
-import type { Decoded } from './decode.ts';
-import type { Flow } from './flow.ts';
 
 /** JSON.stringify(d) of decodePacket's result. */
 export function headersJson(d: Decoded): string {
