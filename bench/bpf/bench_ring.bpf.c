@@ -37,10 +37,12 @@ int produce(struct __sk_buff *skb)
 	__u32 zero = 0;
 	__u64 *n = bpf_map_lookup_elem(&produced, &zero);
 	struct drop_event *e;
+	__u64 seq = 0;
 
 	if (n)
-		*n += 1;
-	e = nst_event_reserve(&events, sizeof(*e));
+		seq = (*n += 1);
+	/* As packet_drop_details reserves without --stack. */
+	e = nst_event_reserve(&events, DROP_EVENT_NO_STACK);
 	if (!e)
 		return 0;
 	e->ts_ns = bpf_ktime_get_ns();
@@ -60,6 +62,9 @@ int produce(struct __sk_buff *skb)
 	e->hdr_len = 0;
 	if (!bpf_skb_load_bytes(skb, 0, e->hdr, 64))
 		e->hdr_len = 64;
+	/* Each event its own IP id, as real drops have: the user side cannot serve a line from a cache. */
+	e->hdr[18] = seq >> 8;
+	e->hdr[19] = seq;
 	e->stack_len = 0;
 	bpf_ringbuf_submit(e, 0);
 	return 0;

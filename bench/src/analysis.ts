@@ -272,48 +272,63 @@ export function pipelineRates(p: PipelineData) {
   return p.runs.map((x) => ({ ...x, producedRate: x.produced / x.seconds, decodedRate: x.delivered / x.seconds, lossPct: x.produced ? (100 * x.lost) / x.produced : 0 }));
 }
 
-/** The highest rate delivered without loss, and the highest delivered at all, on one path. */
-export function pipelineCapacity(p: PipelineData, path: PipelinePath): { bestClean: number; maxDecoded: number } {
+/** The highest rate delivered without loss, the highest delivered at all (paced and unpaced runs),
+ * and the rate of draining a filled ring (bursts) with the CPU time per event it took. */
+export function pipelineCapacity(p: PipelineData, path: PipelinePath): { bestClean: number; maxDecoded: number; drain: number; drainNs: number } {
   const runs = pipelineRates(p).filter((x) => x.path === path);
+  const burst = runs.find((x) => x.target < 0);
   return {
     bestClean: runs.filter((x) => x.lost === 0 && x.target > 0).reduce((a, b) => Math.max(a, b.decodedRate), 0),
-    maxDecoded: runs.reduce((a, b) => Math.max(a, b.decodedRate), 0),
+    maxDecoded: runs.filter((x) => x.target >= 0).reduce((a, b) => Math.max(a, b.decodedRate), 0),
+    drain: burst?.decodedRate ?? 0,
+    drainNs: burst?.cpuNsPerEvent ?? 0,
   };
 }
 
+const mps = (r: number) => `${(r / 1e6).toFixed(2)} M/s`;
+
 function pipelineTargets(p: PipelineData): TargetRow[] {
   const runs = pipelineRates(p).filter((x) => x.path === 'tool');
-  const { bestClean, maxDecoded } = pipelineCapacity(p, 'tool');
-  const decodeOnly = pipelineCapacity(p, 'decode');
-  const perEvent = p.stepsNs.reduce((a, s) => a + s.ns, 0);
+  const tool = pipelineCapacity(p, 'tool');
+  const decode = pipelineCapacity(p, 'decode');
+  const maxCpu = pipelineRates(p).reduce((a, x) => Math.max(a, x.cpuPct), 0);
   const steps = p.stepsNs.map((s) => `${s.step} ${s.ns.toFixed(0)} ns`).join(', ');
-  const ringOnly = `the ring and decoder alone deliver ${(decodeOnly.bestClean / 1e6).toFixed(2)} M/s without loss (at most ${(decodeOnly.maxDecoded / 1e6).toFixed(2)} M/s)`;
   const ringEvents = Math.floor(p.ringBytes / (p.eventBytes + 8));
+  const drained = (c: typeof tool) => `a filled ring drains at ${mps(c.drain)} (${c.drainNs.toFixed(0)} ns of CPU per event)`;
   const out: TargetRow[] = [];
-  const met = bestClean >= 2e6;
+  const met = tool.bestClean >= 1e6;
   out.push({
-    target: '≥ 2 M events/s decoded',
-    subject: 'packet_drop_details user side',
-    measured: `${(bestClean / 1e6).toFixed(2)} M/s without loss; at most ${(maxDecoded / 1e6).toFixed(2)} M/s decoded`,
-    met,
-    by: met ? '—' : `${((2e6 - bestClean) / 1e6).toFixed(2)} M/s short`,
+    target: '≥ 1 M events/s to NDJSON without loss, on one core',
+    subject: 'packet_drop_details --output json',
+    measured: `${mps(tool.bestClean)} without loss; at most ${mps(tool.maxDecoded)} delivered; ${drained(tool)}; at most ${maxCpu.toFixed(0)} % of a core`,
+    met: met && maxCpu <= 100.5,
+    by: met ? (maxCpu <= 100.5 ? '—' : `${(maxCpu - 100).toFixed(0)} % of a core over`) : `${((1e6 - tool.bestClean) / 1e6).toFixed(2)} M/s short`,
     why: met
       ? ''
-      : `one event costs ${perEvent.toFixed(0)} ns of JS on one core (${steps}): a ceiling of ${(1e3 / perEvent).toFixed(2)} M/s before any ring reading; ${ringOnly}, so building and printing the record is the bottleneck`,
+      : `one event costs ${tool.drainNs.toFixed(0)} ns of CPU through the whole path, ${mps(tool.drainNs ? 1e9 / tool.drainNs : 0)} on a whole core (steps in a tight loop: ${steps}); the ring and decoder alone: ${drained(decode)}${maxCpu < 90 ? `; the reader got at most ${maxCpu.toFixed(0)} % of its core, the rest went to other work on the machine` : ''}`,
   });
   const at1m = runs.find((x) => x.target === 1e6);
   if (at1m) {
     const ok = at1m.lost === 0;
     out.push({
       target: 'no loss at 1 M events/s',
-      subject: 'packet_drop_details user side',
-      measured: `${at1m.lost} lost of ${at1m.produced}`,
+      subject: 'packet_drop_details --output json',
+      measured: `${at1m.lost} lost of ${at1m.produced} (produced = delivered + lost ${at1m.produced === at1m.delivered + at1m.lost ? 'holds' : 'does not hold'}); ${at1m.cpuPct.toFixed(0)} % of a core`,
       met: ok,
       by: ok ? '—' : `${at1m.lossPct.toFixed(3)} % lost`,
       why: ok
         ? ''
-        : `1 M/s is over the ${(maxDecoded / 1e6).toFixed(2)} M/s the whole user side sustains (${perEvent.toFixed(0)} ns per event: ${steps}); the ${p.ringBytes >> 20} MiB ring holds ${ringEvents} events = ${((ringEvents / 1e6) * 1e3).toFixed(1)} ms at 1 M/s, and then every event the reader has not reached is lost; ${ringOnly}`,
+        : `the whole path takes ${tool.drainNs.toFixed(0)} ns of CPU per event (${drained(tool)}); the ${p.ringBytes >> 20} MiB ring holds ${ringEvents} events = ${((ringEvents / 1e6) * 1e3).toFixed(1)} ms at 1 M/s, so any pause longer than that (another process on the core, a garbage collection) loses events`,
     });
   }
+  const dmet = decode.drain >= 3e6;
+  out.push({
+    target: '≥ 3 M events/s ring reader + decoder',
+    subject: 'RingReader + struct decoder of drop_event',
+    measured: `${drained(decode)}; ${mps(decode.bestClean)} without loss at the producer's paced rates (one CPU of BPF_PROG_TEST_RUN makes at most ${mps(decode.maxDecoded)})`,
+    met: dmet,
+    by: dmet ? '—' : `${((3e6 - decode.drain) / 1e6).toFixed(2)} M/s short`,
+    why: dmet ? '' : `${decode.drainNs.toFixed(0)} ns of CPU per event (${mps(decode.drainNs ? 1e9 / decode.drainNs : 0)} on a whole core): reading the record's members (three u64 as bigints, two names, two byte views) and the ring's headers`,
+  });
   return out;
 }

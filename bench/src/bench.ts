@@ -123,7 +123,7 @@ function commands(lab: BenchLab, k: Knobs): string[] {
     `tools: node packages/<pkg>/dist/<tool>.js --interval 3600 --output json --ready-file F [filters], stopped with SIGINT`,
     `bpftrace: bpftrace -B line -e '<script>', ready when BEGIN prints, stopped with SIGINT`,
     `accounting: a → r → b (own lab); in r: tc qdisc add dev rb root tbf rate 50mbit burst 32kbit latency 400ms; flood tcp-send a → b for 4 s, watched by system_network_latency_summary --direction tx --interface rb --netns r and bpftrace's net_dev_queue → net_dev_xmit one-liner at once`,
-    `pipeline: ringprod RATE ${k.pipelineSeconds} (CPU 0, BPF_PROG_TEST_RUN of bench_ring.bpf.o every 1 ms) → RingReader + decodeDropEvent + eventRecord + JSON (CPU 1)`,
+    `pipeline: ringprod RATE ${k.pipelineSeconds} (CPU 0, BPF_PROG_TEST_RUN of bench_ring.bpf.o every 1 ms) → RingReader + the runner's event lines with packet_drop_details' JSON + the sink to /dev/null (CPU 1), both at nice -19`,
   ];
 }
 

@@ -80,12 +80,13 @@ export interface StartupData {
   nodeMs: number[];
 }
 
-/** 'tool': everything packet_drop_details does per event; 'decode': RingReader and decodeDropEvent only. */
+/** 'tool': everything packet_drop_details --output json does per event; 'decode': RingReader and the struct decoder only. */
 export type PipelinePath = 'tool' | 'decode';
 
 export interface PipelineRun {
   path: PipelinePath;
-  /** Target events/s; 0 = as fast as the kernel produces. */
+  /** Target events/s; 0 = as fast as the kernel produces; -1 = bursts: the ring filled while the
+   * reader waits, then drained (seconds are then the time spent draining). */
   target: number;
   seconds: number;
   produced: number;
@@ -93,6 +94,10 @@ export interface PipelineRun {
   lost: number;
   /** Producer ticks that overran their millisecond (the pace slipped). */
   lateTicks: number;
+  /** CPU the reading process used (every thread), in % of one core over the run. */
+  cpuPct: number;
+  /** That CPU time per delivered event. */
+  cpuNsPerEvent: number;
 }
 
 export interface PipelineData {

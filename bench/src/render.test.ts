@@ -17,7 +17,8 @@ describe('render', () => {
     }
     expect(md).toContain('| kernel | 6.18 |');
     expect(md).toContain('| packet_drop_summary | 0.980 | 2.00 % | 98 | — |');
-    expect(md).toContain('| tool | 1.00 M/s | 1.00 M | 200.0 k | 1000000 | 200000 | 800000 | 80.00 % | holds | 0 |');
+    expect(md).toContain('| tool | 1.00 M/s | 1.00 M | 200.0 k | 1000000 | 200000 | 800000 | 80.00 % | holds | 99 | 4950 | 0 |');
+    expect(md).toContain('| decode | bursts | — | 2.00 M | 100000 | 100000 | 0 | 0.00 % | holds | 100 | 500 | 0 |');
     expect(md).toContain('| packet_drop_summary | 400 (390..410) | 100 (100..100) | 300 | none |');
     expect(md).toMatch(/\| RSS ≤ 70 MB \| packet_drop_summary \| 81\.9 MB \| \*\*missed\*\* \| 11\.9 MB over \|/);
     // Pipes inside cells would break the table

@@ -11,4 +11,4 @@ export * from './histogram/index.ts';
 export * from './softirq/index.ts';
 export * from './layout/index.ts';
 export { kernelBtf, forgetKernelBtf } from './features/kernel-btf.ts';
-export { RingReader, numPossibleCpus, libbpfVersion, taiOffsetNs, holdRxTimestamps, type BpfObject, type BpfMap, type Btf } from '@netstrata/libbpf-ts';
+export { RingReader, recordView, numPossibleCpus, libbpfVersion, taiOffsetNs, holdRxTimestamps, type RecordCallback, type BpfObject, type BpfMap, type Btf } from '@netstrata/libbpf-ts';

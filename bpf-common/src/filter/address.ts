@@ -49,11 +49,11 @@ export function parsePrefix(text: string): Prefix | { error: string } {
   return { ...a, plen };
 }
 
-/** RFC 5952 text of an address stored as 16 bytes. */
-export function formatAddress(bytes: Uint8Array, family: 4 | 6): string {
-  if (family === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+/** RFC 5952 text of an address stored as 16 bytes (4 for IPv4) at `at` of `bytes`. */
+export function formatAddress(bytes: Uint8Array, family: 4 | 6, at = 0): string {
+  if (family === 4) return `${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}`;
   const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push((bytes[i * 2]! << 8) | bytes[i * 2 + 1]!);
+  for (let i = 0; i < 8; i++) groups.push((bytes[at + i * 2]! << 8) | bytes[at + i * 2 + 1]!);
   // Longest run of two or more zero groups becomes '::' (the first one on a tie).
   let best = -1;
   let bestLen = 1;

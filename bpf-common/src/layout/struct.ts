@@ -4,7 +4,7 @@
  * every member (name, offset, size, array length, nested struct) with the BTF of the built
  * object: a member moved in C fails that check instead of decoding the wrong bytes.
  */
-import { cString } from '../packet/c-string.ts';
+import { CStringCache } from '../packet/c-string.ts';
 
 export type Scalar = 'u8' | 'u16' | 'u32' | 'u64' | 's8' | 's16' | 's32' | 's64';
 
@@ -83,14 +83,19 @@ function compile(members: readonly Member[]): (v: DataView, base: number) => unk
     const at = `b + ${off}`;
     if (typeof t === 'string') return scalar(t, at);
     if (t instanceof StructLayout) return `${dep(t)}.read(v, ${at})`;
-    if ('bytes' in t) return `new Uint8Array(v.buffer, v.byteOffset + ${at}, ${t.bytes})`;
-    if ('chars' in t) return `${dep(cString)}(new Uint8Array(v.buffer, v.byteOffset + ${at}, ${t.chars}))`;
+    if ('bytes' in t) return `u.subarray(${at}, ${at} + ${t.bytes})`;
+    // Names repeat from record to record: each char member keeps its last few strings.
+    if ('chars' in t) return `${dep(new CStringCache(t.chars))}.at(u, ${at})`;
     const step = SCALAR_SIZE[t.array];
     return `[${Array.from({ length: t.length }, (_, i) => scalar(t.array, `${at} + ${i * step}`)).join(', ')}]`;
   };
   const body = `return { ${members.map((m) => `${JSON.stringify(m.name)}: ${expr(m.type, m.offset)}`).join(', ')} };`;
   const names = deps.map((_, i) => `d${i}`);
-  return new Function(...names, `return function read(v, b) { ${body} };`)(...deps) as (v: DataView, base: number) => unknown;
+  // One byte view per buffer read from (a ring's data area is one buffer for its whole life), not
+  // one per member per record.
+  const bytesOf = members.some((m) => typeof m.type !== 'string' && !(m.type instanceof StructLayout) && ('bytes' in m.type || 'chars' in m.type));
+  const prologue = bytesOf ? 'if (v !== lastV) { lastV = v; lastU = new Uint8Array(v.buffer, v.byteOffset, v.byteLength); } const u = lastU;' : '';
+  return new Function(...names, `let lastV, lastU; return function read(v, b) { ${prologue} ${body} };`)(...deps) as (v: DataView, base: number) => unknown;
 }
 
 type Writer = (v: DataView, base: number, value: unknown) => void;

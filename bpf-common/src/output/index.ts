@@ -1,1 +1,2 @@
 export { Sink, toJson, type Envelope, type OutputFormat } from './sink.ts';
+export { jsonString, CStringJson } from './json.ts';

@@ -1,4 +1,5 @@
 /** Where records go: text for people, NDJSON for programs. Renderers stay pure; sinks write. */
+import { writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 export type OutputFormat = 'text' | 'json';
@@ -23,23 +24,40 @@ export function toJson(value: unknown): string {
   }
 }
 
-/** Lines kept before a write is forced, when a burst of events arrives in one turn. */
-const MAX_PENDING = 4096;
+/** Bytes of output kept before a write is forced, when a burst of events arrives in one turn:
+ * large enough that a write costs little per event, small enough to stay in the cache. */
+const CHUNK_BYTES = 256 * 1024;
 
 export class Sink {
+  /** stdout is written with write(2) on its descriptor: synchronous, so a reader that cannot keep up
+   * holds the tool back (and the kernel counts what the ring cannot take) instead of output piling
+   * up in memory. Any other stream (tests) is written through the stream. */
+  private fd: number | undefined;
+  /** The stream to write to: the given one, or, for a descriptor that is stdout, stdout's stream
+   * should the descriptor turn out to be non-blocking. */
+  private readonly out: Writable | undefined;
+
+  /** `out`: a stream, or a descriptor to write to as stdout is (the bench's /dev/null). */
   constructor(
     readonly format: OutputFormat,
-    private readonly out: Writable = process.stdout,
+    out: Writable | number = process.stdout,
   ) {
+    this.out = typeof out === 'number' ? undefined : out;
+    this.fd = typeof out === 'number' ? out : out === process.stdout ? 1 : undefined;
     // The reader went away (`tool | head`): exit quietly, as a pipeline expects. Nothing is pinned,
     // so the kernel detaches every program when the process's descriptors close.
-    out.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(0);
-      throw err;
-    });
+    if (typeof out !== 'number') {
+      out.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EPIPE') process.exit(0);
+        throw err;
+      });
+    }
   }
 
-  private pending: string[] = [];
+  /** Lines not written yet, as UTF-8 bytes: each line is copied in as it is made (a line is
+   * flattened and encoded once, in native code; one long string of lines would be flattened again). */
+  private buf = Buffer.allocUnsafe(2 * CHUNK_BYTES);
+  private pos = 0;
   private scheduled = false;
 
   /**
@@ -48,26 +66,66 @@ export class Sink {
    * flushes at once, so reports and the final record are never held back.
    */
   record<T extends { type: Envelope['type']; tool: string; time: string }>(rec: T, text: () => string): void {
-    this.pending.push(this.format === 'json' ? `${toJson(rec)}\n` : `${text()}\n`);
-    if (rec.type !== 'event' || this.pending.length >= MAX_PENDING) this.flush();
+    if (rec.type === 'event') return this.event(`${this.format === 'json' ? toJson(rec) : text()}\n`);
+    this.append(`${this.format === 'json' ? toJson(rec) : text()}\n`);
+    this.flush();
+  }
+
+  /** One event's line, already made, its newline included: gathered with the other events of this
+   * turn. */
+  event(line: string): void {
+    this.append(line);
+    if (this.pos >= CHUNK_BYTES) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
   }
 
+  private append(text: string): void {
+    if (this.pos + text.length * 3 > this.buf.length) {
+      // Only a line longer than the chunk gets here: room for it.
+      this.flush();
+      if (text.length * 3 > this.buf.length) this.buf = Buffer.allocUnsafe(text.length * 3);
+    }
+    this.pos += this.buf.write(text, this.pos);
+  }
+
   flush(): void {
     this.scheduled = false;
-    if (!this.pending.length) return;
-    const chunk = this.pending.join('');
-    this.pending = [];
-    this.out.write(chunk);
+    const n = this.pos;
+    if (!n) return;
+    this.pos = 0;
+    this.write(this.buf.subarray(0, n));
+  }
+
+  private write(bytes: Buffer): void {
+    if (this.fd === undefined) {
+      // A stream may keep what it is given: a copy, as the buffer is written again.
+      this.out!.write(Buffer.from(bytes));
+      return;
+    }
+    let done = 0;
+    try {
+      // A signal can interrupt a write to a pipe part-way: write the rest.
+      while (done < bytes.length) done += writeSync(this.fd, bytes, done);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') process.exit(0);
+      if (code !== 'EAGAIN' || this.out === undefined) throw e;
+      // A descriptor someone else made non-blocking: let the stream queue from here on, in order.
+      this.fd = undefined;
+      this.out.write(Buffer.from(bytes.subarray(done)));
+    }
   }
 
   /** Notes for people (chosen hooks, warnings): stderr in text mode, `info` records in JSON. */
   info(tool: string, message: string): void {
     this.flush();
-    if (this.format === 'json') this.out.write(`${toJson({ type: 'info', tool, time: new Date().toISOString(), message })}\n`);
+    if (this.format === 'json') {
+      this.append(`${toJson({ type: 'info', tool, time: new Date().toISOString(), message })}\n`);
+      this.flush();
+    }
     else process.stderr.write(`${tool}: ${message}\n`);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cString } from './c-string.ts';
+import { CStringCache, cString } from './c-string.ts';
 
 const bytes = (s: string, size: number) => {
   const b = new Uint8Array(size);
@@ -16,5 +16,20 @@ describe('cString', () => {
 
   it('decodes UTF-8 names (a comm may carry them)', () => {
     expect(cString(bytes('wörker', 16))).toBe('wörker');
+  });
+});
+
+describe('CStringCache', () => {
+  it('gives what cString gives for the chars up to the NUL, whatever it saw before', () => {
+    const c = new CStringCache(16, (s) => `<${s}>`, 2);
+    const enc = new TextEncoder();
+    const names = ['node', 'ksoftirqd/0', 'node', 'no', 'x"y', 'ééé', '', 'exactly-16-bytes', 'node', 'ksoftirqd/0', 'no'];
+    for (const name of names) {
+      const rec = new Uint8Array(40).fill(0xaa);
+      const b = enc.encode(name);
+      rec.set(b, 9);
+      if (b.length < 16) rec[9 + b.length] = 0;
+      expect(c.at(rec, 9)).toBe(`<${cString(rec.subarray(9, 25))}>`);
+    }
   });
 });

@@ -28,61 +28,101 @@ const ICMP6: Record<number, string> = { 1: 'dest-unreachable', 2: 'packet-too-bi
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+/** Addresses seen recently, as text: the same few hosts send most of the packets a tool sees, and
+ * a lookup costs less than making the string (and a kept string is already flat when a line is
+ * joined). Bounded: cleared when full. */
+const KEPT = 4096;
+const macs = new Map<number, string>();
+const ipv4s = new Map<number, string>();
+
 function mac(b: Uint8Array, off: number): string {
-  // Called twice per event on the details hot path: a table beats Array.from + padStart.
-  return `${HEX[b[off]!]}:${HEX[b[off + 1]!]}:${HEX[b[off + 2]!]}:${HEX[b[off + 3]!]}:${HEX[b[off + 4]!]}:${HEX[b[off + 5]!]}`;
+  // 48 bits: exact as a number.
+  const key = ((b[off]! << 16) | (b[off + 1]! << 8) | b[off + 2]!) * 0x1000000 + ((b[off + 3]! << 16) | (b[off + 4]! << 8) | b[off + 5]!);
+  let s = macs.get(key);
+  if (s === undefined) {
+    if (macs.size >= KEPT) macs.clear();
+    s = `${HEX[b[off]!]}:${HEX[b[off + 1]!]}:${HEX[b[off + 2]!]}:${HEX[b[off + 3]!]}:${HEX[b[off + 4]!]}:${HEX[b[off + 5]!]}`;
+    macs.set(key, s);
+  }
+  return s;
 }
 
-function addr(b: Uint8Array, off: number, family: 4 | 6): string {
-  const bytes = new Uint8Array(16);
-  bytes.set(b.subarray(off, off + (family === 4 ? 4 : 16)));
-  return formatAddress(bytes, family);
+function ipv4(b: Uint8Array, off: number): string {
+  const key = ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
+  let s = ipv4s.get(key);
+  if (s === undefined) {
+    if (ipv4s.size >= KEPT) ipv4s.clear();
+    s = formatAddress(b, 4, off);
+    ipv4s.set(key, s);
+  }
+  return s;
 }
 
 const TCP_FLAGS = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'];
+/** Every combination of TCP flags, as text, made once. */
+const TCP_FLAG_TEXT = Array.from({ length: 256 }, (_, f) => TCP_FLAGS.filter((_, i) => f & (1 << i)).join(',') || 'none');
 
-export function decodePacket(bytes: Uint8Array, opts: { start: 'mac' | 'network'; l3Protocol?: number }): Decoded {
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+export interface DecodeOptions {
+  start: 'mac' | 'network';
+  l3Protocol?: number;
+  /** Where the captured bytes start in `bytes` (default 0), and how many there are (default the rest):
+   * a record's header can be decoded where it lies, in the ring, without a copy or a view. */
+  offset?: number;
+  length?: number;
+}
+
+const u16 = (b: Uint8Array, at: number) => (b[at]! << 8) | b[at + 1]!;
+
+/** Whether fewer than n bytes are captured at off (the packet is then truncated). */
+function short(out: Decoded, end: number, off: number, n: number): boolean {
+  if (off + n <= end) return false;
+  out.truncated = true;
+  return true;
+}
+
+/**
+ * Decodes the headers of one captured packet. Called once per event by details tools, so it reads
+ * bytes directly (no DataView, no copy): the per-event cost is the objects and strings it returns.
+ */
+export function decodePacket(bytes: Uint8Array, opts: DecodeOptions): Decoded {
+  const base = opts.offset ?? 0;
+  const end = opts.length ?? bytes.byteLength - base;
+  // Offsets below are from the first captured byte; `base` places them in `bytes`.
+  const b = bytes;
   const out: Decoded = { vlans: [], truncated: false };
-  const need = (off: number, n: number) => {
-    if (off + n <= bytes.byteLength) return true;
-    out.truncated = true;
-    return false;
-  };
   let off = 0;
   let type = opts.l3Protocol ?? 0;
   if (opts.start === 'mac') {
-    if (!need(0, 14)) return out;
-    type = v.getUint16(12);
-    out.eth = { dst: mac(bytes, 0), src: mac(bytes, 6), type };
+    if (short(out, end, 0, 14)) return out;
+    type = u16(b, base + 12);
+    out.eth = { dst: mac(b, base + 0), src: mac(b, base + 6), type };
     off = 14;
     while (VLAN_TPIDS.has(type)) {
-      if (!need(off, 4)) return out;
-      const tci = v.getUint16(off);
+      if (short(out, end, off, 4)) return out;
+      const tci = u16(b, base + off);
       out.vlans.push({ tpid: type, id: tci & 0xfff, pcp: tci >> 13 });
-      type = v.getUint16(off + 2);
+      type = u16(b, base + off + 2);
       out.eth.type = type;
       off += 4;
     }
   }
   let l4 = -1;
   let l4off = 0;
-  let fam: 4 | 6 = 4;
   if (type === ETH_ARP) {
-    if (!need(off, 28)) return out;
-    out.arp = { op: v.getUint16(off + 6), senderMac: mac(bytes, off + 8), senderIp: addr(bytes, off + 14, 4), targetMac: mac(bytes, off + 18), targetIp: addr(bytes, off + 24, 4) };
+    if (short(out, end, off, 28)) return out;
+    out.arp = { op: u16(b, base + off + 6), senderMac: mac(b, base + off + 8), senderIp: ipv4(b, base + off + 14), targetMac: mac(b, base + off + 18), targetIp: ipv4(b, base + off + 24) };
     return out;
   } else if (type === ETH_IP) {
-    if (!need(off, 20)) return out;
-    const ihl = (bytes[off]! & 0x0f) * 4;
-    const frag = v.getUint16(off + 6);
+    if (short(out, end, off, 20)) return out;
+    const ihl = (b[base + off]! & 0x0f) * 4;
+    const frag = u16(b, base + off + 6);
     out.ipv4 = {
-      src: addr(bytes, off + 12, 4),
-      dst: addr(bytes, off + 16, 4),
-      ttl: bytes[off + 8]!,
-      id: v.getUint16(off + 4),
-      protocol: bytes[off + 9]!,
-      length: v.getUint16(off + 2),
+      src: ipv4(b, base + off + 12),
+      dst: ipv4(b, base + off + 16),
+      ttl: b[base + off + 8]!,
+      id: u16(b, base + off + 4),
+      protocol: b[base + off + 9]!,
+      length: u16(b, base + off + 2),
       flags: { df: !!(frag & 0x4000), mf: !!(frag & 0x2000) },
       fragOffset: (frag & 0x1fff) * 8,
       ihl,
@@ -91,26 +131,25 @@ export function decodePacket(bytes: Uint8Array, opts: { start: 'mac' | 'network'
     l4 = out.ipv4.protocol;
     l4off = off + ihl;
   } else if (type === ETH_IPV6) {
-    if (!need(off, 40)) return out;
-    fam = 6;
-    let next = bytes[off + 6]!;
+    if (short(out, end, off, 40)) return out;
+    let next = b[base + off + 6]!;
     out.ipv6 = {
-      src: addr(bytes, off + 8, 6),
-      dst: addr(bytes, off + 24, 6),
-      hopLimit: bytes[off + 7]!,
-      flowLabel: v.getUint32(off) & 0xfffff,
+      src: formatAddress(b, 6, base + off + 8),
+      dst: formatAddress(b, 6, base + off + 24),
+      hopLimit: b[base + off + 7]!,
+      flowLabel: ((b[base + off + 1]! & 0x0f) << 16) | u16(b, base + off + 2),
       nextHeader: next,
-      payloadLength: v.getUint16(off + 4),
+      payloadLength: u16(b, base + off + 4),
     };
     let p = off + 40;
     for (let i = 0; i < 8 && IPV6_EXT.has(next); i++) {
-      if (!need(p, 8)) return out;
-      const len = next === 44 ? 8 : (bytes[p + 1]! + 1) * 8;
-      if (next === 44 && v.getUint16(p + 2) & 0xfff8) {
-        out.ipv6.nextHeader = bytes[p]!;
+      if (short(out, end, p, 8)) return out;
+      const len = next === 44 ? 8 : (b[base + p + 1]! + 1) * 8;
+      if (next === 44 && u16(b, base + p + 2) & 0xfff8) {
+        out.ipv6.nextHeader = b[base + p]!;
         return out; // not the first fragment
       }
-      next = bytes[p]!;
+      next = b[base + p]!;
       p += len;
     }
     out.ipv6.nextHeader = next;
@@ -120,31 +159,29 @@ export function decodePacket(bytes: Uint8Array, opts: { start: 'mac' | 'network'
     return out;
   }
   if (l4 === 6) {
-    if (!need(l4off, 20)) return out;
-    const f = bytes[l4off + 13]!;
+    if (short(out, end, l4off, 20)) return out;
     out.tcp = {
-      sport: v.getUint16(l4off),
-      dport: v.getUint16(l4off + 2),
-      seq: v.getUint32(l4off + 4),
-      ack: v.getUint32(l4off + 8),
-      flags: TCP_FLAGS.filter((_, i) => f & (1 << i)).join(',') || 'none',
-      window: v.getUint16(l4off + 14),
+      sport: u16(b, base + l4off),
+      dport: u16(b, base + l4off + 2),
+      seq: b[base + l4off + 4]! * 0x1000000 + ((b[base + l4off + 5]! << 16) | u16(b, base + l4off + 6)),
+      ack: b[base + l4off + 8]! * 0x1000000 + ((b[base + l4off + 9]! << 16) | u16(b, base + l4off + 10)),
+      flags: TCP_FLAG_TEXT[b[base + l4off + 13]!]!,
+      window: u16(b, base + l4off + 14),
     };
   } else if (l4 === 17) {
-    if (!need(l4off, 8)) return out;
-    out.udp = { sport: v.getUint16(l4off), dport: v.getUint16(l4off + 2), length: v.getUint16(l4off + 4) };
+    if (short(out, end, l4off, 8)) return out;
+    out.udp = { sport: u16(b, base + l4off), dport: u16(b, base + l4off + 2), length: u16(b, base + l4off + 4) };
   } else if (l4 === 1 || l4 === 58) {
-    if (!need(l4off, 4)) return out;
+    if (short(out, end, l4off, 4)) return out;
     const v6 = l4 === 58;
-    const t = bytes[l4off]!;
-    out.icmp = { type: t, code: bytes[l4off + 1]!, v6, typeName: (v6 ? ICMP6 : ICMP4)[t] ?? `type ${t}` };
+    const t = b[base + l4off]!;
+    out.icmp = { type: t, code: b[base + l4off + 1]!, v6, typeName: (v6 ? ICMP6 : ICMP4)[t] ?? `type ${t}` };
     const echo = v6 ? t === 128 || t === 129 : t === 0 || t === 8;
-    if (echo && need(l4off, 8)) {
-      out.icmp.id = v.getUint16(l4off + 4);
-      out.icmp.seq = v.getUint16(l4off + 6);
+    if (echo && !short(out, end, l4off, 8)) {
+      out.icmp.id = u16(b, base + l4off + 4);
+      out.icmp.seq = u16(b, base + l4off + 6);
     }
   }
-  void fam;
   return out;
 }
 

@@ -1,3 +1,4 @@
-export { decodePacket, flowOf, type Decoded } from './decode.ts';
+export { decodePacket, flowOf, type Decoded, type DecodeOptions } from './decode.ts';
 export { flowFromRaw, flowFromHeaders, formatFlow, protocolName, nstFlow, type Flow, type RawFlow } from './flow.ts';
-export { cString } from './c-string.ts';
+export { cString, CStringCache } from './c-string.ts';
+export { headersJson, flowJson } from './json.ts';

@@ -17,17 +17,37 @@ export class WallClock {
 
   private isoSecond = -1;
   private isoPrefix = '';
+  private anchorHigh = -1;
+  private anchorSecond = 0;
+  private anchorNs = 0;
 
   /** ISO 8601 with microseconds, e.g. 2026-11-22T21:03:05.123456Z. Events come in bursts within
    * the same second: the date part is formatted once per second. */
   toIso(ktimeNs: bigint): string {
-    const us = (ktimeNs + this.offsetNs) / 1000n;
-    const second = Number(us / 1_000_000n);
+    return this.isoAt(Number(ktimeNs & 0xffffffffn), Number(ktimeNs >> 32n));
+  }
+
+  /**
+   * toIso of the kernel time whose 64 bits are `high` · 2^32 + `low` (two u32 reads of a record),
+   * exactly and without a bigint per event: the wall-clock second and nanosecond where this high
+   * word starts are worked out once per 2^32 ns (4.3 s), and the low word is added as a number.
+   */
+  isoAt(low: number, high: number): string {
+    if (high !== this.anchorHigh) {
+      const start = (BigInt(high) << 32n) + this.offsetNs;
+      this.anchorHigh = high;
+      this.anchorSecond = Number(start / 1_000_000_000n);
+      this.anchorNs = Number(start % 1_000_000_000n);
+    }
+    const ns = this.anchorNs + low; // < 1e9 + 2^32: exact
+    const carry = Math.floor(ns / 1e9);
+    const second = this.anchorSecond + carry;
     if (second !== this.isoSecond) {
       this.isoSecond = second;
-      this.isoPrefix = new Date(second * 1000).toISOString().slice(0, 19);
+      this.isoPrefix = `${new Date(second * 1000).toISOString().slice(0, 19)}.`;
     }
-    return `${this.isoPrefix}.${String(Number(us % 1_000_000n)).padStart(6, '0')}Z`;
+    const us = Math.floor((ns - carry * 1e9) / 1000);
+    return `${this.isoPrefix}${String(us + 1_000_000).slice(1)}Z`;
   }
 
   /** Microseconds within the second, for text output. */

@@ -2,6 +2,7 @@ export { runLifecycle, chooseFlavours, type ToolDefinition, type ToolContext, ty
 export { everyInterval, untilStopped } from './interval-loop.ts';
 export { readLosses, lossFields, renderLosses, perCpuEntries, programMisses, LOSS_INDEX, LOSS_ENUMERATORS, LOSS_KEYS, type Losses, type LossFields } from './losses.ts';
 export { Deltas, keyId, type Delta } from './deltas.ts';
+export { detailsEvents } from './run.ts';
 export { CostMeter, costBetween, kernelStatsOn, renderCost, type CostFields } from './cost.ts';
 export {
   defineSummary,
@@ -15,6 +16,8 @@ export {
   type Tick,
   type SummaryRun,
   type DetailsRun,
+  type DetailsToolSpec,
+  type SummaryToolSpec,
   type SummaryEnvelope,
   type EventEnvelope,
   type FinalEnvelope,

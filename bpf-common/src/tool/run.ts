@@ -3,16 +3,16 @@
  * lifecycle (open → rodata → flavours → load → attach → ready), then the interval loop or the
  * event reader, the final record with its losses, and disposal on every way out.
  */
-import { RingReader, enableStats, type BpfObject } from '@netstrata/libbpf-ts';
+import { RingReader, enableStats, recordView, type BpfObject, type RecordCallback } from '@netstrata/libbpf-ts';
 import { stopSignal } from '../cli/signals.ts';
 import { encodeFilter, resolveFilter, type ResolvedFilter } from '../filter/options.ts';
-import { Sink } from '../output/sink.ts';
+import { Sink, toJson } from '../output/sink.ts';
 import { WallClock } from '../time/clock.ts';
 import { everyInterval, untilStopped } from './interval-loop.ts';
 import { runLifecycle, type ToolContext } from './lifecycle.ts';
 import { CostMeter, kernelStatsOn, renderCost, type CostFields } from './cost.ts';
 import { lossFields, renderLosses, type LossFields } from './losses.ts';
-import type { DetailsToolSpec, MapLayout, RunContext, SummaryToolSpec, Tick, ToolKind, Uses } from './tool.ts';
+import type { DetailsRun, DetailsToolSpec, MapLayout, RunContext, SummaryToolSpec, Tick, ToolKind, Uses } from './tool.ts';
 
 interface RunnerOptions {
   duration: number;
@@ -96,26 +96,58 @@ async function runDetails(
   lc: ToolContext,
   sink: Sink,
   o: RunnerOptions,
-  events: string,
+  eventsMap: string,
   cost: CostMeter,
 ): Promise<void> {
   const run = await spec.start(ctx);
-  let count = 0;
   const tool = spec.name;
+  const events = detailsEvents(run, tool, sink);
   {
-    using reader = new RingReader(lc.obj.map(events), (data) => {
-      const fields = run.event(data);
-      if (fields === undefined) return;
-      count++;
-      const rec = { type: 'event' as const, tool, ...fields };
-      sink.record(rec, () => run.render(rec as never));
-    });
+    using reader = new RingReader(lc.obj.map(eventsMap), events.onRecord);
     reader.start();
     await untilStopped({ durationMs: o.duration * 1000, signal: lc.signal });
     reader.drain();
   }
+  const count = events.count();
   const rec = { type: 'final' as const, tool, time: new Date().toISOString(), events: count, ...(run.final?.() ?? {}), ...lossFields(lc.obj, run.losses?.()), cost: cost.sample(true) };
   sink.record(rec, () => footer(run.renderFinal ? run.renderFinal(rec as never) : `${count} events`, rec, o.verbose));
+}
+
+/**
+ * What the reader does with each ring record: the event's line, made with as little as possible
+ * per event. In JSON, the envelope is one constant prefix and the fields come from the tool's
+ * `json` (straight from the ring's bytes) when it has one, else from its record; in text, the
+ * record rendered. Lines are gathered by the sink and written in large chunks.
+ */
+export function detailsEvents(run: DetailsRun<unknown, unknown>, tool: string, sink: Sink): { onRecord: RecordCallback; count: () => number } {
+  let count = 0;
+  const prefix = `{"type":"event","tool":${JSON.stringify(tool)},`;
+  let onRecord: RecordCallback;
+  if (sink.format === 'json' && run.json) {
+    const json = run.json.bind(run);
+    onRecord = (ring, offset, length) => {
+      const members = json(ring, offset, length);
+      if (members === undefined) return;
+      count++;
+      sink.event(`${prefix}${members}}\n`);
+    };
+  } else if (sink.format === 'json') {
+    onRecord = (ring, offset, length) => {
+      const fields = run.event(recordView(ring, offset, length));
+      if (fields === undefined) return;
+      count++;
+      // `time` is always there: the object is never empty, and its members follow the envelope's.
+      sink.event(`${prefix}${toJson(fields).slice(1)}\n`);
+    };
+  } else {
+    onRecord = (ring, offset, length) => {
+      const fields = run.event(recordView(ring, offset, length));
+      if (fields === undefined) return;
+      count++;
+      sink.event(`${run.render({ type: 'event', tool, ...fields } as never)}\n`);
+    };
+  }
+  return { onRecord, count: () => count };
 }
 
 /** Whether the kernel counts program runs: this run holds the statistics on (--bpf-stats), or the

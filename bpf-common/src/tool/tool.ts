@@ -123,6 +123,14 @@ export interface SummaryRun<Snap, R> {
 export interface DetailsRun<R, F> {
   /** One ring record to the event's fields (its `time` included), or undefined to skip it. */
   event(data: DataView): (R & { time: string }) | undefined;
+  /**
+   * Optional, for `--output json` at high rates: the same event's fields as the members of a JSON
+   * object without its braces (`"time":"…","cpu":0,…`), made straight from the record's bytes
+   * (`length` bytes at `offset` of `ring`, the ring's whole data area) without building the record.
+   * Must give exactly the text JSON of `event`'s fields would (a tool tests that it does), or
+   * undefined where `event` skips.
+   */
+  json?(ring: DataView, offset: number, length: number): string | undefined;
   render(rec: EventEnvelope & R): string;
   /** Fields of the final record beyond `events` and the losses. */
   final?(): F;

@@ -4,7 +4,7 @@ export { BpfObject } from './object.ts';
 export { BpfProgram, type ProgramStats } from './program.ts';
 export { BpfMap } from './map.ts';
 export { BpfLink } from './link.ts';
-export { RingReader, type RingReaderOptions } from './ring.ts';
+export { RingReader, recordView, type RecordCallback, type RingReaderOptions } from './ring.ts';
 export { PerfBuffer } from './perf.ts';
 export { setLogLevel, type LogLevel } from './log.ts';
 export { libbpfVersion, createMap, enableStats, numPossibleCpus, taiOffsetNs, holdRxTimestamps, loadTinyProgram, openRawTracepoint, trimNativeHeap, type TinyProgramOptions } from './system.ts';

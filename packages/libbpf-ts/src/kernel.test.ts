@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import basic from '../build/bpf/test_basic.bpf.o';
 import verifierReject from '../build/bpf/test_verifier_reject.bpf.o';
 import coreFail from '../build/bpf/test_core_fail.bpf.o';
-import { BpfError, BpfObject, PerfBuffer, RingReader, enableStats, numPossibleCpus } from './index.ts';
+import { BpfError, BpfObject, PerfBuffer, RingReader, enableStats, numPossibleCpus, recordView } from './index.ts';
 
 const isRoot = process.getuid?.() === 0;
 if (!isRoot && process.env.CI) throw new Error('kernel tests need root on CI');
@@ -43,7 +43,8 @@ kernel('libbpf-ts on the running kernel', () => {
       using obj = openBasic(flavour);
       obj.load();
       const seen: bigint[] = [];
-      const reader = new RingReader(obj.map('events'), (d) => {
+      const reader = new RingReader(obj.map('events'), (ring, off, len) => {
+        const d = recordView(ring, off, len);
         expect(d.getUint32(8, true)).toBe(process.pid);
         seen.push(d.getBigUint64(0, true));
       });

@@ -6,6 +6,11 @@
  * Layout (kernel/bpf/ringbuf.c): page 0 is consumer_pos (RW for us); page 1 is producer_pos; the
  * data area follows and is mapped twice in a row, so a record that wraps is contiguous here.
  * Each record: u32 len (bit 31 busy, bit 30 discard), u32 page offset, payload padded to 8 bytes.
+ *
+ * A turn reads every record available (up to its budget) and advances consumer_pos once, so the
+ * kernel sees the space come back in one store. Records are handed over as an offset into one view
+ * of the whole data area: no object is made per record (a DataView per record costs more than
+ * reading the record's scalars); `recordView` makes one for callers that want it.
  */
 import { BpfError } from './errors.ts';
 import type { BpfMap } from './map.ts';
@@ -16,6 +21,13 @@ const BUSY = 0x80000000;
 const DISCARD = 0x40000000;
 const HDR = 8;
 const RINGBUF_MAP_TYPE = 27;
+
+/** Called once per record: its `length` payload bytes start at `offset` of `ring`, a view of the
+ * whole data area. The memory is the kernel's: it is reused as soon as the turn returns. */
+export type RecordCallback = (ring: DataView, offset: number, length: number) => void;
+
+/** One record as a DataView of its own (an allocation: the hot paths read `ring` at `offset`). */
+export const recordView = (ring: DataView, offset: number, length: number): DataView => new DataView(ring.buffer, ring.byteOffset + offset, length);
 
 export interface RingReaderOptions {
   /** Records delivered per event-loop turn before yielding (default 8192). */
@@ -42,7 +54,7 @@ export class RingReader implements Owned {
 
   constructor(
     private readonly map: BpfMap,
-    private readonly onRecord: (data: DataView) => void,
+    private readonly onRecord: RecordCallback,
     opts: RingReaderOptions = {},
   ) {
     if (map.type !== RINGBUF_MAP_TYPE) throw new BpfError(`ring reader on ${map.name}`, 22, '', 'invalid', `map ${map.name} is not a ring buffer`);
@@ -100,6 +112,9 @@ export class RingReader implements Owned {
   private consume(budget: number): number {
     if (this.closed) return 0;
     const data = this.data;
+    const mask = this.mask;
+    const onRecord = this.onRecord;
+    // Positions are byte counters; 2^53 of them is years of records at any rate: numbers are exact.
     let cons = Number(this.consumer.getBigUint64(0, true));
     // x86 and arm64 loads of producer_pos are ordered before the header loads that depend on it
     // by the data dependency through `cons < prod`; the kernel publishes with smp_store_release.
@@ -107,7 +122,7 @@ export class RingReader implements Owned {
     let got = 0;
     try {
       while (cons < prod && got < budget) {
-        const off = cons & this.mask;
+        const off = cons & mask; // ToInt32 keeps the low 32 bits: enough for a mask below 2^31
         const len = data.getUint32(off, true);
         if (len & BUSY) break;
         const payload = len & 0x3fffffff;
@@ -115,7 +130,7 @@ export class RingReader implements Owned {
         cons += (payload + HDR + 7) & ~7;
         if (!(len & DISCARD)) {
           got++;
-          this.onRecord(new DataView(data.buffer, data.byteOffset + off + HDR, payload));
+          onRecord(data, off + HDR, payload);
           if (this.closed) return got; // onRecord may have closed us
         }
       }

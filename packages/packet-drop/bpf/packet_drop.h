@@ -53,6 +53,10 @@ struct drop_event {
 	__u64 stack[STACK_DEPTH];
 };
 
+/* The event as reserved without --stack: everything before the stack. */
+#define DROP_EVENT_NO_STACK __builtin_offsetof(struct drop_event, stack)
+
+_Static_assert(DROP_EVENT_NO_STACK == 96 + HDR_CAPTURE, "DROP_EVENT_NO_STACK is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct drop_key) == 80, "drop_key size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct drop_event) == 96 + HDR_CAPTURE + 8 * STACK_DEPTH, "drop_event size is mirrored in src/layout.ts");
 /* In the BTF for the decoders to check against (the event is a ring record, named by no map). */

@@ -56,7 +56,12 @@ static __always_inline int on_drop(void *ctx, struct sk_buff *skb, __u64 locatio
 		return 0;
 	if (!nst_skb_pass(skb, &ifindex, &netns, &flow, false))
 		return 0;
-	e = nst_event_reserve(&events, sizeof(*e));
+	/* Without --stack the event ends where its stack would start: less than half the ring per
+	 * event, so the ring holds twice as many before one is lost. */
+	if (targ_stack)
+		e = nst_event_reserve(&events, sizeof(*e));
+	else
+		e = nst_event_reserve(&events, DROP_EVENT_NO_STACK);
 	if (!e)
 		return 0;
 	__u64 id = bpf_get_current_pid_tgid();

@@ -3,9 +3,10 @@ import { packetDropDetails } from './details/tool.ts';
 
 export { packetDropSummary, packetDropDetails };
 export { kfreeSkbHook } from './hooks.ts';
-export { decodeDropEvent, dropEvent, DROP_EVENT_SIZE } from './layout.ts';
+export { decodeDropEvent, dropEvent, dropEventNoStack, DROP_EVENT_SIZE, DROP_EVENT_NO_STACK_SIZE } from './layout.ts';
 export { kernelResolver, type DropResolver } from './resolve.ts';
 export { eventFields, renderEventText } from './details/render.ts';
+export { dropEventJson } from './details/json.ts';
 
 /** Every tool this package ships. */
 export const tools = [packetDropSummary, packetDropDetails];

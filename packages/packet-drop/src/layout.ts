@@ -22,7 +22,7 @@ export const dropKey = struct('drop_key', {
 
 export type DropKey = StructValue<typeof dropKey.fields>;
 
-export const dropEvent = struct('drop_event', {
+const dropEventHead = {
   ts_ns: 'u64',
   location: 'u64',
   skb: 'u64',
@@ -41,10 +41,16 @@ export const dropEvent = struct('drop_event', {
   _pad: bytes(3),
   stack_len: 's32',
   hdr: bytes(HDR_CAPTURE),
-  stack: bytes(8 * STACK_DEPTH),
-});
+} as const;
+
+export const dropEvent = struct('drop_event', { ...dropEventHead, stack: bytes(8 * STACK_DEPTH) });
+
+/** The event as reserved without --stack (DROP_EVENT_NO_STACK): every member before the stack,
+ * at the same offsets (not a struct of its own in BTF: layout.test.ts checks the prefix). */
+export const dropEventNoStack = struct('drop_event', dropEventHead);
 
 export const DROP_EVENT_SIZE = dropEvent.size;
+export const DROP_EVENT_NO_STACK_SIZE = dropEventNoStack.size;
 
 export interface DropEvent {
   tsNs: bigint;
@@ -66,9 +72,11 @@ export interface DropEvent {
   stackError: number;
 }
 
-/** A ring record: exactly sizeof(struct drop_event), or the object and decoder disagree. */
+/** A ring record: exactly sizeof(struct drop_event) with a stack, or DROP_EVENT_NO_STACK without;
+ * any other size means the object and decoder disagree. */
 export function decodeDropEvent(v: DataView): DropEvent {
-  const e = dropEvent.decode(v);
+  const e: Partial<Pick<ReturnType<typeof dropEvent.decode>, 'stack'>> & ReturnType<typeof dropEventNoStack.decode> =
+    v.byteLength === DROP_EVENT_NO_STACK_SIZE ? dropEventNoStack.read(v) : dropEvent.decode(v);
   return {
     tsNs: e.ts_ns,
     location: e.location,
@@ -85,7 +93,7 @@ export function decodeDropEvent(v: DataView): DropEvent {
     hdrStart: e.hdr_start === HDR_START_MAC ? 'mac' : 'network',
     // Copied: the ring's memory is reused as soon as the callback returns.
     hdr: e.hdr.slice(0, Math.min(e.hdr_len, HDR_CAPTURE)),
-    stack: e.stack_len > 0 ? decodeStack(e.stack.subarray(0, Math.min(e.stack_len, 8 * STACK_DEPTH))) : [],
+    stack: e.stack_len > 0 && e.stack ? decodeStack(e.stack.subarray(0, Math.min(e.stack_len, 8 * STACK_DEPTH))) : [],
     stackError: e.stack_len < 0 ? e.stack_len : 0,
   };
 }

@@ -5,6 +5,7 @@ import object from '../../build/bpf/packet_drop_details.bpf.o';
 import { kfreeSkbHook } from '../hooks.ts';
 import { decodeDropEvent } from '../layout.ts';
 import { kernelReasons, kernelResolver, reasonCode } from '../resolve.ts';
+import { dropEventJson } from './json.ts';
 import { eventFields, renderEventText, renderFinalText } from './render.ts';
 
 export const packetDropDetails = defineDetails({
@@ -35,6 +36,8 @@ export const packetDropDetails = defineDetails({
     const resolver = kernelResolver(kernelReasons(), symbols);
     return {
       event: (data) => eventFields(decodeDropEvent(data), clock, resolver, o.stack),
+      // NDJSON straight from the ring at a million events a second; stacks go through the record.
+      json: o.stack ? undefined : dropEventJson(clock, resolver),
       render: renderEventText,
       renderFinal: renderFinalText,
     };
