@@ -79,9 +79,7 @@ describe.runIf(run)('system_network_latency_summary', () => {
     }
   }
 
-  // Retried for the reason given in system-network-metrics.e2e.test.ts (a tracepoint event the
-  // kernel sometimes does not deliver for a packet sent from the tbf watchdog's softirq).
-  it('a tbf at a known rate: the qdisc stage moves to rate x queued bytes, every packet sent', { retry: 2 }, async () => {
+  it('a tbf at a known rate: the qdisc stage moves to rate x queued bytes, every packet sent', async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
     // 1 Mbit/s with a burst of about one frame: each packet waits its turn in the qdisc (the
@@ -92,12 +90,13 @@ describe.runIf(run)('system_network_latency_summary', () => {
     const size = 1000;
     const frame = size + 8 + 20 + 14;
     const sink = await startSlowReader(b.ns, { protocol: 'udp', bind: b.v4, port: 41100, count: N, delayMs: 0 });
-    expect(sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41100, count: N, size, gapMs: 0 }).sent).toBe(N);
+    const sent = sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41100, count: N, size, gapMs: 0 });
+    expect(sent.sent).toBe(N);
     expect(await sink.done).toBe(N); // the queue drained: every packet left a and reached b
     const rec = final((await tool.stop()).records);
     const tx = direction(rec, 'tx');
     expect(tx.packets).toMatchObject({ started: N, completed: N, incomplete: 0, in_flight: 0 });
-    const predicted = tbf.waitsUs(N, frame);
+    const predicted = tbf.waitsUs(N, frame, sent.timesUs);
     const qdisc = pair(tx, 'qdisc_enqueue', 'qdisc_dequeue')!;
     expect(qdisc.count).toBe(N);
     expectNear(qdisc.histogram, rank(predicted, 0.5), rank(predicted, 0.99));
@@ -219,26 +218,30 @@ describe.runIf(run)('system_network_latency_details', () => {
     }
   });
 
-  it('a TX threshold over a tbf reports the packets that waited in the qdisc, each with its stages', { retry: 2 }, async () => {
+  it('a TX threshold over a tbf reports the packets that waited in the qdisc, each with its stages', async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
     // 1 Mbit/s and 1042-byte frames: 8.3 ms per frame after the burst, so with 2 frames of burst
-    // packet i waits about (i − 1) × 8.3 ms; those over 20 ms are i ≥ 4 (exactly N − 4 of them).
+    // back-to-back packet i waits about (i − 1) × 8.3 ms. Which packets wait over 20 ms follows
+    // from when each was really sent: a sender preempted between two sends lets the queue drain.
     const tbf = shapeTbf(a, { rateBps: 125_000, burst: 2084 });
     const N = 12;
     const size = 1000;
     const frame = size + 8 + 20 + 14;
-    const waits = tbf.waitsUs(N, frame);
-    const k = waits.filter((w) => w >= 20_000 * 1.1).length;
-    const near = waits.filter((w) => w >= 20_000 * 0.9 && w < 20_000 * 1.1).length;
-    expect(near).toBe(0); // no packet sits on the threshold
     const sink = await startSlowReader(b.ns, { protocol: 'udp', bind: b.v4, port: 41400, count: N, delayMs: 0 });
     await using tool = await startTool(toolPath('systemNetworkLatencyDetails'), ['--direction', 'tx', '--netns', a.ns.name, '--protocol', 'udp', '--latency-threshold-us', '20000']);
-    expect(sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41400, count: N, size, gapMs: 0 }).sent).toBe(N);
+    const sent = sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41400, count: N, size, gapMs: 0 });
+    expect(sent.sent).toBe(N);
     expect(await sink.done).toBe(N);
+    const waits = tbf.waitsUs(N, frame, sent.timesUs);
+    const k = waits.filter((w) => w >= 20_000 * 1.1).length;
+    const near = waits.filter((w) => w >= 20_000 * 0.9 && w < 20_000 * 1.1).length;
+    expect(k).toBeGreaterThan(0);
     const { records } = await tool.stop();
     const events = records.filter((r) => r.type === 'event') as unknown as LatencyEvent[];
-    expect(events).toHaveLength(k);
+    // Every packet clearly over the threshold; one within 10 % of it may go either way.
+    expect(events.length).toBeGreaterThanOrEqual(k);
+    expect(events.length).toBeLessThanOrEqual(k + near);
     for (const e of events) {
       expect(e.direction).toBe('tx');
       expect(e.flow).toMatchObject({ src: a.v4, dst: b.v4, dport: 41400, protocol: 'UDP' });
