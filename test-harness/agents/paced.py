@@ -4,7 +4,8 @@
 #           (only for the first `slow` packets when given), read exactly one (a datagram, or one
 #           `size`-byte chunk of a TCP stream). Prints {"listening": true}, then {"received": n}.
 #   sender: send `count` packets of `size` bytes, `gap_ms` apart (TCP_NODELAY: one segment each).
-#           Prints {"sent": n, "sport": p}.
+#           Prints {"sent": n, "sport": p, "times_us": [...]}: CLOCK_MONOTONIC just before each send,
+#           so a caller can tell when each packet really left (the sender may be preempted).
 import json, select, socket, sys, time
 
 spec = json.loads(sys.argv[1])
@@ -32,7 +33,9 @@ def reader():
     n = 0
     slow = spec.get('slow', spec['count'])
     while n < spec['count']:
-        r, _, _ = select.select([conn], [], [], 10)
+        # The first packet comes after the tool under test has started, which on a loaded
+        # machine takes seconds: wait longer for it than between packets.
+        r, _, _ = select.select([conn], [], [], 10 if n else 60)
         if not r:
             break
         if n < slow:
@@ -61,14 +64,16 @@ def sender():
         s = socket.create_connection(dst)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sport = s.getsockname()[1]
+    times = []
     for _ in range(spec['count']):
+        times.append(time.monotonic_ns() // 1000)
         if spec['protocol'] == 'udp':
             s.sendto(payload, dst)
         else:
             s.sendall(payload)
         time.sleep(spec['gap_ms'] / 1000)
     s.close()
-    out({'sent': spec['count'], 'sport': sport})
+    out({'sent': spec['count'], 'sport': sport, 'times_us': times})
 
 
 {'reader': reader, 'sender': sender}[spec['mode']]()

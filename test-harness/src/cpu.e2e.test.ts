@@ -4,7 +4,7 @@
  * hog is pinned beside it.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
@@ -34,6 +34,15 @@ function spawnPinned(cpu: number, cmd: string[]): ChildProcess {
   const c = spawn('taskset', ['-c', String(cpu), ...cmd], { stdio: ['pipe', 'pipe', 'pipe'] });
   children.push(c);
   return c;
+}
+
+/** Until the process `pid` has named itself `comm`. */
+async function named(pid: number, comm: string): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`process ${pid} never named itself ${comm}`);
 }
 
 const exited = (c: ChildProcess) => new Promise<number | null>((res) => (c.exitCode !== null ? res(c.exitCode) : c.once('exit', (code) => res(code))));
@@ -154,27 +163,36 @@ describe.runIf(run)('offcpu_summary', () => {
   for (const [flavour, env] of [['tp_btf', {}], ['the classic tracepoint', { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp' }]] as const) {
     it(`a thread that sleeps 20 ms 50 times: that time, on a stack through the sleep (${flavour})`, async () => {
       // The loop starts when the tool is ready, in any flavour; the wait for the release is a
-      // read, not a sleep, and mostly began before the tool attached.
-      const sleeper = spawnPinned(0, ['python3', SLEEPER, 'nst-offcpu', '50', '20', '0']);
-      await using tool = await startTool(toolPath('offcpuSummary'), ['--pid', String(sleeper.pid), '--min-block-us', '5000', '--max-block-us', '100000', '--interval', '3600'], { env });
+      // read, not a sleep, and mostly began before the tool attached. The sleeper runs at a
+      // real-time priority so that other load on the CPU does not preempt it around its sleeps.
+      const sleeper = spawnPinned(0, ['python3', SLEEPER, 'nst-offcpu', '50', '20', '0', '1']);
+      let out = '';
+      sleeper.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      const maxUs = 100_000;
+      // The tool reads the process's mappings when it starts: let taskset's exec of the sleeper
+      // happen first (the sleeper names itself once it runs).
+      await named(sleeper.pid!, 'nst-offcpu');
+      await using tool = await startTool(toolPath('offcpuSummary'), ['--pid', String(sleeper.pid), '--min-block-us', '5000', '--max-block-us', String(maxUs), '--interval', '3600'], { env });
       release(sleeper);
       expect(await exited(sleeper)).toBe(0);
       const rec = final((await tool.stop()).records);
       const rows = rec.rows as OffcpuRow[];
       // Only the chosen process.
       for (const r of rows) expect(r.pid).toBe(sleeper.pid);
-      const sleeps = rows.filter((r) => r.kernel_stack.some((f) => /^(do_nanosleep|hrtimer_nanosleep|__x64_sys_clock_nanosleep)\b/.test(f)));
+      const sleeps = rows.filter((r) => r.state === 'S' && r.kernel_stack.some((f) => /^(do_nanosleep|hrtimer_nanosleep|__x64_sys_clock_nanosleep)\b/.test(f)));
       expect(sleeps.length).toBeGreaterThan(0);
       const count = sleeps.reduce((s, r) => s + r.count, 0);
       const total = sleeps.reduce((s, r) => s + r.total_us, 0);
-      // 50 sleeps of 20 ms each, counted, or counted as missed when the kernel skipped the program
-      // (a BPF program already running on the CPU). Now and then one sleep is neither: seen
-      // about once in ten runs, with no miss or stack failure reported; not yet explained, so
-      // allowed here and said in the docs rather than hidden.
-      const seen = count + (rec.missed as number);
-      if (seen !== 50) console.log(`offcpu (${flavour}): ${count} counted, ${rec.missed as number} missed, ${50 - seen} unaccounted`);
-      expect(seen).toBeGreaterThanOrEqual(49);
-      expect(seen).toBeLessThanOrEqual(50);
+      // The truth, from the sleeper: a sleep with one voluntary switch, no preemption and less
+      // than --max-block-us in all is exactly one block off CPU of at least 20 ms. A preempted one
+      // can be none (preempted before it blocked, for longer than the sleep), or split in two.
+      // Each block is counted, or counted as missed when the kernel skipped the program.
+      const report = JSON.parse(out) as { sleeps: [number, number, number][] };
+      const clean = report.sleeps.filter(([vol, invol, us]) => vol === 1 && invol === 0 && us < maxUs).length;
+      const unclear = report.sleeps.filter(([vol, invol, us]) => !(vol === 1 && invol === 0 && us < maxUs)).reduce((s, [vol, invol]) => s + vol + invol, 0);
+      if (clean !== 50) console.log(`offcpu (${flavour}): ${50 - clean} sleeps preempted or over ${maxUs} µs: ${JSON.stringify(report.sleeps)}`);
+      expect(count + (rec.missed as number)).toBeGreaterThanOrEqual(clean);
+      expect(count).toBeLessThanOrEqual(clean + unclear);
       expect(total / count).toBeGreaterThanOrEqual(20_000);
       expect(total / count).toBeLessThan(40_000); // within one log2 bucket of 20 ms
       expect(sleeps[0]!.state).toBe('S');

@@ -47,12 +47,7 @@ describe.runIf(run)('packet_drop_summary: injected faults', () => {
   beforeAll(() => void sweepStaleLabs());
 
   for (const [name, make] of CASES) {
-    // ARP probes leave from the neighbour timer (softirq). Now and then this kernel runs no attached
-    // tracepoint program for a packet sent from a timer, as with the tbf watchdog in the
-    // system-network tests: the rule's counter shows every probe dropped, the tool one fewer. Counts
-    // stay exact, so a tool that miscounts still fails every try.
-    const retry = name.startsWith('ARP') ? 2 : 0;
-    it(`${name}: exactly ${N} drops with the fault's reason, location, device and flow`, { retry }, async () => {
+    it(`${name}: exactly ${N} drops with the fault's reason, location, device and flow`, async () => {
       using lab = Lab.create();
       const fault = make(lab);
       await using tool = await startTool(toolPath('packetDropSummary'), [

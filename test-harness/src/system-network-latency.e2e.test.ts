@@ -95,8 +95,9 @@ describe.runIf(run)('system_network_latency_summary', () => {
     }
   }
 
-  // Retried for the reason given in system-network-metrics.e2e.test.ts (a tracepoint event the
-  // kernel sometimes does not deliver for a packet sent from the tbf watchdog's softirq).
+  // Retried: in about 2 runs of 100, one of the 50 sessions is still open at the end
+  // (in_flight 1, completed 49) although every program ran and the kernel skipped none
+  // (docs/kernel-support.md, "Events that seemed lost"). Not yet explained.
   for (const stages of [true, false]) it(`a tbf at a known rate: the ${stages ? 'qdisc stage' : 'device queue -> xmit step'} moves to rate x queued bytes, every packet sent${stages ? ' (--stages)' : ''}`, { retry: 2 }, async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
@@ -108,12 +109,13 @@ describe.runIf(run)('system_network_latency_summary', () => {
     const size = 1000;
     const frame = size + 8 + 20 + 14;
     const sink = await startSlowReader(b.ns, { protocol: 'udp', bind: b.v4, port: 41100, count: N, delayMs: 0 });
-    expect(sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41100, count: N, size, gapMs: 0 }).sent).toBe(N);
+    const sent = sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41100, count: N, size, gapMs: 0 });
+    expect(sent.sent).toBe(N);
     expect(await sink.done).toBe(N); // the queue drained: every packet left a and reached b
     const rec = final((await tool.stop()).records);
     const tx = direction(rec, 'tx');
     expect(tx.packets).toMatchObject({ started: N, completed: N, ...ALL_DONE });
-    const predicted = tbf.waitsUs(N, frame);
+    const predicted = tbf.waitsUs(N, frame, sent.timesUs);
     const qdisc = stages ? pair(tx, 'qdisc_enqueue', 'qdisc_dequeue')! : pair(tx, 'dev_queue', 'xmit')!;
     expect(qdisc.count).toBe(N);
     expectNear(qdisc.histogram, rank(predicted, 0.5), rank(predicted, 0.99));
@@ -260,13 +262,19 @@ describe.runIf(run)('system_network_latency_details', () => {
       expect(e.stack.some((f) => /^(udp_recvmsg|inet_recvmsg|sock_recvmsg|__sys_recvfrom|____sys_recvmsg)\b/.test(f))).toBe(true);
     }
 
-    shapeTbf(a, { rateBps: 125_000, burst: 2084 });
-    const sink = await startSlowReader(b.ns, { protocol: 'udp', bind: b.v4, port: 41601, count: 8, delayMs: 0 });
+    const tbf = shapeTbf(a, { rateBps: 125_000, burst: 2084 });
+    const sink = await startSlowReader(b.ns, { protocol: 'udp', bind: b.v4, port: 41601, count: 16, delayMs: 0 });
     await using tx = await startTool(toolPath('systemNetworkLatencyDetails'), ['--direction', 'tx', '--netns', a.ns.name, '--dst-port', '41601', '--latency-threshold-us', '20000', '--stack', '--stages']);
-    sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41601, count: 8, size: 1000, gapMs: 0 });
-    expect(await sink.done).toBe(8);
+    const sent = sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41601, count: 16, size: 1000, gapMs: 0 });
+    expect(await sink.done).toBe(16);
     const txEvents = (await tx.stop()).records.filter((r) => r.type === 'event') as unknown as (LatencyEvent & { stack: string[]; stack_stage: string })[];
-    expect(txEvents.length).toBeGreaterThan(0);
+    // The packets that waited over the threshold, from when each was really sent (16, so that a
+    // sender stalled between sends still leaves some).
+    const waits = tbf.waitsUs(16, 1042, sent.timesUs);
+    const over = waits.filter((w) => w >= 20_000 * 1.1).length;
+    expect(over).toBeGreaterThan(0);
+    expect(txEvents.length).toBeGreaterThanOrEqual(over);
+    expect(txEvents.length).toBeLessThanOrEqual(waits.filter((w) => w >= 20_000 * 0.9).length);
     for (const e of txEvents) {
       expect(e.stack_stage).toBe('qdisc_dequeue');
       // Dequeued by the qdisc run, not at the driver (the last stage).
@@ -275,26 +283,30 @@ describe.runIf(run)('system_network_latency_details', () => {
     }
   });
 
-  it('a TX threshold over a tbf reports the packets that waited in the qdisc, each with its stages', { retry: 2 }, async () => {
+  it('a TX threshold over a tbf reports the packets that waited in the qdisc, each with its stages', async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
     // 1 Mbit/s and 1042-byte frames: 8.3 ms per frame after the burst, so with 2 frames of burst
-    // packet i waits about (i − 1) × 8.3 ms; those over 20 ms are i ≥ 4 (exactly N − 4 of them).
+    // back-to-back packet i waits about (i − 1) × 8.3 ms. Which packets wait over 20 ms follows
+    // from when each was really sent: a sender preempted between two sends lets the queue drain.
     const tbf = shapeTbf(a, { rateBps: 125_000, burst: 2084 });
     const N = 12;
     const size = 1000;
     const frame = size + 8 + 20 + 14;
-    const waits = tbf.waitsUs(N, frame);
-    const k = waits.filter((w) => w >= 20_000 * 1.1).length;
-    const near = waits.filter((w) => w >= 20_000 * 0.9 && w < 20_000 * 1.1).length;
-    expect(near).toBe(0); // no packet sits on the threshold
     const sink = await startSlowReader(b.ns, { protocol: 'udp', bind: b.v4, port: 41400, count: N, delayMs: 0 });
     await using tool = await startTool(toolPath('systemNetworkLatencyDetails'), ['--direction', 'tx', '--netns', a.ns.name, '--protocol', 'udp', '--latency-threshold-us', '20000', '--stages']);
-    expect(sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41400, count: N, size, gapMs: 0 }).sent).toBe(N);
+    const sent = sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41400, count: N, size, gapMs: 0 });
+    expect(sent.sent).toBe(N);
     expect(await sink.done).toBe(N);
+    const waits = tbf.waitsUs(N, frame, sent.timesUs);
+    const k = waits.filter((w) => w >= 20_000 * 1.1).length;
+    const near = waits.filter((w) => w >= 20_000 * 0.9 && w < 20_000 * 1.1).length;
+    expect(k).toBeGreaterThan(0);
     const { records } = await tool.stop();
     const events = records.filter((r) => r.type === 'event') as unknown as LatencyEvent[];
-    expect(events).toHaveLength(k);
+    // Every packet clearly over the threshold; one within 10 % of it may go either way.
+    expect(events.length).toBeGreaterThanOrEqual(k);
+    expect(events.length).toBeLessThanOrEqual(k + near);
     for (const e of events) {
       expect(e.direction).toBe('tx');
       expect(e.flow).toMatchObject({ src: a.v4, dst: b.v4, dport: 41400, protocol: 'UDP' });

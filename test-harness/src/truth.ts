@@ -13,19 +13,39 @@ export const bucketOf = (us: number): number => octaveOf(us);
 export const rank = (sorted: readonly number[], q: number): number => sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1]!;
 
 /**
- * What a tbf at `rateBps` bytes/s with `burst` bytes of bucket does to n back-to-back frames of
- * `frame` bytes: packet i leaves ((i + 1) × frame − burst) / rate after the first. Waits in µs,
- * ascending.
+ * What a tbf at `rateBps` bytes/s with `burst` bytes of bucket does to n frames of `frame` bytes
+ * that reach it at `arrivalsUs` (µs, any origin; absent: all at once, when packet i leaves
+ * ((i + 1) × frame − burst) / rate after the first). The bucket refills at the rate up to
+ * `burst`; a frame leaves when it holds a frame's worth, in order. Waits in µs, ascending.
+ *
+ * A sender preempted between two sends lets the queue drain meanwhile: tests that need each wait
+ * take the arrivals the sender measured rather than assume back-to-back sends.
  */
-export function tbfWaitsUs(o: { n: number; frame: number; burst: number; rateBps: number }): number[] {
-  return Array.from({ length: o.n }, (_, i) => Math.max(0, ((i + 1) * o.frame - o.burst) / o.rateBps) * 1e6).sort((x, y) => x - y);
+export function tbfWaitsUs(o: { n: number; frame: number; burst: number; rateBps: number; arrivalsUs?: readonly number[] }): number[] {
+  const at = o.arrivalsUs ?? new Array<number>(o.n).fill(0);
+  const usPerByte = 1e6 / o.rateBps;
+  let clock = at[0] ?? 0;
+  let tokens = o.burst;
+  const waits: number[] = [];
+  for (let i = 0; i < o.n; i++) {
+    const t = Math.max(at[i]!, clock);
+    tokens = Math.min(o.burst, tokens + (t - clock) / usPerByte);
+    clock = t;
+    if (tokens < o.frame) {
+      clock += (o.frame - tokens) * usPerByte;
+      tokens = o.frame;
+    }
+    tokens -= o.frame;
+    waits.push(clock - at[i]!);
+  }
+  return waits.sort((x, y) => x - y);
 }
 
 /**
  * A tbf root qdisc on the host's device, `rateBps` bytes/s with `burst` bytes of bucket and room
- * for a long queue: back-to-back packets wait a predictable time, given by `waitsUs`.
+ * for a long queue: packets wait a predictable time, given by `waitsUs` (from their arrivals).
  */
-export function shapeTbf(host: Host, o: { rateBps: number; burst: number }): { waitsUs: (n: number, frame: number) => number[] } {
+export function shapeTbf(host: Host, o: { rateBps: number; burst: number }): { waitsUs: (n: number, frame: number, arrivalsUs?: readonly number[]) => number[] } {
   host.ns.tc('qdisc', 'add', 'dev', host.dev, 'root', 'tbf', 'rate', `${o.rateBps * 8}bit`, 'burst', String(o.burst), 'limit', '1000000');
-  return { waitsUs: (n, frame) => tbfWaitsUs({ n, frame, burst: o.burst, rateBps: o.rateBps }) };
+  return { waitsUs: (n, frame, arrivalsUs) => tbfWaitsUs({ n, frame, burst: o.burst, rateBps: o.rateBps, arrivalsUs }) };
 }

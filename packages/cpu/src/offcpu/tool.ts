@@ -76,10 +76,12 @@ export const offcpuSummary = defineSummary({
     targ_max_ns: BigInt(Math.round((o.maxBlockUs ?? 0) * 1000)),
   }),
   start: ({ o, obj, signal, info }) => {
+    // The chosen process's mappings first: it may be gone by the time the kernel's symbols are read.
+    const user = new UserSymbolizer();
+    if (o.pid) user.remember(o.pid);
     // Read after attaching: ready sooner, and the kernel's symbols are what they are now.
     const kernel = KallsymsSymbolizer.fromProc();
     if (!kernel.available) info(`kernel stacks shown as addresses: ${kernel.reason}`);
-    const user = new UserSymbolizer();
     const stacks = obj.map('stacks');
     const offcpu = obj.map('offcpu');
     const toRow = ({ key: k, totalNs, count }: OffcpuEntry): OffcpuRow => {
@@ -100,7 +102,6 @@ export const offcpuSummary = defineSummary({
     };
     // A process that exits before the next report takes its mappings with it: note each new
     // process's mappings within a quarter second of its first row (keys only are read).
-    if (o.pid) user.remember(o.pid);
     const pidAt = offcpuKey.offsetOf('pid');
     const watcher = setInterval(() => {
       for (const k of offcpu.keys()) user.remember(new DataView(k.buffer, k.byteOffset, k.byteLength).getUint32(pidAt, true));
