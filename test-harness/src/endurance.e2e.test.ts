@@ -105,6 +105,21 @@ describe.runIf(run)('endurance: tables make room for new threads and flows', () 
     expect([fin.map_full, fin.evicted]).toEqual([0, 0]);
   });
 
+  it('sched_latency_summary: rows of exited threads are removed between reads; 9000 threads through an 8192-row table with no read at all, none evicted', async () => {
+    const maker = threadMaker();
+    await using tool = await startTool(toolPath('schedLatencySummary'), ['--pid', String(maker.pid), '--top', '100000', '--interval', '3600']);
+    for (let batch = 0; batch < 3; batch++) {
+      await maker.threads(3000);
+      // The threads have exited: their rows leave the table within a few seconds.
+      while (table(tool.pid, 'waits').entries > 10) await new Promise((r) => setTimeout(r, 500));
+    }
+    const res = await tool.stop();
+    expect(res.exitCode).toBe(0);
+    expect(res.records.filter((r) => r.type === 'interval')).toHaveLength(0);
+    const fin = finalOf(res.records);
+    expect([fin.map_full, fin.evicted]).toEqual([0, 0]);
+  });
+
   it('offcpu_summary: 9000 threads that each sleep 1 ms in select(2): rows and stacks removed once reported, every count reported once', async () => {
     const maker = threadMaker();
     await using tool = await startTool(toolPath('offcpuSummary'), ['--pid', String(maker.pid), '--state', 'S', '--min-block-us', '0', '--top', '100000', '--interval', '1']);

@@ -90,6 +90,14 @@ export class KernelRows<V> {
     return true;
   }
 
+  /** Remove the rows whose key `gone` says will not count again (a thread that exited), keeping what
+   * they counted for the next read. Cheaper than a read: keys only, values of the removed rows. */
+  removeWhere(gone: (key: Uint8Array) => boolean): number {
+    let n = 0;
+    for (const key of [...this.map.keys()]) if (gone(key) && this.remove(key)) n++;
+    return n;
+  }
+
   /** Rows the kernel evicted to make room, since start. */
   get evicted(): number {
     return this.evictedRows;
@@ -98,11 +106,6 @@ export class KernelRows<V> {
   /** Rows removed after they were reported, since start. */
   get removed(): number {
     return this.removedRows;
-  }
-
-  /** Keys of the rows in the kernel now (cheaper than a read: no values). */
-  keys(): Generator<Uint8Array> {
-    return this.map.keys();
   }
 
   private removeKey(id: string, key: Uint8Array): boolean {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { KernelRows, UserSymbolizer, defineSummary, num, readStack, toHistogram, type Delta } from '@netstrata/bpf-common';
 import object from '../../build/bpf/lock_wait_summary.bpf.o';
+import { sweepExitedThreads } from '../exited.ts';
 import { lockHooks } from '../hooks.ts';
 import { decodeLock, lockKey, lockVal, type LockEntry } from '../layout.ts';
 import { LOCK_FUNCTIONS, lockLibrary, type LockLibrary } from './library.ts';
@@ -73,13 +74,14 @@ export const lockWaitSummary = defineSummary({
       obj.program(ret).attachUprobe({ binaryPath: library.path, pid: o.pid, offset, retprobe: true });
     }
   },
-  start: ({ o, obj, info }) => {
+  start: ({ o, obj, signal, info }) => {
     const library = libraryOf(o.pid);
     info(`timing ${library.functions.join(', ')} in ${library.shown} and futex waits, for pid ${o.pid}`);
     const user = new UserSymbolizer();
     user.remember(o.pid);
     const stacks = obj.map('stacks');
     const waits = new KernelRows(obj.map('waits'), obj, { decode: decodeLock, ...lockRowOps });
+    sweepExitedThreads(waits, { pid: lockKey.offsetOf('pid'), tid: lockKey.offsetOf('tid') }, signal);
     const toRow = (e: LockEntry): LockRow => {
       const row: LockRow = {
         pid: e.key.pid,

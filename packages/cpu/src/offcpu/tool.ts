@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { createHash } from 'node:crypto';
 import { KallsymsSymbolizer, KernelRows, UsageError, UserSymbolizer, defineSummary, keyId, lossFields, num, readStack, type Delta } from '@netstrata/bpf-common';
 import object from '../../build/bpf/offcpu_summary.bpf.o';
+import { sweepExitedThreads } from '../exited.ts';
 import { offcpuHooks } from '../hooks.ts';
 import { STATE_LETTERS, decodeOffcpu, offcpuKey, offcpuStart, offcpuVal, type OffcpuEntry } from '../layout.ts';
 import { THREADS, threadRodata, threadSchema, withThreads } from '../options.ts';
@@ -131,6 +132,7 @@ export const offcpuSummary = defineSummary({
       return { ...e, kips: ks.ips, uips: us.ips, sig: `${ks.sig}/${us.sig}` };
     };
     const rows = new KernelRows<Entry>(offcpu, obj, { decode, id: (k, e) => `${keyId(k)}/${e.sig}`, ...offcpuRowOps<Entry>() });
+    sweepExitedThreads(rows, { pid: offcpuKey.offsetOf('pid'), tid: offcpuKey.offsetOf('tid') }, signal);
     const sweeper = new StackSweeper(stacks, obj.map('stack_used'), obj.map('sweep'));
     const stackAt = [offcpuKey.offsetOf('kstack'), offcpuKey.offsetOf('ustack')];
     const startStackAt = [offcpuStart.offsetOf('kstack'), offcpuStart.offsetOf('ustack')];

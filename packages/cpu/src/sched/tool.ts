@@ -4,6 +4,7 @@ import { KernelRows, defineSummary, type Delta } from '@netstrata/bpf-common';
 import object from '../../build/bpf/sched_latency_summary.bpf.o';
 import { schedHooks } from '../hooks.ts';
 import { decodeSched, schedKey, schedVal, type SchedEntry } from '../layout.ts';
+import { sweepExitedThreads } from '../exited.ts';
 import { cpuList, cpuRodata, threadRodata, threadSchema, withCpu, withThreads } from '../options.ts';
 import { renderSchedText, schedRowOps, threadRows } from './report.ts';
 
@@ -34,8 +35,9 @@ export const schedLatencySummary = defineSummary({
   object,
   maps: { waits: { key: schedKey, value: schedVal } },
   rodata: (o) => ({ ...threadRodata(o), targ_preempted: o.preempted, ...cpuRodata(o.cpu) }),
-  start: ({ o, obj }) => {
+  start: ({ o, obj, signal }) => {
     const waits = new KernelRows(obj.map('waits'), obj, { decode: decodeSched, ...schedRowOps });
+    sweepExitedThreads(waits, { pid: schedKey.offsetOf('pid'), tid: schedKey.offsetOf('tid') }, signal);
     return {
       read: () => waits.read(),
       losses: () => ({ evicted: waits.evicted }),
