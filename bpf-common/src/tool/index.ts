@@ -20,4 +20,4 @@ export {
   type FinalEnvelope,
   type MapLayout,
 } from './tool.ts';
-export { KernelRows, addCounts, readCounter, ROWS_CREATED_INDEX, ROWS_CREATED_ENUMERATOR, type RowsOptions } from './rows.ts';
+export { KernelRows, KEEP_ROWS, SWEEP_MS, addCounts, readCounter, ROWS_CREATED_INDEX, ROWS_CREATED_ENUMERATOR, type RowsOptions } from './rows.ts';

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { KernelRows, UserSymbolizer, defineSummary, num, readStack, toHistogram, type Delta } from '@netstrata/bpf-common';
 import object from '../../build/bpf/lock_wait_summary.bpf.o';
-import { sweepExitedThreads } from '../exited.ts';
 import { lockHooks } from '../hooks.ts';
 import { decodeLock, lockKey, lockVal, type LockEntry } from '../layout.ts';
 import { LOCK_FUNCTIONS, lockLibrary, type LockLibrary } from './library.ts';
@@ -81,7 +80,7 @@ export const lockWaitSummary = defineSummary({
     user.remember(o.pid);
     const stacks = obj.map('stacks');
     const waits = new KernelRows(obj.map('waits'), obj, { decode: decodeLock, ...lockRowOps });
-    sweepExitedThreads(waits, { pid: lockKey.offsetOf('pid'), tid: lockKey.offsetOf('tid') }, signal);
+    waits.sweepEvery(signal);
     const toRow = (e: LockEntry): LockRow => {
       const row: LockRow = {
         pid: e.key.pid,

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { createHash } from 'node:crypto';
 import { KallsymsSymbolizer, KernelRows, UsageError, UserSymbolizer, defineSummary, keyId, lossFields, num, readStack, type Delta } from '@netstrata/bpf-common';
 import object from '../../build/bpf/offcpu_summary.bpf.o';
-import { sweepExitedThreads } from '../exited.ts';
 import { offcpuHooks } from '../hooks.ts';
 import { STATE_LETTERS, decodeOffcpu, offcpuKey, offcpuStart, offcpuVal, type OffcpuEntry } from '../layout.ts';
 import { THREADS, threadRodata, threadSchema, withThreads } from '../options.ts';
@@ -11,7 +10,7 @@ import { foldedLine, largestFirst, offcpuRowOps, renderOffcpuText, type OffcpuRo
 import { StackSweeper, stackIdsIn } from './stacks.ts';
 
 /** A row with its stacks read when the row was: the user side deletes stacks no row refers to. */
-type Entry = OffcpuEntry & { kips: bigint[]; uips: bigint[]; sig: string };
+type Entry = OffcpuEntry & { kips: BigUint64Array; uips: BigUint64Array; sig: string };
 
 /** targ_threads: which threads are followed at all. */
 const THREADS_ALL = 0;
@@ -89,7 +88,8 @@ export const offcpuSummary = defineSummary({
     const stacks = obj.map('stacks');
     const offcpu = obj.map('offcpu');
     const starts = obj.map('starts');
-    const toRow = ({ key: k, totalNs, count, kips: kstack, uips }: Entry): OffcpuRow => {
+    const toRow = ({ key: k, totalNs, count, kips, uips }: Entry): OffcpuRow => {
+      const kstack = [...kips];
       const row: OffcpuRow = {
         pid: k.pid,
         tid: k.tid,
@@ -98,7 +98,7 @@ export const offcpuSummary = defineSummary({
         total_us: totalNs / 1000,
         count,
         kernel_stack: kernel.available ? kernel.kernelStack(kstack) : kstack.map((a) => `0x${a.toString(16)}`),
-        user_stack: user.stack(k.pid, uips),
+        user_stack: user.stack(k.pid, [...uips]),
       };
       if (k.kstack < 0) row.kernel_stack_error = k.kstack;
       if (k.ustack < 0 && k.ustack !== -1) row.user_stack_error = k.ustack;
@@ -115,11 +115,12 @@ export const offcpuSummary = defineSummary({
     signal.addEventListener('abort', () => clearInterval(watcher), { once: true });
     // Each stack read once per read; its digest tells a row from a later one that got the same
     // stack id for another stack.
-    let stackCache = new Map<number, { ips: bigint[]; sig: string }>();
+    // Frames are kept as 8 bytes each: rows removed from the kernel keep theirs until the end.
+    let stackCache = new Map<number, { ips: BigUint64Array; sig: string }>();
     const stackOf = (id: number) => {
       let s = stackCache.get(id);
       if (!s) {
-        const ips = readStack(stacks, id);
+        const ips = BigUint64Array.from(readStack(stacks, id));
         s = { ips, sig: ips.length ? createHash('sha1').update(ips.join(',')).digest('base64') : String(id) };
         stackCache.set(id, s);
       }
@@ -132,10 +133,18 @@ export const offcpuSummary = defineSummary({
       return { ...e, kips: ks.ips, uips: us.ips, sig: `${ks.sig}/${us.sig}` };
     };
     const rows = new KernelRows<Entry>(offcpu, obj, { decode, id: (k, e) => `${keyId(k)}/${e.sig}`, ...offcpuRowOps<Entry>() });
-    sweepExitedThreads(rows, { pid: offcpuKey.offsetOf('pid'), tid: offcpuKey.offsetOf('tid') }, signal);
     const sweeper = new StackSweeper(stacks, obj.map('stack_used'), obj.map('sweep'));
     const stackAt = [offcpuKey.offsetOf('kstack'), offcpuKey.offsetOf('ustack')];
     const startStackAt = [offcpuStart.offsetOf('kstack'), offcpuStart.offsetOf('ustack')];
+    const sweepStacks = () =>
+      sweeper.sweep(() => stackIdsIn([...starts.entries()].map(([, v]) => v), startStackAt, stackIdsIn(offcpu.keys(), stackAt, new Set())));
+    // Between reads too: rows idle for a few seconds go (counted at the next read), then the stacks
+    // nothing refers to any more.
+    rows.sweepEvery(signal, () => {
+      sweepStacks();
+      // A deleted id may come back for another stack: read stacks afresh after every sweep.
+      stackCache = new Map();
+    });
     let whole: Entry[] = [];
     return {
       read: (tick): Delta<Entry> => {
@@ -145,7 +154,7 @@ export const offcpuSummary = defineSummary({
         // keeps the names it had.
         for (const e of d.interval) user.remember(e.key.pid);
         if (tick.type === 'final') whole = largestFirst(d.total);
-        else sweeper.sweep(() => stackIdsIn([...starts.entries()].map(([, v]) => v), startStackAt, stackIdsIn(offcpu.keys(), stackAt, new Set())));
+        else sweepStacks();
         stackCache = new Map();
         return d;
       },

@@ -4,7 +4,6 @@ import { KernelRows, defineSummary, type Delta } from '@netstrata/bpf-common';
 import object from '../../build/bpf/sched_latency_summary.bpf.o';
 import { schedHooks } from '../hooks.ts';
 import { decodeSched, schedKey, schedVal, type SchedEntry } from '../layout.ts';
-import { sweepExitedThreads } from '../exited.ts';
 import { cpuList, cpuRodata, threadRodata, threadSchema, withCpu, withThreads } from '../options.ts';
 import { renderSchedText, schedRowOps, threadRows } from './report.ts';
 
@@ -37,7 +36,7 @@ export const schedLatencySummary = defineSummary({
   rodata: (o) => ({ ...threadRodata(o), targ_preempted: o.preempted, ...cpuRodata(o.cpu) }),
   start: ({ o, obj, signal }) => {
     const waits = new KernelRows(obj.map('waits'), obj, { decode: decodeSched, ...schedRowOps });
-    sweepExitedThreads(waits, { pid: schedKey.offsetOf('pid'), tid: schedKey.offsetOf('tid') }, signal);
+    waits.sweepEvery(signal);
     return {
       read: () => waits.read(),
       losses: () => ({ evicted: waits.evicted }),

@@ -51,12 +51,13 @@ export const packetDropSummary = defineSummary({
       targ_by_flow: by.has('flow'),
     };
   },
-  start: ({ o, obj, info }) => {
+  start: ({ o, obj, signal, info }) => {
     // Read after attaching: ready sooner, and the kernel's symbols are what they are now.
     const symbols = KallsymsSymbolizer.fromProc();
     if (!symbols.available) info(`locations shown as addresses: ${symbols.reason}`);
     const resolver = kernelResolver(kernelReasons(), symbols, o.groupBy.includes('stack') ? obj.map('stacks') : undefined);
     const drops = new KernelRows(obj.map('drops'), obj, { decode: decodeDrop, ...dropRowOps });
+    drops.sweepEvery(signal);
     return {
       read: () => dropSnapshot(drops.read()),
       losses: () => ({ evicted: drops.evicted }),
