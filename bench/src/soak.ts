@@ -4,7 +4,12 @@
  * --sample-seconds into a CSV, then stops the tools with SIGINT, checks their final records and
  * that nothing is left in the kernel, and writes the result as the soak block of docs/benchmarks.md.
  *
- *   node bench/dist/soak.js [--minutes 60] [--sample-seconds 30] [--csv docs/soak.csv] [--doc docs/benchmarks.md]
+ * Churn as on a busy host: --thread-churn short-lived threads a second (each sleeps 1 ms and exits)
+ * and --flow-churn new flows a minute to closed ports, so the thread-, flow- and stack-keyed tables
+ * must make room for new keys; the final records show what they lost doing it (map_full, evicted).
+ *
+ *   node bench/dist/soak.js [--minutes 60] [--sample-seconds 30] [--thread-churn 50] [--flow-churn 1200]
+ *                           [--csv docs/soak.csv] [--doc docs/benchmarks.md]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,20 +23,31 @@ import { lossesOf, replaceSoakBlock, soakBlock, soakCsv, summarizeSoak, type Soa
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TRAFFIC = agentPath('traffic.mjs');
 const PACED = agentPath('paced.py');
+const THREADS = agentPath('threads.py');
 
 const { values: args } = parseArgs({
   options: {
     minutes: { type: 'string', default: '60' },
     'sample-seconds': { type: 'string', default: '30' },
+    'thread-churn': { type: 'string', default: '50' },
+    'flow-churn': { type: 'string', default: '1200' },
     csv: { type: 'string', default: 'docs/soak.csv' },
     doc: { type: 'string', default: 'docs/benchmarks.md' },
   },
 });
 const minutes = Number(args.minutes);
 const sampleSeconds = Number(args['sample-seconds']);
+const threadChurn = Number(args['thread-churn']);
+const flowChurn = Number(args['flow-churn']);
 for (const [name, v] of [['--minutes', minutes], ['--sample-seconds', sampleSeconds]] as const) {
   if (!(v > 0)) {
     console.error(`soak: ${name}: '${v}' must be a number greater than 0`);
+    process.exit(2);
+  }
+}
+for (const [name, v] of [['--thread-churn', threadChurn], ['--flow-churn', flowChurn]] as const) {
+  if (!(v >= 0) || !Number.isInteger(v)) {
+    console.error(`soak: ${name}: '${v}' must be a whole number, 0 or more`);
     process.exit(2);
   }
 }
@@ -109,12 +125,22 @@ const bursts = setInterval(() => {
   burst++;
   sendUdp(a, { dst: burst % 2 ? B.v4 : B.v6, dport: 20000, dportCount: 300, count: 300 });
 }, 60_000);
+// Churn: new flows every 15 s (a new source port each burst makes every flow new), and short-lived
+// threads every second in a process of their own.
+const flowBursts = flowChurn
+  ? setInterval(() => sendUdp(a, { dst: B.v4, dport: 30000, dportCount: Math.ceil(flowChurn / 4), count: Math.ceil(flowChurn / 4) }), 15_000)
+  : undefined;
+const threadMaker = threadChurn ? spawn('python3', [THREADS], { stdio: ['pipe', 'ignore', 'inherit'] }) : undefined;
+if (threadMaker) children.push(threadMaker);
+const threadTicks = threadMaker ? setInterval(() => threadMaker.stdin!.write(`${threadChurn}\n`), 1000) : undefined;
 
 // --- sampling -------------------------------------------------------------------------------------
 const samples: SoakSample[] = [];
 writeFileSync(csvPath, soakCsv([]));
 const t0 = Date.now();
-const traffic = 'UDP v4 at ~1000 pkt/s and v6 at ~500 pkt/s to sinks, a TCP stream of 200-byte writes every 2 ms, 50 drops/s to a closed port, and 300 new flows to closed ports every minute';
+const traffic =
+  'UDP v4 at ~1000 pkt/s and v6 at ~500 pkt/s to sinks, a TCP stream of 200-byte writes every 2 ms, 50 drops/s to a closed port, and 300 new flows to closed ports every minute' +
+  `; churn: ${flowChurn} more new flows a minute and ${threadChurn} short-lived threads a second`;
 console.log(`soak: ${minutes} min, a sample every ${sampleSeconds} s into ${csvPath}`);
 for (;;) {
   const elapsedS = Math.round((Date.now() - t0) / 1000);
@@ -134,6 +160,8 @@ for (;;) {
 
 // --- the end: traffic off, tools stopped as a user stops them, nothing left ------------------------
 clearInterval(bursts);
+clearInterval(flowBursts);
+clearInterval(threadTicks);
 for (const c of children) c.kill('SIGKILL');
 const ends: SoakToolEnd[] = [];
 for (const [tool, t] of running) {

@@ -41,6 +41,9 @@ export interface RunningTool extends AsyncDisposable {
   pid: number;
   /** Stops the tool (SIGINT by default) and returns what it printed. */
   stop(signal?: NodeJS.Signals): Promise<ToolResult>;
+  /** Resolves once the tool has printed `n` interval records since it started (JSON output), with
+   * them: a test sends its next batch after the tool has read the last one. */
+  intervals(n: number): Promise<ToolRecord[]>;
   readonly startedMs: number;
 }
 
@@ -62,7 +65,11 @@ export async function startTool(
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const waiters: (() => void)[] = [];
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    for (const w of waiters.splice(0)) w();
+  });
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.once('exit', (code, signal) => res({ code, signal })));
   let done = false;
@@ -84,6 +91,17 @@ export async function startTool(
   return {
     pid: child.pid!,
     startedMs,
+    async intervals(n: number) {
+      for (;;) {
+        const got = parseNdjson(stdout.slice(0, stdout.lastIndexOf('\n') + 1)).filter((r) => r.type === 'interval');
+        if (got.length >= n) return got;
+        if (done) throw new Error(`tool exited after ${got.length} of ${n} interval records: ${stderr.trim()}`);
+        await new Promise<void>((r) => {
+          waiters.push(r);
+          void exited.then(() => r());
+        });
+      }
+    },
     async stop(signal: NodeJS.Signals = 'SIGINT') {
       if (!done) child.kill(signal);
       const { code, signal: sig } = await exited;

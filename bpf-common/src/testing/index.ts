@@ -8,6 +8,7 @@ import { verifyFlavour } from '../features/verify.ts';
 import { layoutMismatches } from '../layout/check.ts';
 import type { StructLayout, Fields } from '../layout/struct.ts';
 import { LOSS_ENUMERATORS, LOSS_INDEX } from '../tool/losses.ts';
+import { ROWS_CREATED_ENUMERATOR, ROWS_CREATED_INDEX } from '../tool/rows.ts';
 import { nstFilter } from '../filter/options.ts';
 import { nstFlow } from '../packet/flow.ts';
 import type { RodataValue } from '../tool/lifecycle.ts';
@@ -85,6 +86,7 @@ export function describeLayouts(pkg: string, objects: Readonly<Record<string, Ui
         for (const [key, enumerator] of Object.entries(LOSS_ENUMERATORS)) {
           expect(obj.btf().enumerator(enumerator), `${name}: ${enumerator}`).toBe(LOSS_INDEX[key as keyof typeof LOSS_INDEX]);
         }
+        expect(obj.btf().enumerator(ROWS_CREATED_ENUMERATOR), `${name}: ${ROWS_CREATED_ENUMERATOR}`).toBe(ROWS_CREATED_INDEX);
       }
     });
   });

@@ -74,6 +74,16 @@ struct offcpu_val {
 	__u64 count;
 };
 
+/* A thread off CPU, by tid, until it comes back: the user side reads its stack ids to keep them. */
+struct offcpu_start {
+	__u64 ts;
+	__s32 kstack;
+	__s32 ustack;
+	__u32 state;
+	__u32 tgid;
+	char  comm[SCHED_COMM_LEN];
+};
+
 /* lock_wait_summary */
 #define LOCK_ROWS_MAX 16384
 #define LOCK_MUTEX 0          /* pthread_mutex_lock */
@@ -105,12 +115,14 @@ struct lock_val {
 _Static_assert(sizeof(struct lock_key) == 32, "lock_key size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct lock_val) == 32 + NST_HIST_SLOTS * 8, "lock_val size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct offcpu_key) == 40, "offcpu_key size is mirrored in src/layout.ts");
+_Static_assert(sizeof(struct offcpu_start) == 40, "offcpu_start size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct sched_key) == 16, "sched_key size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct sched_val) == 16 + 16 + NST_HIST_SLOTS * 8, "sched_val size is mirrored in src/layout.ts");
 NST_BTF_STRUCT(sched_key);
 NST_BTF_STRUCT(sched_val);
 NST_BTF_STRUCT(offcpu_key);
 NST_BTF_STRUCT(offcpu_val);
+NST_BTF_STRUCT(offcpu_start);
 NST_BTF_STRUCT(lock_key);
 NST_BTF_STRUCT(lock_val);
 

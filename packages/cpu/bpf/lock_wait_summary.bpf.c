@@ -44,8 +44,10 @@ struct {
 	__type(value, struct pending);
 } pending SEC(".maps");
 
+/* Rows. LRU: threads and locks that come and go make room rather than being refused once the user
+ * side's removal of idle rows falls behind; evictions are counted (loss.h). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, LOCK_ROWS_MAX);
 	__type(key, struct lock_key);
 	__type(value, struct lock_val);

@@ -23,21 +23,13 @@ const volatile __u64 targ_max_ns = 0;         /* 0 = no upper bound */
 #define TASK_STOPPED_BITS 0xc          /* __TASK_STOPPED | __TASK_TRACED */
 #define TASK_PARKED_BIT 0x40
 #define TASK_NOLOAD_BIT 0x400
-
-struct start {
-	__u64 ts;
-	__s32 kstack;
-	__s32 ustack;
-	__u32 state;
-	__u32 tgid;
-	char  comm[SCHED_COMM_LEN];
-};
+#define TASK_DEAD_BIT 0x80             /* the last switch of an exiting thread: it never comes back */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, OFFCPU_ROWS_MAX);
 	__type(key, __u32);
-	__type(value, struct start);
+	__type(value, struct offcpu_start);
 } starts SEC(".maps");
 
 struct {
@@ -47,12 +39,44 @@ struct {
 	__uint(value_size, OFFCPU_STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
 
+/* Rows. LRU: when threads and stacks come faster than the user side removes idle rows, the least
+ * recently used make room instead of new ones being refused; evictions are counted (loss.h). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, OFFCPU_ROWS_MAX);
 	__type(key, struct offcpu_key);
 	__type(value, struct offcpu_val);
 } offcpu SEC(".maps");
+
+/* A stack map cannot evict: the user side deletes stacks no row or pending start refers to. Each
+ * id handed out or added to is marked with the user side's sweep number (sweep[0]), so a stack
+ * taken while a sweep runs is never deleted by it (src/offcpu/stacks.ts). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, OFFCPU_STACKS_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} stack_used SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} sweep SEC(".maps");
+
+static __always_inline void stack_mark(__s32 id)
+{
+	__u32 zero = 0, key = id;
+	__u32 *n, *u;
+
+	if (id < 0)
+		return;
+	n = bpf_map_lookup_elem(&sweep, &zero);
+	u = bpf_map_lookup_elem(&stack_used, &key);
+	if (n && u && *u != *n)
+		*u = *n;
+}
 
 static __always_inline __u32 state_class(long s)
 {
@@ -84,6 +108,7 @@ static __always_inline __s32 stack_id(void *ctx, __u64 flags)
 
 	if (id < 0 && id != -14 /* EFAULT: nothing to walk */)
 		nst_count_loss(NST_STACK_FAILED);
+	stack_mark(id);
 	return id;
 }
 
@@ -93,12 +118,16 @@ static __always_inline void going_off(void *ctx, struct task_struct *prev, __u64
 
 	if (!chosen(prev, &kthread))
 		return;
-	__u32 state = state_class(task_state(prev));
+	long raw = task_state(prev);
+
+	if (raw & TASK_DEAD_BIT)
+		return;
+	__u32 state = state_class(raw);
 
 	if (targ_states && !(targ_states & (1U << state)))
 		return;
 	__u32 tid = BPF_CORE_READ(prev, pid);
-	struct start s = {
+	struct offcpu_start s = {
 		.ts = now,
 		.kstack = stack_id(ctx, 0),
 		.ustack = kthread ? -1 : stack_id(ctx, BPF_F_USER_STACK),
@@ -114,7 +143,7 @@ static __always_inline void going_off(void *ctx, struct task_struct *prev, __u64
  * the classic tracepoint also carries. */
 static __always_inline void coming_on(__u32 tid, __u64 now)
 {
-	struct start *s = bpf_map_lookup_elem(&starts, &tid);
+	struct offcpu_start *s = bpf_map_lookup_elem(&starts, &tid);
 
 	if (!s)
 		return;
@@ -125,14 +154,18 @@ static __always_inline void coming_on(__u32 tid, __u64 now)
 	bpf_map_delete_elem(&starts, &tid);
 	if (ns < targ_min_ns || (targ_max_ns && ns > targ_max_ns))
 		return;
+	stack_mark(key.kstack);
+	stack_mark(key.ustack);
 	struct offcpu_val *v = bpf_map_lookup_elem(&offcpu, &key);
 
 	if (!v) {
 		struct offcpu_val init = { .total_ns = ns, .count = 1 };
 		long err = bpf_map_update_elem(&offcpu, &key, &init, BPF_NOEXIST);
 
-		if (!err)
+		if (!err) {
+			nst_row_created();
 			return;
+		}
 		v = bpf_map_lookup_elem(&offcpu, &key);
 		if (!v) {
 			nst_count_loss(NST_MAP_FULL);

@@ -33,8 +33,10 @@ struct {
 	__type(value, struct wait);
 } waiting SEC(".maps");
 
+/* Rows by thread and CPU. LRU: a host whose threads come and go faster than the user side removes
+ * the rows of idle ones makes room rather than refusing new threads; evictions are counted. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, SCHED_THREADS_MAX);
 	__type(key, struct sched_key);
 	__type(value, struct sched_val);

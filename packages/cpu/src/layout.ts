@@ -35,12 +35,13 @@ export const offcpuKey = struct('offcpu_key', {
   comm: chars(COMM_LEN),
 });
 export const offcpuVal = struct('offcpu_val', { total_ns: 'u64', count: 'u64' });
+export const offcpuStart = struct('offcpu_start', { ts: 'u64', kstack: 's32', ustack: 's32', state: 'u32', tgid: 'u32', comm: chars(COMM_LEN) });
 
 export const lockKey = struct('lock_key', { pid: 'u32', tid: 'u32', lock: 'u64', kind: 'u32', ustack: 's32', caller: 'u64' });
 export const lockVal = struct('lock_val', { count: 'u64', total_ns: 'u64', max_ns: 'u64', uncontended: 'u64', hist: nstHist });
 
 /** Every struct the tools decode, for the layout test. */
-export const LAYOUTS = [nstHist, schedKey, schedVal, offcpuKey, offcpuVal, lockKey, lockVal];
+export const LAYOUTS = [nstHist, schedKey, schedVal, offcpuKey, offcpuVal, offcpuStart, lockKey, lockVal];
 
 /** --cpu as the rodata bitmap (targ_cpus). */
 export function cpuMask(cpus: readonly number[]): bigint[] {

@@ -160,6 +160,9 @@ kernel('libbpf-ts on the running kernel', () => {
     expect(sum).toBe(BigInt((300 * 301 * 10) / 2));
     expect(table.delete(k(42))).toBe(true);
     expect(table.delete(k(42))).toBe(false);
+    expect(new DataView(table.lookupAndDelete(k(43))!.buffer).getBigUint64(0, true)).toBe(430n);
+    expect(table.lookupAndDelete(k(43))).toBeUndefined();
+    expect([...table.keys()].length).toBe(298);
 
     obj.program('sys_enter_raw_tp').attach();
     for (let i = 0; i < 25; i++) void process.ppid;

@@ -96,6 +96,18 @@ export class BpfMap {
     throw new BpfError(`delete from map ${this.name}`, e, '', classify('map', e, ''));
   }
 
+  /** Remove an entry and return its value as it was at that moment (hash maps, kernel 5.14+):
+   * nothing added to it between a read and the removal is lost. undefined when it is not there. */
+  lookupAndDelete(key: Uint8Array): Uint8Array | undefined {
+    this.checkKey(key);
+    const out = Buffer.alloc(this.valueBytes);
+    const rc = n.bpf_map_lookup_and_delete_elem(this.fd, cbuf(key), out) as number;
+    if (rc === 0) return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    const e = errno();
+    if (e === 2) return undefined;
+    throw new BpfError(`lookup and delete in map ${this.name}`, e, '', classify('map', e, ''));
+  }
+
   *keys(): Generator<Uint8Array> {
     const fd = this.fd;
     let prev: Buffer | null = null;

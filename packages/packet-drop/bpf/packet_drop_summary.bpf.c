@@ -19,8 +19,10 @@ const volatile bool targ_by_flow = false;
 /* Only this drop reason when not 0 (0 is SKB_NOT_DROPPED_YET, never a drop). */
 const volatile __u32 targ_reason = 0;
 
+/* Groups. LRU: when new groups (flows, say) come faster than the user side removes idle ones, the
+ * least recently used make room instead of new ones being refused; evictions are counted (loss.h). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, DROPS_MAX);
 	__type(key, struct drop_key);
 	__type(value, __u64);

@@ -1,5 +1,11 @@
 /* Every loss is counted: a per-CPU array the user side sums and prints as lost / map_full /
- * stack_failed / evicted. Silent loss would make a tool lie. */
+ * stack_failed / evicted. Silent loss would make a tool lie.
+ *
+ * Aggregation tables that must run for days are LRU hashes: a full table makes room instead of
+ * refusing new keys, and the user side removes rows it has reported and that went idle. A row the
+ * kernel evicts takes its counts since the last read with it, so every row these helpers create is
+ * counted (NST_ROWS_CREATED, not a loss by itself) and the user side derives the rows evicted:
+ * created - removed by the user side - present (bpf-common/src/tool/rows.ts). */
 #ifndef NETSTRATA_LOSS_H
 #define NETSTRATA_LOSS_H
 
@@ -10,7 +16,8 @@ enum nst_loss {
 	NST_MAP_FULL = 1,      /* an aggregation map had no room for a new key */
 	NST_STACK_FAILED = 2,  /* a stack could not be captured or stored */
 	NST_EVICTED = 3,       /* a session was evicted before it completed */
-	NST_LOSS_KINDS = 4,
+	NST_ROWS_CREATED = 4,  /* rows created in aggregation tables: evicted rows are derived from it */
+	NST_LOSS_KINDS = 5,
 };
 /* The user side reads the counters by these indices (bpf-common/src/tool/losses.ts, checked). */
 NST_BTF_ENUM(nst_loss);
@@ -29,6 +36,12 @@ static __always_inline void nst_count_loss(enum nst_loss kind)
 
 	if (v)
 		*v += 1;
+}
+
+/* A row was created in an aggregation table (an insert with BPF_NOEXIST succeeded). */
+static __always_inline void nst_row_created(void)
+{
+	nst_count_loss(NST_ROWS_CREATED);
 }
 
 /* Reserve an event in a ring buffer, counting a failure as a lost event. */
@@ -51,7 +64,7 @@ static __always_inline long nst_stack_get(void *ctx, void *buf, __u32 size)
 	return n;
 }
 
-/* The value of `key` in a hash map, created from `init` when new (another CPU creating it at the
+/* The value of `key` in a hash map (or LRU hash), created from `init` when new (another CPU creating it at the
  * same moment is fine); a full map is counted, and NULL returned. A value too large for the 512-byte
  * BPF stack is created from `zero`, the program's one `static const` zeroed value in .rodata (a
  * union when it needs more than one type), as bcc keeps `static struct hist zero`. */
@@ -63,6 +76,8 @@ static __always_inline void *nst_lookup_or_init(void *map, const void *key, cons
 		return v;
 	long err = bpf_map_update_elem(map, key, init, BPF_NOEXIST);
 
+	if (!err)
+		nst_row_created();
 	v = bpf_map_lookup_elem(map, key);
 	if (!v && err)
 		nst_count_loss(NST_MAP_FULL);
@@ -81,7 +96,9 @@ static __always_inline void nst_counter_add(void *map, const void *key, __u64 n)
 	__u64 init = n;
 	long err = bpf_map_update_elem(map, key, &init, BPF_NOEXIST);
 
-	if (err == -17 /* EEXIST: another CPU created it first */) {
+	if (!err)
+		nst_row_created();
+	else if (err == -17 /* EEXIST: another CPU created it first */) {
 		v = bpf_map_lookup_elem(map, key);
 		if (v)
 			__sync_fetch_and_add(v, n);

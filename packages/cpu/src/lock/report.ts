@@ -3,7 +3,7 @@
  * a pthread call that blocked in a futex wait on its lock (or, kind futex, the kernel wait itself);
  * calls that took the lock without blocking are counted apart as `uncontended` and are no waits.
  */
-import { Deltas, diffSlots, formatBounds, renderHistogram, type Histogram, type SummaryEnvelope } from '@netstrata/bpf-common';
+import { Deltas, addCounts, diffSlots, type RowsOptions, formatBounds, renderHistogram, type Histogram, type SummaryEnvelope } from '@netstrata/bpf-common';
 import type { LockEntry } from '../layout.ts';
 
 export interface LockRow {
@@ -37,19 +37,30 @@ export type LockRecord = SummaryEnvelope & LockFields;
 /** Most wait first; among rows without wait, most uncontended calls first. */
 const mostWaitFirst = (a: { totalNs: number; count: number; uncontended: number }, b: typeof a) => b.totalNs - a.totalNs || b.count - a.count || b.uncontended - a.uncontended;
 
-/** Cumulative rows to what each interval added; the longest wait stays the longest since start. */
-export const lockDeltas = () =>
-  new Deltas<LockEntry>(
-    (now, before) => ({
-      key: now.key,
-      count: now.count - before.count,
-      totalNs: now.totalNs - before.totalNs,
-      maxNs: now.maxNs,
-      uncontended: now.uncontended - before.uncontended,
-      slots: diffSlots(now.slots, before.slots),
-    }),
-    (d) => d.count <= 0 && d.uncontended <= 0,
-  );
+/** How rows subtract (what an interval added; the longest wait stays the longest since start), add
+ * (a row's earlier incarnations in the kernel) and when a difference is nothing. */
+export const lockRowOps: Pick<RowsOptions<LockEntry>, 'sub' | 'add' | 'isEmpty'> = {
+  sub: (now, before) => ({
+    key: now.key,
+    count: now.count - before.count,
+    totalNs: now.totalNs - before.totalNs,
+    maxNs: now.maxNs,
+    uncontended: now.uncontended - before.uncontended,
+    slots: diffSlots(now.slots, before.slots),
+  }),
+  add: (a, b) => ({
+    key: b.key,
+    count: a.count + b.count,
+    totalNs: a.totalNs + b.totalNs,
+    maxNs: Math.max(a.maxNs, b.maxNs),
+    uncontended: a.uncontended + b.uncontended,
+    slots: addCounts(a.slots, b.slots),
+  }),
+  isEmpty: (d) => d.count <= 0 && d.uncontended <= 0,
+};
+
+/** Cumulative rows to what each interval added. */
+export const lockDeltas = () => new Deltas<LockEntry>(lockRowOps.sub, lockRowOps.isEmpty);
 
 /** Rows with a wait or an uncontended call, the most wait first. */
 export const mostWaitedFirst = (entries: readonly LockEntry[]): LockEntry[] => entries.filter((e) => e.count > 0 || e.uncontended > 0).sort(mostWaitFirst);

@@ -1,12 +1,12 @@
 /** lock_wait_summary: which user-space locks does a process wait on, and for how long? */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { UserSymbolizer, defineSummary, keyId, num, readStack, toHistogram, type Delta } from '@netstrata/bpf-common';
+import { KernelRows, UserSymbolizer, defineSummary, num, readStack, toHistogram, type Delta } from '@netstrata/bpf-common';
 import object from '../../build/bpf/lock_wait_summary.bpf.o';
 import { lockHooks } from '../hooks.ts';
 import { decodeLock, lockKey, lockVal, type LockEntry } from '../layout.ts';
 import { LOCK_FUNCTIONS, lockLibrary, type LockLibrary } from './library.ts';
-import { lockDeltas, mostWaitedFirst, renderLockText, topLocks, type LockRow } from './report.ts';
+import { lockRowOps, mostWaitedFirst, renderLockText, topLocks, type LockRow } from './report.ts';
 
 /** uprobe programs by the C library function they time. */
 const PROBES: Record<string, [string, string]> = {
@@ -73,14 +73,14 @@ export const lockWaitSummary = defineSummary({
       obj.program(ret).attachUprobe({ binaryPath: library.path, pid: o.pid, offset, retprobe: true });
     }
   },
-  start: ({ o, obj, info }) => {
+  start: ({ o, obj, signal, info }) => {
     const library = libraryOf(o.pid);
     info(`timing ${library.functions.join(', ')} in ${library.shown} and futex waits, for pid ${o.pid}`);
     const user = new UserSymbolizer();
     user.remember(o.pid);
     const stacks = obj.map('stacks');
-    const waits = obj.map('waits');
-    const deltas = lockDeltas();
+    const waits = new KernelRows(obj.map('waits'), obj, { decode: decodeLock, ...lockRowOps });
+    waits.sweepEvery(signal);
     const toRow = (e: LockEntry): LockRow => {
       const row: LockRow = {
         pid: e.key.pid,
@@ -103,7 +103,8 @@ export const lockWaitSummary = defineSummary({
       return row;
     };
     return {
-      read: () => deltas.update([...waits.entries()].map(([k, v]) => [keyId(k), decodeLock(k, v)] as const)),
+      read: () => waits.read(),
+      losses: () => ({ evicted: waits.evicted }),
       record: (d: Delta<LockEntry>, tick) => {
         const rows = mostWaitedFirst(tick.type === 'final' ? d.total : d.interval);
         return { pid: o.pid, library: library.shown, locks: topLocks(rows), rows: rows.slice(0, o.top).map(toRow), more_rows: Math.max(0, rows.length - o.top) };

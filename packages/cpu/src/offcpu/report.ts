@@ -1,5 +1,5 @@
 /** offcpu_summary rows: time off CPU by thread, state and stacks, from the kernel's cumulative map. */
-import { Deltas, type SummaryEnvelope } from '@netstrata/bpf-common';
+import { Deltas, type RowsOptions, type SummaryEnvelope } from '@netstrata/bpf-common';
 import type { OffcpuEntry } from '../layout.ts';
 
 export interface OffcpuRow {
@@ -25,15 +25,22 @@ export interface OffcpuFields {
 
 export type OffcpuRecord = SummaryEnvelope & OffcpuFields;
 
+/** How rows subtract (what an interval added), add (a row's earlier incarnations in the kernel) and
+ * when a difference is nothing; whatever else a row carries (its stacks) comes from the newer. */
+export const offcpuRowOps = <E extends OffcpuEntry>(): Pick<RowsOptions<E>, 'sub' | 'add' | 'isEmpty'> => ({
+  sub: (now, before) => ({ ...now, totalNs: now.totalNs - before.totalNs, count: now.count - before.count }),
+  add: (a, b) => ({ ...b, totalNs: a.totalNs + b.totalNs, count: a.count + b.count }),
+  isEmpty: (d) => d.count <= 0,
+});
+
 /** Cumulative rows to the time each interval added. */
-export const offcpuDeltas = () =>
-  new Deltas<OffcpuEntry>(
-    (now, before) => ({ key: now.key, totalNs: now.totalNs - before.totalNs, count: now.count - before.count }),
-    (d) => d.count <= 0,
-  );
+export const offcpuDeltas = () => {
+  const ops = offcpuRowOps<OffcpuEntry>();
+  return new Deltas<OffcpuEntry>(ops.sub, ops.isEmpty);
+};
 
 /** Rows that were off CPU at all, the most time first. */
-export const largestFirst = (entries: readonly OffcpuEntry[]): OffcpuEntry[] => entries.filter((e) => e.count > 0).sort((a, b) => b.totalNs - a.totalNs);
+export const largestFirst = <E extends OffcpuEntry>(entries: readonly E[]): E[] => entries.filter((e) => e.count > 0).sort((a, b) => b.totalNs - a.totalNs);
 
 /** One folded line: comm;user frames outermost first;kernel frames outermost first µs. */
 export function foldedLine(r: OffcpuRow): string {

@@ -1,11 +1,16 @@
 /** offcpu_summary: where do threads spend their time off CPU, and why? */
 import { z } from 'zod';
-import { KallsymsSymbolizer, UsageError, UserSymbolizer, defineSummary, keyId, num, readStack, type Delta } from '@netstrata/bpf-common';
+import { createHash } from 'node:crypto';
+import { KallsymsSymbolizer, KernelRows, UsageError, UserSymbolizer, defineSummary, keyId, lossFields, num, readStack, type Delta } from '@netstrata/bpf-common';
 import object from '../../build/bpf/offcpu_summary.bpf.o';
 import { offcpuHooks } from '../hooks.ts';
-import { STATE_LETTERS, decodeOffcpu, offcpuKey, offcpuVal, type OffcpuEntry } from '../layout.ts';
+import { STATE_LETTERS, decodeOffcpu, offcpuKey, offcpuStart, offcpuVal, type OffcpuEntry } from '../layout.ts';
 import { THREADS, threadRodata, threadSchema, withThreads } from '../options.ts';
-import { foldedLine, largestFirst, offcpuDeltas, renderOffcpuText, type OffcpuRow } from './report.ts';
+import { foldedLine, largestFirst, offcpuRowOps, renderOffcpuText, type OffcpuRow } from './report.ts';
+import { StackSweeper, stackIdsIn } from './stacks.ts';
+
+/** A row with its stacks read when the row was: the user side deletes stacks no row refers to. */
+type Entry = OffcpuEntry & { kips: BigUint64Array; uips: BigUint64Array; sig: string };
 
 /** targ_threads: which threads are followed at all. */
 const THREADS_ALL = 0;
@@ -84,8 +89,9 @@ export const offcpuSummary = defineSummary({
     if (!kernel.available) info(`kernel stacks shown as addresses: ${kernel.reason}`);
     const stacks = obj.map('stacks');
     const offcpu = obj.map('offcpu');
-    const toRow = ({ key: k, totalNs, count }: OffcpuEntry): OffcpuRow => {
-      const kstack = readStack(stacks, k.kstack);
+    const starts = obj.map('starts');
+    const toRow = ({ key: k, totalNs, count, kips, uips }: Entry): OffcpuRow => {
+      const kstack = [...kips];
       const row: OffcpuRow = {
         pid: k.pid,
         tid: k.tid,
@@ -94,7 +100,7 @@ export const offcpuSummary = defineSummary({
         total_us: totalNs / 1000,
         count,
         kernel_stack: kernel.available ? kernel.kernelStack(kstack) : kstack.map((a) => `0x${a.toString(16)}`),
-        user_stack: user.stack(k.pid, readStack(stacks, k.ustack)),
+        user_stack: user.stack(k.pid, [...uips]),
       };
       if (k.kstack < 0) row.kernel_stack_error = k.kstack;
       if (k.ustack < 0 && k.ustack !== -1) row.user_stack_error = k.ustack;
@@ -108,17 +114,54 @@ export const offcpuSummary = defineSummary({
     }, 250);
     watcher.unref();
     signal.addEventListener('abort', () => clearInterval(watcher), { once: true });
-    const deltas = offcpuDeltas();
-    let whole: OffcpuEntry[] = [];
+    // Each stack read once per read; its digest tells a row from a later one that got the same
+    // stack id for another stack.
+    // Frames are kept as 8 bytes each: rows removed from the kernel keep theirs until the end.
+    let stackCache = new Map<number, { ips: BigUint64Array; sig: string }>();
+    const stackOf = (id: number) => {
+      let s = stackCache.get(id);
+      if (!s) {
+        const ips = BigUint64Array.from(readStack(stacks, id));
+        s = { ips, sig: ips.length ? createHash('sha1').update(ips.join(',')).digest('base64') : String(id) };
+        stackCache.set(id, s);
+      }
+      return s;
+    };
+    const decode = (k: Uint8Array, v: Uint8Array): Entry => {
+      const e = decodeOffcpu(k, v);
+      const ks = stackOf(e.key.kstack);
+      const us = stackOf(e.key.ustack);
+      return { ...e, kips: ks.ips, uips: us.ips, sig: `${ks.sig}/${us.sig}` };
+    };
+    const rows = new KernelRows<Entry>(offcpu, obj, { decode, id: (k, e) => `${keyId(k)}/${e.sig}`, ...offcpuRowOps<Entry>() });
+    const sweeper = new StackSweeper(stacks, obj.map('stack_used'), obj.map('sweep'));
+    const stackAt = [offcpuKey.offsetOf('kstack'), offcpuKey.offsetOf('ustack')];
+    const startStackAt = [offcpuStart.offsetOf('kstack'), offcpuStart.offsetOf('ustack')];
+    const sweepStacks = () =>
+      sweeper.sweep(() => stackIdsIn([...starts.entries()].map(([, v]) => v), startStackAt, stackIdsIn(offcpu.keys(), stackAt, new Set())));
+    // Between reads too: rows idle for a few seconds go (counted at the next read), then the stacks
+    // nothing refers to any more.
+    rows.sweepEvery(signal, () => {
+      sweepStacks();
+      // A deleted id may come back for another stack: read stacks afresh after every sweep.
+      stackCache = new Map();
+    });
+    let whole: Entry[] = [];
     return {
-      read: (tick): Delta<OffcpuEntry> => {
-        const entries = [...offcpu.entries()].map(([k, v]) => [keyId(k), decodeOffcpu(k, v)] as const);
+      read: (tick): Delta<Entry> => {
+        stackCache = new Map();
+        const d = rows.read();
         // Mappings are read while the processes still run: a process gone by the final report
         // keeps the names it had.
-        for (const [, e] of entries) user.remember(e.key.pid);
-        const d = deltas.update(entries);
+        for (const e of d.interval) user.remember(e.key.pid);
         if (tick.type === 'final') whole = largestFirst(d.total);
+        else sweepStacks();
+        stackCache = new Map();
         return d;
+      },
+      losses: () => {
+        const kernel = lossFields(obj);
+        return { evicted: kernel.evicted + rows.evicted, stack_failed: kernel.stack_failed + sweeper.raced };
       },
       // Folded stacks are one profile for the whole run, printed once at the end (stop).
       record: (d, tick) => {

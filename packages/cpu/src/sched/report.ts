@@ -1,5 +1,5 @@
 /** sched_latency_summary records from the kernel's cumulative per-thread, per-CPU histograms. */
-import { Deltas, SLOTS, diffSlots, formatBounds, renderHistogram, toHistogram, type Histogram, type SummaryEnvelope } from '@netstrata/bpf-common';
+import { Deltas, SLOTS, addCounts, type RowsOptions, diffSlots, formatBounds, renderHistogram, toHistogram, type Histogram, type SummaryEnvelope } from '@netstrata/bpf-common';
 import type { SchedEntry } from '../layout.ts';
 
 export interface ThreadRow {
@@ -20,15 +20,22 @@ export interface SchedFields {
 
 export type SchedRecord = SummaryEnvelope & SchedFields;
 
+/** How (thread, CPU) rows subtract (what an interval added), add (a row's earlier incarnations
+ * in the kernel) and when a difference is nothing. */
+export const schedRowOps: Pick<RowsOptions<SchedEntry>, 'sub' | 'add' | 'isEmpty'> = {
+  sub: ({ key, val }, { val: before }) => ({
+    key,
+    val: { comm: val.comm, wakeups: val.wakeups - before.wakeups, preempted: val.preempted - before.preempted, slots: diffSlots(val.slots, before.slots) },
+  }),
+  add: (a, { key, val }) => ({
+    key,
+    val: { comm: val.comm, wakeups: a.val.wakeups + val.wakeups, preempted: a.val.preempted + val.preempted, slots: addCounts(a.val.slots, val.slots) },
+  }),
+  isEmpty: ({ val }) => !val.wakeups && !val.preempted,
+};
+
 /** Cumulative (thread, CPU) rows to what each interval added. */
-export const schedDeltas = () =>
-  new Deltas<SchedEntry>(
-    ({ key, val }, { val: before }) => ({
-      key,
-      val: { comm: val.comm, wakeups: val.wakeups - before.wakeups, preempted: val.preempted - before.preempted, slots: diffSlots(val.slots, before.slots) },
-    }),
-    ({ val }) => !val.wakeups && !val.preempted,
-  );
+export const schedDeltas = () => new Deltas<SchedEntry>(schedRowOps.sub, schedRowOps.isEmpty);
 
 /** The largest wait each row could hold: rows sort by the sum of their bucket tops. */
 const weight = (h: Histogram) => h.buckets.reduce((s, b) => s + b.count * b.end, 0);

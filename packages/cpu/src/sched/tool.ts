@@ -1,11 +1,11 @@
 /** sched_latency_summary: how long do chosen threads wait for a CPU once they can run? */
 import { z } from 'zod';
-import { defineSummary, keyId, type Delta } from '@netstrata/bpf-common';
+import { KernelRows, defineSummary, type Delta } from '@netstrata/bpf-common';
 import object from '../../build/bpf/sched_latency_summary.bpf.o';
 import { schedHooks } from '../hooks.ts';
 import { decodeSched, schedKey, schedVal, type SchedEntry } from '../layout.ts';
 import { cpuList, cpuRodata, threadRodata, threadSchema, withCpu, withThreads } from '../options.ts';
-import { renderSchedText, schedDeltas, threadRows } from './report.ts';
+import { renderSchedText, schedRowOps, threadRows } from './report.ts';
 
 /** Threads whose wait histograms the text report draws. */
 const HISTOGRAMS = 3;
@@ -34,11 +34,12 @@ export const schedLatencySummary = defineSummary({
   object,
   maps: { waits: { key: schedKey, value: schedVal } },
   rodata: (o) => ({ ...threadRodata(o), targ_preempted: o.preempted, ...cpuRodata(o.cpu) }),
-  start: ({ o, obj }) => {
-    const waits = obj.map('waits');
-    const deltas = schedDeltas();
+  start: ({ o, obj, signal }) => {
+    const waits = new KernelRows(obj.map('waits'), obj, { decode: decodeSched, ...schedRowOps });
+    waits.sweepEvery(signal);
     return {
-      read: () => deltas.update([...waits.entries()].map(([k, v]) => [keyId(k), decodeSched(k, v)] as const)),
+      read: () => waits.read(),
+      losses: () => ({ evicted: waits.evicted }),
       record: (d: Delta<SchedEntry>, tick) => {
         const rows = threadRows(tick.type === 'final' ? d.total : d.interval);
         return { threads: rows.slice(0, o.top), more_threads: Math.max(0, rows.length - o.top) };

@@ -1,11 +1,11 @@
 /** packet_drop_summary: where and why does the kernel drop packets? */
 import { z } from 'zod';
-import { KallsymsSymbolizer, defineSummary } from '@netstrata/bpf-common';
+import { KallsymsSymbolizer, KernelRows, defineSummary } from '@netstrata/bpf-common';
 import object from '../../build/bpf/packet_drop_summary.bpf.o';
 import { kfreeSkbHook } from '../hooks.ts';
 import { dropKey } from '../layout.ts';
 import { kernelReasons, kernelResolver, reasonCode } from '../resolve.ts';
-import { DropAggregator, type DropSnapshot } from './aggregate.ts';
+import { decodeDrop, dropRowOps, dropSnapshot, type DropSnapshot } from './aggregate.ts';
 import { GROUP_KEYS, renderSummaryText, summaryFields, type GroupKey } from './render.ts';
 
 const groupBy = z.string().transform((s, ctx): GroupKey[] => {
@@ -51,15 +51,16 @@ export const packetDropSummary = defineSummary({
       targ_by_flow: by.has('flow'),
     };
   },
-  start: ({ o, obj, info }) => {
+  start: ({ o, obj, signal, info }) => {
     // Read after attaching: ready sooner, and the kernel's symbols are what they are now.
     const symbols = KallsymsSymbolizer.fromProc();
     if (!symbols.available) info(`locations shown as addresses: ${symbols.reason}`);
     const resolver = kernelResolver(kernelReasons(), symbols, o.groupBy.includes('stack') ? obj.map('stacks') : undefined);
-    const drops = obj.map('drops');
-    const agg = new DropAggregator();
+    const drops = new KernelRows(obj.map('drops'), obj, { decode: decodeDrop, ...dropRowOps });
+    drops.sweepEvery(signal);
     return {
-      read: () => agg.update(drops.entries()),
+      read: () => dropSnapshot(drops.read()),
+      losses: () => ({ evicted: drops.evicted }),
       record: (snap: DropSnapshot, tick) => summaryFields(snap, tick, { top: o.top, groupBy: o.groupBy, resolver }),
       render: renderSummaryText,
     };
