@@ -14,6 +14,7 @@
  *   read, never high; it is kept monotonic.
  * - The since-start total keeps rows gone from the kernel (Deltas with a retirement).
  */
+import { createHash } from 'node:crypto';
 import type { BpfMap, BpfObject } from '@netstrata/libbpf-ts';
 import { Deltas, keyId, type Delta } from './deltas.ts';
 
@@ -45,13 +46,14 @@ export function readCounter(lost: BpfMap, index: number): number {
 export const SWEEP_MS = 5000;
 
 /** Rows gone from the kernel kept in the since-start total unless a tool says otherwise. */
-export const KEEP_ROWS = 4096;
+export const KEEP_ROWS = 1024;
 
 export class KernelRows<V> {
   private readonly deltas: Deltas<V>;
   private readonly lost: BpfMap | undefined;
-  /** Each row's value bytes when last seen (a read or a sweep), by the key's bytes. */
-  private seen = new Map<string, Buffer>();
+  /** A digest of each row's value bytes when last seen (a read or a sweep), by the key's bytes:
+   * rows hold histograms of kilobytes, and a copy of every row would be the tool's largest memory. */
+  private seen = new Map<string, string>();
   private removedRows = 0;
   private evictedRows = 0;
 
@@ -113,13 +115,12 @@ export class KernelRows<V> {
     let n = 0;
     for (const [k, v] of entries) {
       const kid = keyId(k);
-      const value = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-      const b = before.get(kid);
-      if (b !== undefined && b.equals(value) && this.remove(k)) {
+      const digest = createHash('sha1').update(v).digest('base64');
+      if (before.get(kid) === digest && this.remove(k)) {
         n++;
         continue;
       }
-      this.seen.set(kid, Buffer.from(value));
+      this.seen.set(kid, digest);
     }
     return n;
   }
