@@ -31,7 +31,7 @@ describe('accounting', () => {
       toolCommand: 'system_network_latency_summary --direction tx --interface va',
       bpftraceScript: 'tracepoint:net:net_dev_queue { }',
       qdisc: { sent: 16855, dropped: 0, requeues: 0 },
-      tool: { ok: true, packets: { started: 1905, completed: 1905 }, endToEnd: 1905, tail: 'p99 [64, 72) us' },
+      tool: { ok: true, packets: { started: 1905, completed: 305, segmented: 1600, segments: 16500 }, endToEnd: 1905, tail: 'p99 [64, 72) us' },
       bpftrace: { samples: 1900, staleUs: 32768, stale: 300, buckets: [] },
     };
     const md = renderReport(r);
@@ -39,5 +39,7 @@ describe('accounting', () => {
     expect(md).toContain('| qdisc: packets sent | 16855 |');
     expect(md).toContain('| latency summary: started | 1905 |');
     expect(md).toContain('| bpftrace: samples ≥ 32.8 ms | 300 (15.8 %) |');
+    expect(md).toContain('| qdisc packets the summary did not follow (sent − completed − segments) | 50 |');
+    expect(md).toContain('| bpftrace: packets timed, of those the qdisc sent | 1900 (11.3 %) |');
   });
 });

@@ -300,7 +300,10 @@ function accountingSection(r: BenchReport): string[] {
         ...Object.entries(p).map(([key, v]) => [`latency summary: ${key.replace(/_/g, ' ')}`, String(v)]),
         ['latency summary: end-to-end samples', String(a.tool.endToEnd)],
         ['latency summary: end-to-end p99, slowest bucket', a.tool.tail || '—'],
-        ['bpftrace: samples', String(a.bpftrace.samples)],
+        ...(p.segments !== undefined && p.completed !== undefined
+          ? [['qdisc packets the summary did not follow (sent − completed − segments)', String(a.qdisc.sent - p.completed - p.segments)]]
+          : []),
+        ['bpftrace: packets timed, of those the qdisc sent', `${a.bpftrace.samples} (${a.qdisc.sent ? ((100 * a.bpftrace.samples) / a.qdisc.sent).toFixed(1) : '0'} %)`],
         [`bpftrace: samples ≥ ${(a.bpftrace.staleUs / 1000).toFixed(1)} ms`, `${a.bpftrace.stale} (${a.bpftrace.samples ? ((100 * a.bpftrace.stale) / a.bpftrace.samples).toFixed(1) : '0'} %)`],
       ],
     ),
