@@ -85,7 +85,8 @@ struct offcpu_start {
 };
 
 /* lock_wait_summary */
-#define LOCK_ROWS_MAX 16384
+#define LOCK_ROWS_MAX 4096      /* rows of one process, removed within seconds once idle */
+#define LOCK_PENDING_MAX 16384  /* calls in progress: two per thread at most */
 #define LOCK_MUTEX 0          /* pthread_mutex_lock */
 #define LOCK_RWLOCK_WR 1      /* pthread_rwlock_wrlock */
 #define LOCK_RWLOCK_RD 2      /* pthread_rwlock_rdlock */

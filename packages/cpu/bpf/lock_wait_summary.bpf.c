@@ -39,7 +39,7 @@ struct pending {
 /* A call in progress, per thread: one for the pthread call, one for the futex wait under it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, LOCK_ROWS_MAX);
+	__uint(max_entries, LOCK_PENDING_MAX);
 	__type(key, __u64);            /* tid << 1 | (futex ? 1 : 0) */
 	__type(value, struct pending);
 } pending SEC(".maps");
