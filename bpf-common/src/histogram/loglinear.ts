@@ -67,18 +67,21 @@ export function decodeSlots(copies: readonly Uint8Array[]): bigint[] {
   for (const bytes of copies) {
     if (bytes.byteLength < SLOTS * 8) throw new Error(`histogram is ${bytes.byteLength} bytes, expected ${SLOTS * 8}`);
     const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < SLOTS; i++) out[i]! += v.getBigUint64(i * 8, true);
+    // Most slots are 0: no BigInt made (or kept) for those
+    for (let i = 0; i < SLOTS; i++) if ((v.getUint32(i * 8, true) | v.getUint32(i * 8 + 4, true)) !== 0) out[i]! += v.getBigUint64(i * 8, true);
   }
   return out;
 }
 
 /** Interval = now − previous, for cumulative kernel histograms that are never cleared. */
 export function diffSlots(now: readonly bigint[], previous: readonly bigint[] | undefined): bigint[] {
-  return now.map((c, i) => c - (previous?.[i] ?? 0n));
+  if (!previous) return [...now];
+  // Equal slots (most of them) give the one shared 0n rather than a new BigInt each
+  return now.map((c, i) => (c === previous[i] ? 0n : c - (previous[i] ?? 0n)));
 }
 
 export function mergeSlots(a: readonly bigint[], b: readonly bigint[]): bigint[] {
-  return a.map((c, i) => c + (b[i] ?? 0n));
+  return a.map((c, i) => (b[i] ? c + b[i]! : c));
 }
 
 export function toHistogram(slots: readonly bigint[], unit: string): Histogram {

@@ -87,7 +87,11 @@ function compile(members: readonly Member[]): (v: DataView, base: number) => unk
     // Names repeat from record to record: each char member keeps its last few strings.
     if ('chars' in t) return `${dep(new CStringCache(t.chars))}.at(u, ${at})`;
     const step = SCALAR_SIZE[t.array];
-    return `[${Array.from({ length: t.length }, (_, i) => scalar(t.array, `${at} + ${i * step}`)).join(', ')}]`;
+    // Arrays of 64-bit counts (histogram slots) are mostly zeros: one shared 0n for those instead
+    // of a BigInt each, which is most of the memory a table of histogram rows holds once decoded.
+    const big = t.array === 'u64' || t.array === 's64';
+    const item = (o: string) => (big ? `((v.getUint32(${o}, true) | v.getUint32(${o} + 4, true)) === 0 ? 0n : ${scalar(t.array, o)})` : scalar(t.array, o));
+    return `[${Array.from({ length: t.length }, (_, i) => item(`${at} + ${i * step}`)).join(', ')}]`;
   };
   const body = `return { ${members.map((m) => `${JSON.stringify(m.name)}: ${expr(m.type, m.offset)}`).join(', ')} };`;
   const names = deps.map((_, i) => `d${i}`);

@@ -141,4 +141,4 @@ export class KernelRows<V> {
 }
 
 /** Histogram slots (or any counts) of two rows added. */
-export const addCounts = (a: readonly bigint[], b: readonly bigint[]): bigint[] => a.map((c, i) => c + (b[i] ?? 0n));
+export const addCounts = (a: readonly bigint[], b: readonly bigint[]): bigint[] => a.map((c, i) => (b[i] ? c + b[i]! : c));
