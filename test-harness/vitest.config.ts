@@ -1,3 +1,5 @@
+import { configDefaults, mergeConfig } from 'vitest/config';
 import { packageTestConfig } from '../vitest.shared.ts';
 
-export default packageTestConfig();
+// The guest tier has its own configuration (vitest.guest.config.ts).
+export default mergeConfig(packageTestConfig(), { test: { exclude: [...configDefaults.exclude, 'src/**/*.guest.test.ts'] } });

@@ -11,3 +11,8 @@ const root = dirname(createRequire(import.meta.url).resolve('@netstrata/test-har
 export function agentPath(file: string): string {
   return join(root, 'agents', file);
 }
+
+/** The path of `test-harness/guest/<file>` (the guest tier's init scripts). */
+export function guestFile(file: string): string {
+  return join(root, 'guest', file);
+}

@@ -2,7 +2,8 @@
  * Fault injectors with known outcomes on this kernel: each configures a lab so that every packet
  * sent into it is dropped with one reason at one location, and says how to send N such packets.
  * The reasons and locations were observed on Linux 6.18 (see docs/kernel-support.md); they are
- * names from the kernel's BTF, so they hold wherever the kernel keeps the same drop sites.
+ * names from the kernel's BTF, so they hold wherever the kernel keeps the same drop sites. Where an
+ * older kernel drops in a function 6.18 inlines, the guest tier found it (otherLocations).
  */
 import type { Lab, Netns } from './lab.ts';
 import { routed, twoHosts } from './topology.ts';
@@ -13,6 +14,9 @@ export interface FaultCase {
   name: string;
   reason: string;
   location: string;
+  /** Where other kernels report the same drop, in a function this one inlines (Debian's 6.1: the
+   * IPv6 no-route drop in ip6_pkt_drop, qdisc drops freed by kfree_skb_list_reason). */
+  otherLocations?: readonly string[];
   /** Namespace whose device or socket sees the drop. */
   dropNs: Netns;
   /** Device the dropped skb is on in dropNs. */
@@ -64,6 +68,7 @@ export function noRoute(lab: Lab, family: Family): FaultCase {
     name: `no route on the router (IPv${family})`,
     reason: 'IP_INNOROUTES',
     location: family === 4 ? 'ip_error' : 'ip6_pkt_discard',
+    otherLocations: family === 4 ? [] : ['ip6_pkt_drop'],
     dropNs: r,
     dropDev: 'ra',
     send: (n) => sendUdp(a.ns, { dst, dport: UDP_PORT, count: n }).flow,
@@ -123,6 +128,7 @@ export function tbfOversize(lab: Lab, family: Family): FaultCase {
     name: `tbf qdisc, packets over the burst (IPv${family})`,
     reason: 'QDISC_DROP',
     location: '__dev_queue_xmit',
+    otherLocations: ['kfree_skb_list_reason'],
     dropNs: a.ns,
     dropDev: a.dev,
     send: (n) => sendUdp(a.ns, { dst, dport: UDP_PORT, count: n, size: 1400 }).flow,

@@ -143,7 +143,12 @@ export class Lab {
   veth(a: Netns, aDev: string, b: Netns, bDev: string, opts: { mtu?: number; txqueuelen?: number } = {}): { aMac: string; bMac: string } {
     const aMac = this.mac();
     const bMac = this.mac();
-    run('ip', ['link', 'add', aDev, 'netns', a.name, 'address', aMac, 'type', 'veth', 'peer', 'name', bDev, 'netns', b.name, 'address', bMac]);
+    // Created under names no namespace has, then renamed: before Linux 6.2 or so the kernel checks a
+    // new device's name against the caller's namespace too, where eth0 may well exist.
+    const tmp = `nst${randomBytes(4).toString('hex')}`;
+    run('ip', ['link', 'add', `${tmp}a`, 'netns', a.name, 'address', aMac, 'type', 'veth', 'peer', 'name', `${tmp}b`, 'netns', b.name, 'address', bMac]);
+    a.ip('link', 'set', 'dev', `${tmp}a`, 'name', aDev);
+    b.ip('link', 'set', 'dev', `${tmp}b`, 'name', bDev);
     for (const [ns, dev] of [[a, aDev], [b, bDev]] as const) {
       if (opts.mtu) ns.ip('link', 'set', dev, 'mtu', String(opts.mtu));
       if (opts.txqueuelen) ns.ip('link', 'set', dev, 'txqueuelen', String(opts.txqueuelen));

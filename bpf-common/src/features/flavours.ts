@@ -30,13 +30,15 @@ export interface FlavourChoice {
 
 /**
  * The three flavours of a tracepoint hook, in order of preference, for programs named by the
- * convention `<stem>_tp_btf`, `<stem>_raw_tp`, `<stem>_tp`.
+ * convention `<stem>_tp_btf`, `<stem>_raw_tp`, `<stem>_tp` (the stem is the event's name unless
+ * given). `event` is `group:name`: each flavour is available only where this kernel defines it
+ * (tracepoints come and go between versions; sock:sk_data_ready is not in 6.1).
  */
-export function tracepointFlavours(stem: string): HookFlavour[] {
+export function tracepointFlavours(event: string, stem: string = event.split(':')[1]!): HookFlavour[] {
   return [
-    { name: 'tp_btf', programs: [`${stem}_tp_btf`], needs: 'tp_btf' },
-    { name: 'raw_tp', programs: [`${stem}_raw_tp`], needs: 'raw_tp' },
-    { name: 'tracepoint', programs: [`${stem}_tp`], needs: 'tracepoint' },
+    { name: 'tp_btf', programs: [`${stem}_tp_btf`], needs: 'tp_btf', available: () => tracepointDefined(event, 'btf') },
+    { name: 'raw_tp', programs: [`${stem}_raw_tp`], needs: 'raw_tp', available: () => tracepointDefined(event, 'btf') },
+    { name: 'tracepoint', programs: [`${stem}_tp`], needs: 'tracepoint', available: () => tracepointDefined(event, 'tracefs') },
   ];
 }
 
@@ -55,9 +57,21 @@ export function functionInKallsyms(fn: string): true | string {
   return kallsyms.has(fn) ? true : `${fn} is not a function in /proc/kallsyms`;
 }
 
-/** A kernel function an fentry program can attach to: a FUNC in the kernel's BTF. */
+/** A kernel function: a FUNC in the kernel's BTF. */
 export function functionInBtf(fn: string): true | string {
   return Btf.vmlinux().hasType(fn, 'func') ? true : `${fn} is not a function in this kernel's BTF`;
+}
+
+/** Arguments a BPF trampoline takes on every kernel (x86-64 took more only from Linux 6.5). */
+const TRAMPOLINE_ARGS = 6;
+
+/** A kernel function an fentry program can attach to: in BTF, with few enough arguments for the
+ * trampoline (a kprobe reads the first arguments of any function). */
+export function fentryTarget(fn: string): true | string {
+  const inBtf = functionInBtf(fn);
+  if (inBtf !== true) return inBtf;
+  const n = Btf.vmlinux().funcParamCount(fn) ?? 0;
+  return n <= TRAMPOLINE_ARGS ? true : `${fn} has ${n} arguments: BPF trampolines take ${TRAMPOLINE_ARGS} on kernels before 6.5`;
 }
 
 /**
@@ -66,15 +80,15 @@ export function functionInBtf(fn: string): true | string {
  */
 export function functionFlavours(fn: string): HookFlavour[] {
   return [
-    { name: 'fentry', programs: [`${fn}_fentry`], needs: 'fentry', available: () => functionInBtf(fn) },
+    { name: 'fentry', programs: [`${fn}_fentry`], needs: 'fentry', available: () => fentryTarget(fn) },
     { name: 'kprobe', programs: [`${fn}_kprobe`], needs: 'kprobe', available: () => functionInKallsyms(fn) },
   ];
 }
 
 /** A tracepoint this kernel defines (tracepoints come and go between versions): BTF for the BTF
- * flavours, tracefs for the classic one. `event` is group/name. */
+ * flavours, tracefs for the classic one. `event` is group:name (or group/name). */
 export function tracepointDefined(event: string, flavour: 'btf' | 'tracefs'): true | string {
-  const [group, name] = event.split('/');
+  const [group, name] = event.split(/[:/]/);
   if (flavour === 'btf') return Btf.vmlinux().hasType(`btf_trace_${name}`, 'typedef') ? true : `no ${group}:${name} tracepoint in this kernel`;
   const dirs = ['/sys/kernel/tracing/events', '/sys/kernel/debug/tracing/events'];
   return dirs.some((d) => existsSync(`${d}/${group}/${name}`)) ? true : `no ${group}:${name} in tracefs`;

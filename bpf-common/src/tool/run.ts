@@ -35,7 +35,7 @@ export async function runTool(kind: ToolKind, spec: AnySpec, o: RunnerOptions): 
   const sink = new Sink(o.output);
   const clock = new WallClock();
   const info = (m: string) => sink.info(spec.name, m);
-  const rodata = { ...(spec.uses.filter ? { targ_filter: encodeFilter(filter) } : {}), ...spec.rodata?.(o as never, filter) };
+  const rodata = { ...spec.kernelRodata?.(), ...(spec.uses.filter ? { targ_filter: encodeFilter(filter) } : {}), ...spec.rodata?.(o as never, filter) };
   const hooks = spec.hooksFor?.(o as never) ?? spec.hooks;
   const events = kind === 'details' ? ((spec as DetailsToolSpec<Uses, {}, unknown, unknown>).events ?? 'events') : undefined;
   // Held until the tool exits; the kernel turns the statistics off when the last holder closes.

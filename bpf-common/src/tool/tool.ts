@@ -158,6 +158,9 @@ interface ToolBase<U extends Uses, K extends ToolKind, S extends z.ZodRawShape> 
   /** Programs the tool attaches itself in `attach` (not part of a hook's flavours). */
   readonly ownPrograms?: readonly string[];
   readonly rodata?: (o: ToolOptions<U, K, S>, filter: ResolvedFilter) => Record<string, RodataValue>;
+  /** Rodata this kernel decides, not the options (what the programs may use): set on every load,
+   * the verifier tests' included. */
+  readonly kernelRodata?: () => Record<string, RodataValue>;
   readonly maps?: Readonly<Record<string, MapLayout>>;
   readonly beforeLoad?: (obj: BpfObject, o: ToolOptions<U, K, S>) => void;
   /** After the hooks attach, before the ready file: links a tool makes itself, or readings that

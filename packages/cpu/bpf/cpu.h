@@ -18,7 +18,12 @@ static __always_inline bool cpu_pass(__u32 cpu)
 		return true;
 	if (cpu >= CPU_MAX)
 		return false;
-	return (targ_cpus[cpu / 64] >> (cpu % 64)) & 1;
+	__u32 word = cpu / 64;
+
+	/* Bounded again where older verifiers (6.1) can see it: they lose the check above on the copy
+	 * the division works on. The barrier keeps the compiler from dropping the mask as redundant. */
+	barrier_var(word);
+	return (targ_cpus[word & (CPU_MASK_WORDS - 1)] >> (cpu % 64)) & 1;
 }
 
 /* softirq_latency_summary: histogram index vec * SQ_KINDS + kind, per CPU. */

@@ -29,4 +29,5 @@ describeVerifier('cpu', [...tools.filter((t) => t !== lockWaitSummary), lockWith
     offcpu_summary: [{ targ_pid: 1, targ_tid: 1, targ_comm: comm('ovs'), targ_comm_len: 3, targ_threads: 1, targ_states: 6, targ_min_ns: 1000n, targ_max_ns: 1000000n }],
     lock_wait_summary: [{ targ_pid: 1, targ_stack: true, targ_min_ns: 1000n }],
   },
+  attachedByTool: [uprobes.name],
 });

@@ -103,6 +103,10 @@ describe('Btf', () => {
     expect(vecs.find((m) => m.name === 'NET_RX_SOFTIRQ')!.value).toBe(k.enumerator('NET_RX_SOFTIRQ'));
     expect(vecs.find((m) => m.name === 'NR_SOFTIRQS')!.value).toBe(vecs.length - 1);
     expect(k.enumContaining('NO_SUCH_ENUMERATOR_HERE')).toBeUndefined();
+    // Arguments of a function, as fentry's trampoline limit needs them.
+    expect(k.funcParamCount('ip_rcv')).toBe(4);
+    expect(k.funcParamCount('ip6_xmit')).toBe(7);
+    expect(k.funcParamCount('no_such_function_here')).toBeUndefined();
   });
 });
 

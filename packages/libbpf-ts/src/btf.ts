@@ -374,6 +374,14 @@ export class Btf {
     }
   }
 
+  /** How many arguments the function named `name` takes (its FUNC_PROTO's parameters). */
+  funcParamCount(name: string): number | undefined {
+    const id = this.find(name, BTF_KIND.FUNC);
+    if (id === undefined) return undefined;
+    const proto = this.sizes[id]!;
+    return this.valid(proto) && this.kinds[proto] === BTF_KIND.FUNC_PROTO ? this.vlens[proto] : undefined;
+  }
+
   funcNames(): Set<string> {
     return new Set(this.index(BTF_KIND.FUNC).keys());
   }

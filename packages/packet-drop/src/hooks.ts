@@ -4,7 +4,7 @@ import { functionFlavours, tracepointFlavours, type Hook } from '@netstrata/bpf-
 export const kfreeSkbHook: Hook = {
   name: 'skb:kfree_skb',
   flavours: [
-    ...tracepointFlavours('kfree_skb'),
+    ...tracepointFlavours('skb:kfree_skb'),
     // Before the reason tracepoint existed, kfree_skb() was a real function called only to drop.
     ...functionFlavours('kfree_skb'),
   ],

@@ -35,6 +35,18 @@ NST_TP_FLAVOURS(net, net_dev_xmit, (struct sk_buff *skb, int rc, struct net_devi
 NST_TP_FLAVOURS(skb, consume_skb, (struct sk_buff *skb, void *location), on_consume(ctx, skb),
 		consume_skb, on_consume(args, (const struct sk_buff *)BPF_CORE_READ(args, skbaddr)))
 
+/* Kernels without those two socket tracepoints (6.1 has neither): the callback every UDP and TCP
+ * socket calls when data is queued (sock_def_readable, sk->sk_data_ready), and the end of a UDP read
+ * that took one datagram (skb_consume_udp; a peek passes a negative length). */
+SEC("fentry/sock_def_readable")
+int BPF_PROG(sock_def_readable_fentry, struct sock *sk) { return on_sk_data_ready(ctx, sk); }
+SEC("kprobe/sock_def_readable")
+int BPF_KPROBE(sock_def_readable_kprobe, struct sock *sk) { return on_sk_data_ready(ctx, sk); }
+SEC("fentry/skb_consume_udp")
+int BPF_PROG(skb_consume_udp_fentry, struct sock *sk, struct sk_buff *skb, int len) { return on_sock_recv_length(ctx, sk, len, 0); }
+SEC("kprobe/skb_consume_udp")
+int BPF_KPROBE(skb_consume_udp_kprobe, struct sock *sk, struct sk_buff *skb, int len) { return on_sock_recv_length(ctx, sk, len, 0); }
+
 /* The classic tracepoint does not carry the socket: tp_btf and raw_tp only. */
 NST_BTF_FLAVOURS(tcp_sendmsg_locked, (const struct sock *sk), on_tcp_sendmsg_locked(sk))
 

@@ -38,11 +38,15 @@ static __always_inline void lat_task(__u32 *cpu, __u32 *pid, char *comm)
 #endif
 }
 
-/* Kernel memory read by direct loads instead of one bpf_probe_read_kernel call per field: the
- * pointer is cast to its kernel type (bpf_rdonly_cast, Linux 6.2), and the verifier turns each load
- * into a guarded one (a bad address reads 0). For the fields every packet reads. */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+/* The fields every packet reads, by direct loads where the kernel allows it: the pointer is cast
+ * to its kernel type (bpf_rdonly_cast, Linux 6.2; the verifier makes it a register move) and each
+ * load becomes a guarded one (a bad address reads 0). Older kernels read each field with
+ * bpf_probe_read_kernel. The user side says which (targ_direct_reads) and the verifier drops the
+ * other branch, with the unresolved call of a weak kfunc in it. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+const volatile bool targ_direct_reads = false;
 #define LAT_K(ptr, type) ((type *)bpf_rdonly_cast((const void *)(ptr), bpf_core_type_id_kernel(type)))
+#define LAT_READ(ptr, type, field) (targ_direct_reads ? LAT_K(ptr, type)->field : BPF_CORE_READ((type *)(ptr), field))
 
 static __always_inline __u64 *lat_global(__u32 idx)
 {
@@ -98,7 +102,7 @@ static __always_inline __u16 lat_gso_segs(const struct sk_buff *skb)
 static __always_inline bool lat_tx_before(struct sk_buff *skb, __u16 nh, struct lat_session *s)
 {
 	__u64 addr = (__u64)skb;
-	struct sock *sk = LAT_K(skb, struct sk_buff)->sk;
+	struct sock *sk = LAT_READ(skb, struct sk_buff, sk);
 
 	if (targ_stages) {
 		struct lat_early *early = bpf_map_lookup_elem(&tx_early, &addr);
@@ -111,7 +115,7 @@ static __always_inline bool lat_tx_before(struct sk_buff *skb, __u16 nh, struct 
 	}
 	if (!sk)
 		return true;
-	__u16 proto = LAT_K(sk, struct sock)->sk_protocol;
+	__u16 proto = LAT_READ(sk, struct sock, sk_protocol);
 
 	if (proto == NST_IPPROTO_TCP) {
 		__u64 *t;
@@ -321,9 +325,10 @@ static __always_inline struct lat_session *lat_gso_segment_of(struct sk_buff *sk
 
 static __always_inline bool lat_dev_queues(const struct sk_buff *skb)
 {
-	struct Qdisc *q = LAT_K(skb, struct sk_buff)->dev->qdisc;
+	struct net_device *dev = LAT_READ(skb, struct sk_buff, dev);
+	struct Qdisc *q = dev ? LAT_READ(dev, struct net_device, qdisc) : NULL;
 
-	return q && (q->enqueue || (q->flags & LAT_TCQ_F_MQROOT));
+	return q && (LAT_READ(q, struct Qdisc, enqueue) || (LAT_READ(q, struct Qdisc, flags) & LAT_TCQ_F_MQROOT));
 }
 
 /* First stage: filters, then a new session (an existing one keeps its first device). */

@@ -80,14 +80,13 @@ struct sk_buff___old {
  * the user side keeps one open). 0 when the skb carries none, or one of another clock. */
 static __always_inline __u64 lat_rx_device_ts(struct sk_buff *skb, __u64 now)
 {
-	struct sk_buff *k = LAT_K(skb, struct sk_buff);
-	__s64 stamp = k->tstamp;
+	__s64 stamp = LAT_READ(skb, struct sk_buff, tstamp);
 	__u64 *off;
 
 	if (stamp <= 0)
 		return 0;
 	if (bpf_core_field_exists(skb->tstamp_type)) {
-		if (BPF_CORE_READ_BITFIELD(k, tstamp_type))
+		if (targ_direct_reads ? BPF_CORE_READ_BITFIELD(LAT_K(skb, struct sk_buff), tstamp_type) : BPF_CORE_READ_BITFIELD_PROBED(skb, tstamp_type))
 			return 0;
 	} else if (bpf_core_field_exists(((struct sk_buff___old *)0)->mono_delivery_time)) {
 		if (BPF_CORE_READ_BITFIELD_PROBED((struct sk_buff___old *)skb, mono_delivery_time))
@@ -135,7 +134,7 @@ static __always_inline bool lat_rx_queued_start(const struct sock *sk, struct sk
 	s->len = BPF_CORE_READ(skb, len);
 #endif
 	/* The read checks the datagram was this socket's by its port. */
-	s->flow.dport = LAT_K(sk, struct sock)->__sk_common.skc_num;
+	s->flow.dport = LAT_READ(sk, struct sock, __sk_common.skc_num);
 	s->ifindex = ifindex;
 	s->netns = netns;
 	s->dir = LAT_DIR_RX;
@@ -152,7 +151,7 @@ static __always_inline bool lat_rx_queued_start(const struct sock *sk, struct sk
 
 static __always_inline int lat_rx_queued(void *ctx, const struct sock *sk, __u16 proto)
 {
-	struct sk_buff *tail = LAT_K(sk, struct sock)->sk_receive_queue.prev;
+	struct sk_buff *tail = LAT_READ(sk, struct sock, sk_receive_queue.prev);
 	bool queued = (void *)tail != (void *)&sk->sk_receive_queue;
 	struct lat_session s = {};
 
@@ -183,7 +182,7 @@ static __always_inline int lat_rx_queued(void *ctx, const struct sock *sk, __u16
  * delivering, carried from the device). */
 static __always_inline int on_sk_data_ready(void *ctx, const struct sock *sk)
 {
-	__u16 proto = LAT_K(sk, struct sock)->sk_protocol;
+	__u16 proto = LAT_READ(sk, struct sock, sk_protocol);
 	__u32 key = 0;
 
 	if (proto != NST_IPPROTO_TCP && proto != NST_IPPROTO_UDP)
@@ -230,7 +229,7 @@ static __always_inline int on_sock_recv_length(void *ctx, struct sock *sk, int r
 	f = bpf_map_lookup_elem(&fifos, &skaddr);
 	if (!f)
 		return 0;
-	if (LAT_K(sk, struct sock)->sk_protocol != NST_IPPROTO_UDP)
+	if (LAT_READ(sk, struct sock, sk_protocol) != NST_IPPROTO_UDP)
 		return 0;
 	if (f->skip) {
 		f->skip--;
@@ -252,7 +251,7 @@ static __always_inline int on_sock_recv_length(void *ctx, struct sock *sk, int r
 		return 0;
 	/* A FIFO left by a closed socket whose address a new socket now has: its datagrams were
 	 * never this socket's. Start over, and count the read as one not attributed. */
-	if (s.flow.dport != LAT_K(sk, struct sock)->__sk_common.skc_num) {
+	if (s.flow.dport != LAT_READ(sk, struct sock, __sk_common.skc_num)) {
 		f->head = f->tail;
 		f->skip = 0;
 		lat_count(LAT_DIR_RX, LAT_UNTRACKED);
@@ -264,7 +263,7 @@ static __always_inline int on_sock_recv_length(void *ctx, struct sock *sk, int r
 
 static __always_inline int on_net_dev_queue(void *ctx, struct sk_buff *skb)
 {
-	lat_start(ctx, skb, LAT_DIR_TX, LAT_K(skb, struct sk_buff)->network_header, LAT_TX_QUEUE);
+	lat_start(ctx, skb, LAT_DIR_TX, LAT_READ(skb, struct sk_buff, network_header), LAT_TX_QUEUE);
 	return 0;
 }
 

@@ -4,11 +4,12 @@
 import { describeVerifier } from '@netstrata/bpf-common/testing';
 import { tools } from './index.ts';
 
-// The latency tools again with --stages (and details with --stack, and --sample): each turns on code
-// the verifier otherwise prunes as dead.
+// The latency tools again with --stages (and details with --stack, and --sample), and with the probe
+// reads kernels before 6.2 get where this one has direct reads: each turns on code the verifier
+// otherwise prunes as dead.
 describeVerifier('system-network', tools, {
   variants: {
-    system_network_latency_summary: [{ targ_stages: true, targ_sample: 4 }],
-    system_network_latency_details: [{ targ_stack: true, targ_stages: true }, { targ_sample: 4 }],
+    system_network_latency_summary: [{ targ_stages: true, targ_sample: 4 }, { targ_direct_reads: false }, { targ_direct_reads: false, targ_stages: true }],
+    system_network_latency_details: [{ targ_stack: true, targ_stages: true }, { targ_sample: 4 }, { targ_direct_reads: false, targ_stages: true, targ_stack: true }],
   },
 });

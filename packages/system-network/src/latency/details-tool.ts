@@ -7,7 +7,7 @@ import { evicted, readCounts } from './aggregate.ts';
 import { eventFields, renderEventText, renderFinalText } from './details-render.ts';
 import { ALL_LATENCY_HOOKS, latencyHooks } from './hooks.ts';
 import { latencyOptions, latencySchema } from './options.ts';
-import { SESSION_MAPS, SessionKeeper, holdStampsFor } from './sessions.ts';
+import { SESSION_MAPS, SessionKeeper, latencyKernelRodata, holdStampsFor } from './sessions.ts';
 import { stagesInfo } from './stages-info.ts';
 
 export const DEFAULT_THRESHOLD_US = 1000;
@@ -34,6 +34,7 @@ export const latencyDetails = defineDetails({
       .option('stack', { type: 'boolean', default: false, describe: "add the kernel stack where the packet's slowest step ended (who finally moved it on: the read, the qdisc dequeue, ...)" }),
   schema: { ...latencySchema, latencyThresholdUs: num('latency-threshold-us', { min: 0, max: 1e9 }), stack: z.boolean() },
   object,
+  kernelRodata: latencyKernelRodata,
   maps: SESSION_MAPS,
   rodata: (o) => ({ targ_threshold_ns: BigInt(Math.round(o.latencyThresholdUs * 1000)), targ_stack: o.stack, targ_stages: o.stages, targ_sample: o.sample }),
   beforeLoad: (obj, o) => {

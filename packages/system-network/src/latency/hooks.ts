@@ -1,12 +1,14 @@
 /** Hooks of the latency tools (bpf/latency_flavours.h), with their flavours in order of preference. */
-import { functionFlavours, tracepointDefined, tracepointFlavours, type Hook, type HookFlavour } from '@netstrata/bpf-common';
+import { functionFlavours, tracepointDefined, tracepointFlavours, type Hook } from '@netstrata/bpf-common';
 import { netDevXmitHook, netifReceiveSkbHook, qdiscDequeueHook, qdiscEnqueueHook } from '../hooks.ts';
 
-const tp = (name: string, stem: string): Hook => ({ name, flavours: tracepointFlavours(stem) });
+const tp = (name: string, stem: string): Hook => ({ name, flavours: tracepointFlavours(name, stem) });
 
-export const sockDataReadyHook = tp('sock:sk_data_ready', 'sk_data_ready');
+/** Kernels before these socket tracepoints (6.1 has neither) get the functions at the same places:
+ * the data-ready callback of UDP and TCP sockets, and the end of a UDP read. */
+export const sockDataReadyHook: Hook = { name: 'sock:sk_data_ready', flavours: [...tracepointFlavours('sock:sk_data_ready'), ...functionFlavours('sock_def_readable')] };
 export const skbCopyDatagramHook = tp('skb:skb_copy_datagram_iovec', 'skb_copy_datagram_iovec');
-export const sockRecvLengthHook = tp('sock:sock_recv_length', 'sock_recv_length');
+export const sockRecvLengthHook: Hook = { name: 'sock:sock_recv_length', flavours: [...tracepointFlavours('sock:sock_recv_length'), ...functionFlavours('skb_consume_udp')] };
 export const netDevQueueHook = tp('net:net_dev_queue', 'net_dev_queue');
 export const netDevStartXmitHook = tp('net:net_dev_start_xmit', 'net_dev_start_xmit');
 /** Drops end sessions (counted as dropped, by reason); --stages: normal frees before the last stage
@@ -18,9 +20,7 @@ export const latencyConsumeSkbHook = tp('skb:consume_skb', 'consume_skb');
 export const tcpSendmsgHook: Hook = {
   name: 'tcp:tcp_sendmsg_locked',
   optional: true,
-  flavours: tracepointFlavours('tcp_sendmsg_locked')
-    .filter((f) => f.name !== 'tracepoint')
-    .map((f): HookFlavour => ({ ...f, available: () => tracepointDefined('tcp/tcp_sendmsg_locked', 'btf') })),
+  flavours: tracepointFlavours('tcp:tcp_sendmsg_locked').filter((f) => f.name !== 'tracepoint'),
 };
 
 const SEND_SYSCALLS = ['sendto', 'sendmsg', 'sendmmsg'];

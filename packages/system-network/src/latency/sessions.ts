@@ -1,6 +1,6 @@
 /** What both latency tools read of the session machinery (bpf/latency_stages.h), and what they keep
  * up from user space: the clock offset, sessions timed out, the kernel's RX timestamps. */
-import { DropReasons, holdRxTimestamps, perCpuEntries, taiOffsetNs, type BpfObject } from '@netstrata/bpf-common';
+import { DropReasons, functionInBtf, holdRxTimestamps, perCpuEntries, taiOffsetNs, type BpfObject } from '@netstrata/bpf-common';
 import { DIRECTIONS, LAT_STAGES, carrying, fifoPending, keyDir, latCarry, latDropKey, latFifo, latGsoKey, latKey, latSession, u32, u32Key, u64, type Dir } from '../layout.ts';
 import { readCounts, type DropRow, type SessionState } from './aggregate.ts';
 
@@ -18,6 +18,9 @@ export const SESSION_MAPS = {
 /** A session no stage touched for this long is let go as timed out: its packet left by a way no
  * hook sees (freed without a tracepoint, a read by splice, a GSO packet whose last segment was
  * never seen). Far longer than any queue holds a packet. */
+/** Direct kernel reads where the kernel has bpf_rdonly_cast (Linux 6.2); one probe read per field before. */
+export const latencyKernelRodata = () => ({ targ_direct_reads: functionInBtf('bpf_rdonly_cast') === true });
+
 export const TIMEOUT_NS = 10_000_000_000n;
 
 /** globals indices (bpf/latency_maps.h). */

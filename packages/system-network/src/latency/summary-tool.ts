@@ -6,7 +6,7 @@ import { LatencyAggregator, readCounts, readHists, type LatencySnapshot } from '
 import { ALL_LATENCY_HOOKS, latencyHooks } from './hooks.ts';
 import { latencyOptions, latencySchema } from './options.ts';
 import { renderSummaryText } from './render.ts';
-import { SESSION_MAPS, SessionKeeper, holdStampsFor } from './sessions.ts';
+import { SESSION_MAPS, SessionKeeper, latencyKernelRodata, holdStampsFor } from './sessions.ts';
 import { DEFAULT_STAGES, STAGES } from './stages.ts';
 import { stagesInfo } from './stages-info.ts';
 
@@ -33,6 +33,7 @@ export const latencySummary = defineSummary({
   options: latencyOptions,
   schema: latencySchema,
   object,
+  kernelRodata: latencyKernelRodata,
   maps: { ...SESSION_MAPS, hists: { key: 4, value: nstHist } },
   rodata: (o) => ({ targ_stages: o.stages, targ_sample: o.sample }),
   beforeLoad: (obj, o) => {

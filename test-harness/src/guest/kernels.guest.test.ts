@@ -1,0 +1,109 @@
+/**
+ * The guest tier: each guest kernel booted once under QEMU; inside it, every package's program
+ * suite (every flavour of every hook loads, and attaches where the kernel offers it) and the drop
+ * tool's exact fault tests; doctor's choices checked against what really attached; and the kernel
+ * support matrix of docs/kernel-support.md written from the outcomes on this host and each guest.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { release } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FlavourOutcome } from '@netstrata/bpf-common/testing';
+import { guestTierRuns } from './tier.ts';
+import { GUEST_KERNELS } from './kernels.ts';
+import { prepareKernel } from './image.ts';
+import { Guest } from './vm.ts';
+import { renderMatrix, replaceMatrix, type KernelColumn } from './matrix.ts';
+import { REPO, runSuite, runSuiteOnHost, type Suite } from './suites.ts';
+
+/** npm run test:guest runs everything; CI (npm test) runs each verifier suite with the tools' own
+ * rodata only (no variants) in the guests, and the fault tests in the oldest guest only. */
+const FULL = process.env.NETSTRATA_GUEST_TIER === 'full';
+const PROGRAMS: Suite[] = ['packet-drop', 'cpu', 'system-network'].map((p) => ({ dir: `packages/${p}`, file: 'src/programs.test.ts', baseOnly: !FULL }));
+const DROPS: Suite = { dir: 'test-harness', file: 'src/packet-drop-summary.e2e.test.ts' };
+
+const columns: KernelColumn[] = [];
+const timings: string[] = [];
+
+describe.runIf(guestTierRuns())('kernel support', () => {
+  describe('this host', () => {
+    const outcomes: FlavourOutcome[] = [];
+    afterAll(() => void columns.unshift({ title: `this host (${release()})`, outcomes }));
+    for (const suite of PROGRAMS) {
+      it(`${suite.dir}: every program loads, and attaches where the kernel offers it`, () => {
+        const r = runSuiteOnHost({ ...suite, baseOnly: false });
+        expect(r.failed, r.log).toBe(0);
+        expect(r.skipped, r.log).toBe(0);
+        expect(r.passed).toBeGreaterThan(0);
+        outcomes.push(...r.outcomes);
+      });
+    }
+  });
+
+  describe.each(GUEST_KERNELS)('$id guest', (kernel) => {
+    let guest: Guest;
+    const outcomes: FlavourOutcome[] = [];
+
+    beforeAll(async () => {
+      const t = performance.now();
+      const image = prepareKernel(kernel);
+      const prepared = (performance.now() - t) / 1000;
+      guest = await Guest.boot(image);
+      timings.push(`${kernel.id}: prepared in ${prepared.toFixed(1)} s, booted in ${guest.bootSeconds.toFixed(1)} s`);
+    }, 600_000);
+    afterAll(async () => {
+      await guest?.shutdown();
+      if (guest) columns.push({ title: `${kernel.id} (${guest.release})`, outcomes });
+    });
+
+    for (const suite of PROGRAMS) {
+      it(`${suite.dir}: every program loads, and attaches where the kernel offers it`, async () => {
+        const r = await runSuite(guest, suite);
+        timings.push(`${kernel.id}: ${suite.dir} ${suite.file} in ${r.seconds.toFixed(0)} s`);
+        expect(r.failed, r.log).toBe(0);
+        expect(r.skipped, r.log).toBe(0);
+        expect(r.passed).toBeGreaterThan(0);
+        outcomes.push(...r.outcomes);
+      });
+    }
+
+    it("doctor's choice for every hook is the flavour that attached first", async () => {
+      const out = await guest.check(['node', `${REPO}/packages/cli/dist/netstrata.js`, 'doctor', '--output', 'json']);
+      const report = JSON.parse(out) as { tools: { name: string; hooks: { hook: string; flavour: string | null }[] }[] };
+      let compared = 0;
+      for (const t of report.tools) {
+        for (const h of t.hooks) {
+          const tried = outcomes.filter((o) => o.tool === t.name && o.hook === h.hook && !o.variant);
+          if (!tried.length) continue;
+          const attached = tried.find((o) => o.result === 'attached')?.flavour ?? null;
+          expect(`${t.name} ${h.hook}: ${h.flavour}`).toBe(`${t.name} ${h.hook}: ${attached}`);
+          compared++;
+        }
+      }
+      expect(compared).toBeGreaterThan(20);
+    });
+
+    // CI runs the drop tool's fault tests in the oldest guest only (6 minutes each under TCG).
+    if (FULL || kernel === GUEST_KERNELS[0]) it('packet_drop_summary counts injected faults exactly, with the kernel its own reason numbering', async () => {
+      const r = await runSuite(guest, DROPS);
+      timings.push(`${kernel.id}: ${DROPS.dir} ${DROPS.file} in ${r.seconds.toFixed(0)} s`);
+      expect(r.failed, r.log).toBe(0);
+      expect(r.skipped, r.log).toBe(0);
+      expect(r.passed).toBeGreaterThan(10);
+    });
+  });
+
+  afterAll(() => {
+    console.log(`guest tier timings:\n  ${timings.join('\n  ')}`);
+    // Written only from a whole run (the host and every guest), and only in a checkout.
+    if (columns.length !== GUEST_KERNELS.length + 1) return;
+    const doc = `${REPO}/docs/kernel-support.md`;
+    if (!existsSync(doc)) return;
+    const block = [
+      'Generated by the guest tier (`npm run test:guest`) from the program suites run on each kernel: for each',
+      "tool's hook, the flavour it attaches (**bold**), what it fell back from and why, or why none is available.",
+      '',
+      renderMatrix(columns),
+    ].join('\n');
+    writeFileSync(doc, replaceMatrix(readFileSync(doc, 'utf8'), block));
+  });
+});
