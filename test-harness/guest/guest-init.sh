@@ -28,6 +28,9 @@ if [ -n "$addr" ]; then
   dev=$(ls /sys/class/net | grep -v '^lo$' | head -1)
   ip addr add "$addr" dev "$dev" && ip link set "$dev" up
 fi
+# A script the host asked to run before the agent (early in boot), in the background.
+early=$(arg nst.early)
+[ -n "$early" ] && "$early" > /mnt/out/early.log 2>&1 &
 # The agent's port, found by the name the host gave it.
 port=
 for p in /sys/class/virtio-ports/*; do [ "$(cat "$p/name" 2>/dev/null)" = nst.agent ] && port=/dev/${p##*/}; done

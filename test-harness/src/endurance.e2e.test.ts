@@ -59,7 +59,9 @@ function table(pid: number, name: string): { entries: number; maxEntries: number
   return { entries: mapEntries(m!.id), maxEntries: m!.maxEntries };
 }
 
-describe.runIf(run)('endurance: tables make room for new threads and flows', () => {
+// Each test waits for the kernel's tables and the tool's sweeps (every 5 s), batch after batch: on a
+// loaded machine that takes longer than the default minute, and nothing here is timed.
+describe.runIf(run)('endurance: tables make room for new threads and flows', { timeout: 240_000 }, () => {
   it('packet_drop_summary --group-by flow: 12000 flows in three batches through a 10240-group table, each counted; none evicted', async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);

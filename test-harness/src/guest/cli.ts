@@ -13,13 +13,13 @@ import { prepareKernel } from './image.ts';
 import { REPO } from './suites.ts';
 import { Guest } from './vm.ts';
 
-const USAGE = `usage: npm run guest -- --kernel ID [--kernel ID ...] (TEST_FILE... | -- COMMAND...)
+const USAGE = `usage: npm run guest -- --kernel ID [--kernel ID ...] [--early SCRIPT] (TEST_FILE... | -- COMMAND...)
 kernels: ${GUEST_KERNELS.map((k) => k.id).join(', ')}`;
 
 const dd = process.argv.indexOf('--');
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2, dd < 0 ? undefined : dd),
-  options: { kernel: { type: 'string', multiple: true }, help: { type: 'boolean' } },
+  options: { kernel: { type: 'string', multiple: true }, early: { type: 'string' }, help: { type: 'boolean' } },
   allowPositionals: true,
 });
 const command = dd < 0 ? undefined : process.argv.slice(dd + 1);
@@ -48,9 +48,13 @@ const files = positionals.map((f) => {
 });
 
 let worst = 0;
+process.on('unhandledRejection', (e) => {
+  console.error(`guest: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
 for (const k of kernels!) {
   const image = prepareKernel(k);
-  const guest = await Guest.boot(image);
+  const guest = await Guest.boot(image, { early: values.early });
   console.error(`guest: ${k.id} (${guest.release}) up in ${guest.bootSeconds.toFixed(1)} s`);
   try {
     const jobs = command?.length ? [{ cmd: command, cwd: process.cwd() }] : files.map((f) => ({ cmd: [process.execPath, join(REPO, 'node_modules/vitest/vitest.mjs'), 'run', f.file], cwd: f.dir }));

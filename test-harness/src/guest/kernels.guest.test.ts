@@ -8,6 +8,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlavourOutcome } from '@netstrata/bpf-common/testing';
+import { guestFile } from '../agents.ts';
+import { bucketOf } from '../truth.ts';
 import { guestTierRuns } from './tier.ts';
 import { GUEST_KERNELS } from './kernels.ts';
 import { prepareKernel } from './image.ts';
@@ -80,6 +82,34 @@ describe.runIf(guestTierRuns())('kernel support', () => {
         }
       }
       expect(compared).toBeGreaterThan(20);
+    });
+
+    it('Open vSwitch forwards between two ports on the kernel datapath', async () => {
+      const out = JSON.parse((await guest.check(['bash', guestFile('ovs-bridge.sh'), '20'])).trim().split('\n').pop()!) as { sent: number; received: number; handlers: number | null; datapath_flows: number };
+      expect(out.handlers).toBeGreaterThan(0);
+      expect(out.received).toBe(out.sent);
+      // The upcalls were answered: the handlers installed megaflows in the kernel datapath.
+      expect(out.datapath_flows).toBeGreaterThan(0);
+    });
+
+    it('netem delays and drops as told: the latency summary sees the delay, the drop summary every lost packet', async () => {
+      const N = 20;
+      const delayMs = 30;
+      const out = (await guest.check(['bash', guestFile('netem.sh'), REPO, String(N), String(delayMs)])).trim().split('\n').pop()!;
+      const { latency, drops } = JSON.parse(out) as {
+        latency: { directions: { direction: string; packets: { started: number; completed: number }; end_to_end: { count: number; histogram: { buckets: { start: number; end: number }[]; percentiles: { p50: { low: number } } } } }[] };
+        drops: { total_drops: number; rows: { reason: string; count: number }[] };
+      };
+      const tx = latency.directions.find((d) => d.direction === 'tx')!;
+      expect(tx.packets).toMatchObject({ started: N, completed: N });
+      expect(tx.end_to_end.count).toBe(N);
+      // Every datagram waited the delay (none took less), and the median is in the delay's bucket or the
+      // next (a busy TCG guest adds its own waits on top).
+      const hist = tx.end_to_end.histogram;
+      expect(Math.min(...hist.buckets.map((b) => b.end))).toBeGreaterThan(delayMs * 1000);
+      expect(Math.abs(bucketOf(hist.percentiles.p50.low) - bucketOf(delayMs * 1000))).toBeLessThanOrEqual(1);
+      expect(drops.total_drops).toBe(N);
+      expect(drops.rows.map((r) => [r.reason, r.count])).toEqual([['QDISC_DROP', N]]);
     });
 
     // CI runs the drop tool's fault tests in the oldest guest only (6 minutes each under TCG).

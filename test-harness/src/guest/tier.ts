@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { isRoot } from '@netstrata/bpf-common/testing/root';
 
-const NEEDS = ['qemu-system-x86_64', 'busybox', 'cpio', 'xz', 'zstd', 'depmod', 'modprobe', 'apt-get', 'dpkg-deb'];
+const NEEDS = ['qemu-system-x86_64', 'ovs-vswitchd', 'busybox', 'cpio', 'xz', 'zstd', 'depmod', 'modprobe', 'apt-get', 'dpkg-deb'];
 
 export function guestTierRuns(): boolean {
   const missing = NEEDS.filter((cmd) => {

@@ -16,6 +16,9 @@ export interface BootOptions {
   memoryMb?: number;
   /** Seconds to wait for the agent's first answer (boot under TCG takes 4–10 s, more on a busy host). */
   bootTimeoutS?: number;
+  /** A script (host path) the guest runs in the background as soon as it is up, before the agent;
+   * its output goes to early.log in the results share. */
+  early?: string;
 }
 
 export interface ExecOptions {
@@ -91,6 +94,7 @@ export class Guest {
       `nst.modules=${image.modules}`,
       `nst.agent=${agentPath('guest-agent.mjs')}`,
       `nst.addr=${GUEST_NET.guest}/${GUEST_NET.prefix}`,
+      ...(opts.early ? [`nst.early=${opts.early}`] : []),
     ].join(' ');
     const args = [
       'netns', 'exec', hostNs.name,
