@@ -10,7 +10,8 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
-for d in /dev/shm /run /tmp /var/tmp /var/log /root; do mount -t tmpfs tmpfs "$d"; done
+# /tmp stays the overlay's (writable, and the host's /tmp shows through: a checkout may live there).
+for d in /dev/shm /run /var/log; do mount -t tmpfs tmpfs "$d"; done
 mount -t tracefs tracefs /sys/kernel/tracing
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t bpf bpf /sys/fs/bpf
