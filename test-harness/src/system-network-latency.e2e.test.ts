@@ -161,7 +161,7 @@ describe.runIf(run)('system_network_latency_summary', () => {
       expect(pair(u!, 'socket_send', 'dev_queue')!.count).toBe(N);
       // TCP also sends the handshake, pure ACKs and the FIN, which no send call carries.
       expect(t!.packets.completed).toBeGreaterThanOrEqual(N);
-      // TCP's send stage needs tcp:tcp_sendmsg_locked (not in 6.1): without it, not measured.
+      // TCP's send stage needs tcp:tcp_sendmsg_locked (not in 6.1 or 6.12): without it, not measured.
       if (tracepointDefined('tcp:tcp_sendmsg_locked', 'btf') === true) expect(pair(t!, 'socket_send', 'dev_queue')!.count).toBe(N);
       else expect(pair(t!, 'socket_send', 'dev_queue')).toBeUndefined();
     });

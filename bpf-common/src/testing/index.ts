@@ -44,6 +44,9 @@ export interface FlavourOutcome {
   reason: string;
 }
 
+/** The reason of a 'loaded' outcome for programs the tool attaches itself. */
+export const ATTACHED_BY_TOOL = 'attached by the tool itself at run time';
+
 function report(o: Omit<FlavourOutcome, 'kernel'>): void {
   const file = process.env.NETSTRATA_SUPPORT_REPORT;
   if (file) appendFileSync(file, `${JSON.stringify({ kernel: release(), ...o })}\n`);
@@ -91,7 +94,7 @@ export function describeVerifier(pkg: string, tools: readonly Tool[], opts: Veri
               const feature = probe(flavour.needs);
               if (missing) return outcome('loaded', `verified against ${standIn ?? 'nothing'}; not attached: ${missing}`);
               if (feature.answer !== 'yes') return outcome('loaded', `not attached: ${flavour.needs}: ${feature.reason}`);
-              if (opts.attachedByTool?.includes(hook.name)) return outcome('loaded', 'attached by the tool itself at run time');
+              if (opts.attachedByTool?.includes(hook.name)) return outcome('loaded', ATTACHED_BY_TOOL);
               for (const p of flavour.programs) obj.program(p).attach().destroy();
               outcome('attached', 'loaded and attached');
             });

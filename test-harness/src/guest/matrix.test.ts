@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FlavourOutcome } from '@netstrata/bpf-common/testing';
+import { ATTACHED_BY_TOOL, type FlavourOutcome } from '@netstrata/bpf-common/testing';
 import { hookCell, renderMatrix, replaceMatrix, MATRIX_END, MATRIX_START } from './matrix.ts';
 
 const o = (flavour: string, result: FlavourOutcome['result'], reason: string, variant = ''): FlavourOutcome => ({
@@ -20,6 +20,7 @@ describe('kernel support matrix', () => {
       `**fentry** (fell back; tp_btf, raw_tp: ${missing})`,
     );
     expect(hookCell([o('tp_btf', 'attached', 'loaded and attached')])).toBe('**tp_btf**');
+    expect(hookCell([o('uprobe', 'loaded', ATTACHED_BY_TOOL)])).toBe('**uprobe** (loads; the tool attaches it at run time)');
     expect(hookCell([o('fentry', 'refused', 'fentry: EPERM'), o('kprobe', 'loaded', 'not attached: kprobe: no')])).toBe('not available (fentry: fentry: EPERM; kprobe: not attached: kprobe: no)');
   });
 

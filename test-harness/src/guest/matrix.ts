@@ -3,7 +3,7 @@
  * hook and flavour, on each kernel): for each tool's hook, the flavour it gets on each kernel, the
  * ones it fell back from and why, or why none is available. Rendered into docs/kernel-support.md.
  */
-import type { FlavourOutcome } from '@netstrata/bpf-common/testing';
+import { ATTACHED_BY_TOOL, type FlavourOutcome } from '@netstrata/bpf-common/testing';
 
 export interface KernelColumn {
   /** The column's heading (e.g. "Debian 6.1 (6.1.0-57-amd64)"). */
@@ -20,6 +20,9 @@ export function hookCell(flavours: FlavourOutcome[]): string {
     for (const f of fs) byReason.set(f.reason, [...(byReason.get(f.reason) ?? []), f.flavour]);
     return [...byReason].map(([reason, names]) => `${names.join(', ')}: ${reason}`).join('; ');
   };
+  // Programs the tool attaches itself (uprobes on a library it finds) are only loaded by the suites.
+  const byTool = flavours.find((f) => f.result === 'loaded' && f.reason === ATTACHED_BY_TOOL);
+  if (chosen < 0 && byTool) return `**${byTool.flavour}** (loads; the tool attaches it at run time)`;
   if (chosen === 0) return `**${flavours[0]!.flavour}**`;
   if (chosen > 0) return `**${flavours[chosen]!.flavour}** (fell back; ${why(flavours.slice(0, chosen))})`;
   return `not available (${why(flavours)})`;
