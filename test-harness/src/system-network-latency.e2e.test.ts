@@ -3,6 +3,7 @@
  * packet in its socket for a known time, and a tbf that holds each packet in the qdisc for a
  * predictable time. Counts are exact; latencies land in the bucket the lab predicts.
  */
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { tracepointDefined } from '@netstrata/bpf-common';
 import { bucketOf, Lab, rank, routed, sendTcp, shapeTbf, requireRoot, sendPaced, sendPacedAsync, sendUdp, startSlowReader, startTool, ToolGroup, toolPath, twoHosts, type Host, type ToolRecord } from './index.ts';
@@ -71,6 +72,25 @@ function chain(d: Direction, from: string, to: string): Pair[] {
   return out;
 }
 
+/** The stages the tool says it measures in a direction, in order (its info record). */
+function measuredStages(records: ToolRecord[], dir: 'rx' | 'tx'): string[] {
+  const head = `${dir} stages: `;
+  const line = records.map((r) => (r.type === 'info' ? String(r.message) : '')).find((m) => m.startsWith(head));
+  return line ? line.slice(head.length).split(' -> ').map((s) => s.split(' ')[0]!) : [];
+}
+
+/** A kernel with kprobe events can hook functions: there the IP and TCP/UDP function stages must be measured. */
+const FUNCTION_HOOKS = ['/sys/kernel/tracing/kprobe_events', '/sys/kernel/debug/tracing/kprobe_events'].some((f) => existsSync(f));
+const FUNCTION_STAGES = { rx: ['ip_rcv', 'ip_local_deliver', 'l4_rcv'], tx: ['ip_xmit', 'ip_output'] };
+
+/** Resolves once `done()` holds, looking every 100 ms; fails after `timeoutMs`. */
+async function until(done: () => boolean, timeoutMs = 30_000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; !done(); ) {
+    if (Date.now() > end) throw new Error(`condition not met in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** The P50 and P99 of a histogram each within one log2 bucket of a latency the lab predicts. */
 function expectNear(h: Hist, p50us: number, p99us: number): void {
   expect(Math.abs(bucketOf(h.percentiles!.p50.low) - bucketOf(p50us))).toBeLessThanOrEqual(1);
@@ -109,6 +129,45 @@ describe.runIf(run)('system_network_latency_summary', () => {
         expect(rec.map_full).toBe(0);
       });
     }
+  }
+
+  for (const [protocol, family] of [['udp', 4], ['udp', 6], ['tcp', 4], ['tcp', 6]] as const) {
+    it(`--stages, both directions: each stage the kernel lets be hooked${FUNCTION_HOOKS ? ', the IP and TCP/UDP functions included,' : ''} sees every ${protocol.toUpperCase()} packet (IPv${family})`, async () => {
+      using lab = Lab.create();
+      const { a, b } = twoHosts(lab);
+      const N = 20;
+      const port = 41600;
+      const reader = await startSlowReader(b.ns, { protocol, bind: addr(b, family), port, count: N, delayMs: 0, size: 100 });
+      await using group = new ToolGroup();
+      const common = ['--protocol', protocol, '--port', String(port), '--interval', '3600', '--stages'];
+      const tools_ = await Promise.all([
+        group.start(toolPath('systemNetworkLatencySummary'), ['--direction', 'tx', '--netns', a.ns.name, ...common]),
+        group.start(toolPath('systemNetworkLatencySummary'), ['--direction', 'rx', '--netns', b.ns.name, ...common]),
+      ]);
+      expect(sendPaced(a.ns, { protocol, dst: addr(b, family), dport: port, count: N, size: 100, gapMs: 5 }).sent).toBe(N);
+      expect(await reader.done).toBe(N);
+      const [txRes, rxRes] = await Promise.all(tools_.map((t) => t.stop()));
+      for (const [res, dir] of [[txRes!, 'tx'], [rxRes!, 'rx']] as const) {
+        const rec = final(res.records);
+        const d = direction(rec, dir);
+        const measured = measuredStages(res.records, dir);
+        if (FUNCTION_HOOKS) expect(measured).toEqual(expect.arrayContaining(FUNCTION_STAGES[dir]));
+        // The pairs run through every measured stage, in order, and each saw every packet (the lab's
+        // veths have no qdisc, so the qdisc stages, hooked, see none).
+        // TCP's send stage needs tcp:tcp_sendmsg_locked; without it the stage is on for UDP only.
+        const tcpSend = tracepointDefined('tcp:tcp_sendmsg_locked', 'btf') === true;
+        const passed = measured.filter((s) => !s.startsWith('qdisc_') && !(s === 'socket_send' && protocol === 'tcp' && !tcpSend));
+        const steps = chain(d, passed[0]!, passed.at(-1)!);
+        expect(steps.length ? [steps[0]!.from, ...steps.map((p) => p.to)] : []).toEqual(passed);
+        // TCP's TX also carries the handshake, pure ACKs and the FIN; the receiver follows data.
+        const n = protocol === 'tcp' && dir === 'tx' ? d.packets.completed : N;
+        expect(n).toBeGreaterThanOrEqual(N);
+        expect(d.packets).toMatchObject({ started: n, completed: n, ...ALL_DONE });
+        // Only the data starts at a send call.
+        expect(steps.map((p) => `${p.from} -> ${p.to}: ${p.count}`)).toEqual(steps.map((p) => `${p.from} -> ${p.to}: ${p.from === 'socket_send' ? N : n}`));
+        expect(rec.lost).toBe(0);
+      }
+    });
   }
 
   // Retried: in about 2 runs of 100, one of the 50 sessions is still open at the end
@@ -210,14 +269,24 @@ describe.runIf(run)('system_network_latency_summary', () => {
     const CHUNKS = 200;
     const SIZE = 16384;
     const sink = await startSlowReader(b.ns, { protocol: 'tcp', bind: b.v4, port: 41800, count: CHUNKS, size: SIZE, delayMs: 0 });
-    const stats = () => (JSON.parse(r.exec('tc', ['-s', '-j', 'qdisc', 'show', 'dev', rB.dev])) as { kind: string; packets: number; drops: number }[]).find((q) => q.kind === 'tbf')!;
-    const before = stats();
-    // Every packet the device sends is followed (no protocol filter): the qdisc's count is the truth.
+    const stats = () => (JSON.parse(r.exec('tc', ['-s', '-j', 'qdisc', 'show', 'dev', rB.dev])) as { kind: string; packets: number; drops: number; qlen: number }[]).find((q) => q.kind === 'tbf')!;
+    // Every packet the device sends is followed (no protocol filter): the qdisc's count, from when
+    // the tool is ready, is the truth.
     await using tool = await startTool(toolPath('systemNetworkLatencySummary'), ['--netns', r.name, '--interface', rB.dev, '--direction', 'tx', '--interval', '3600']);
+    const before = stats();
     expect(sendTcp(a.ns, { dst: b.v4, dport: 41800, count: CHUNKS, size: SIZE }).bytes).toBe(CHUNKS * SIZE);
     expect(await sink.done).toBe(CHUNKS);
-    const tx = direction(final((await tool.stop()).records), 'tx');
+    // The connection's last packet through the qdisc is a's ACK of b's FIN: wait until a is in
+    // TIME-WAIT and the qdisc is empty and has sent nothing since the last look.
+    let last = -1;
+    await until(() => {
+      const now = stats();
+      const done = now.qlen === 0 && now.packets === last && a.ns.exec('ss', ['-Htan', 'state', 'time-wait', 'dport', '=', ':41800']).trim() !== '';
+      last = now.packets;
+      return done;
+    });
     const after = stats();
+    const tx = direction(final((await tool.stop()).records), 'tx');
     expect(after.drops - before.drops).toBe(0);
     // Every packet that started ended: sent whole, or split and followed to its last segment.
     expect(tx.packets).toMatchObject({ started: tx.packets.completed + tx.packets.segmented, dropped: 0, consumed: 0, timed_out: 0, evicted: 0, in_flight: 0 });
@@ -280,7 +349,8 @@ describe.runIf(run)('system_network_latency_details', () => {
       expect(e.stack.some((f) => /^(udp_recvmsg|inet_recvmsg|sock_recvmsg|__sys_recvfrom|____sys_recvmsg)\b/.test(f))).toBe(true);
     }
 
-    const tbf = shapeTbf(a, { rateBps: 125_000, burst: 2084 });
+    // 320 kbit/s: 26 ms per 1042-byte frame, so even a slow sender (an emulated guest's) fills the queue.
+    const tbf = shapeTbf(a, { rateBps: 40_000, burst: 2084 });
     const sink = await startSlowReader(b.ns, { protocol: 'udp', bind: b.v4, port: 41601, count: 16, delayMs: 0 });
     await using tx = await startTool(toolPath('systemNetworkLatencyDetails'), ['--direction', 'tx', '--netns', a.ns.name, '--dst-port', '41601', '--latency-threshold-us', '20000', '--stack', '--stages']);
     const sent = sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41601, count: 16, size: 1000, gapMs: 0 });
@@ -291,8 +361,8 @@ describe.runIf(run)('system_network_latency_details', () => {
     const waits = tbf.waitsUs(16, 1042, sent.timesUs);
     const over = waits.filter((w) => w >= 20_000 * 1.1).length;
     expect(over).toBeGreaterThan(0);
+    // (How many is system_network_latency_details' exact test above; here, where each stack ends.)
     expect(txEvents.length).toBeGreaterThanOrEqual(over);
-    expect(txEvents.length).toBeLessThanOrEqual(waits.filter((w) => w >= 20_000 * 0.9).length);
     for (const e of txEvents) {
       expect(e.stack_stage).toBe('qdisc_dequeue');
       // Dequeued by the qdisc run, not at the driver (the last stage).
@@ -304,10 +374,11 @@ describe.runIf(run)('system_network_latency_details', () => {
   it('a TX threshold over a tbf reports the packets that waited in the qdisc, each with its stages', async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
-    // 1 Mbit/s and 1042-byte frames: 8.3 ms per frame after the burst, so with 2 frames of burst
-    // back-to-back packet i waits about (i − 1) × 8.3 ms. Which packets wait over 20 ms follows
-    // from when each was really sent: a sender preempted between two sends lets the queue drain.
-    const tbf = shapeTbf(a, { rateBps: 125_000, burst: 2084 });
+    // 320 kbit/s and 1042-byte frames: 26 ms per frame after the burst, so with 2 frames of burst
+    // back-to-back packet i waits about (i − 1) × 26 ms. Which packets wait over 20 ms follows
+    // from when each was really sent: a sender preempted between two sends lets the queue drain
+    // (the slower the rate, the slower a sender that still fills the queue, as in an emulated guest).
+    const tbf = shapeTbf(a, { rateBps: 40_000, burst: 2084 });
     const N = 12;
     const size = 1000;
     const frame = size + 8 + 20 + 14;

@@ -440,7 +440,7 @@ static __always_inline int on_tx_fn(void *ctx, struct sk_buff *skb, __u32 stage)
 	__u64 addr = (__u64)skb, now;
 	struct lat_early *e;
 
-	if (sk && !nst_sock_pass(sk, BPF_CORE_READ(sk, sk_protocol)))
+	if (sk && !nst_sock_skb_pass(sk, skb))
 		return 0;
 	now = bpf_ktime_get_ns();
 	e = bpf_map_lookup_elem(&tx_early, &addr);

@@ -20,6 +20,8 @@ export interface Suite {
   file: string;
   /** Verifier suites: the tools' own rodata only, no variants (NETSTRATA_VERIFY_BASE_ONLY). */
   baseOnly?: boolean;
+  /** Only the tests whose names match (vitest -t). */
+  only?: string;
 }
 
 export interface SuiteResult {
@@ -35,7 +37,7 @@ export interface SuiteResult {
 let runs = 0;
 
 function vitestArgs(suite: Suite, json: string): string[] {
-  return [VITEST, 'run', suite.file, '--reporter=default', '--reporter=json', `--outputFile.json=${json}`];
+  return [VITEST, 'run', suite.file, ...(suite.only ? [`--testNamePattern=${suite.only}`] : []), '--reporter=default', '--reporter=json', `--outputFile.json=${json}`];
 }
 
 function result(json: string, support: string, log: string, seconds: number): SuiteResult {

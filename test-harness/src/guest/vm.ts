@@ -88,7 +88,7 @@ export class Guest {
       'console=ttyS0',
       'panic=-1',
       'oops=panic',
-      'loglevel=4',
+      'loglevel=5',
       'edd=off',
       `nst.init=${guestFile('guest-init.sh')}`,
       `nst.modules=${image.modules}`,
@@ -96,10 +96,14 @@ export class Guest {
       `nst.addr=${GUEST_NET.guest}/${GUEST_NET.prefix}`,
       ...(opts.early ? [`nst.early=${opts.early}`] : []),
     ].join(' ');
+    // One TCG thread for all vCPUs: with a thread per vCPU (thread=multi), QEMU 7.2 livelocks on the
+    // guest kernel's live code patching (text_poke_bp) when another vCPU runs the patched code,
+    // e.g. a syscall tracepoint switched on while both CPUs make system calls; the guest shows soft
+    // lockups in smp_call_function_many_cond and exc_int3. The guest keeps its CPUs.
     const args = [
       'netns', 'exec', hostNs.name,
       'qemu-system-x86_64',
-      '-accel', 'tcg,thread=multi',
+      '-accel', 'tcg,thread=single',
       '-cpu', 'max',
       '-smp', String(opts.cpus ?? 2),
       '-m', String(opts.memoryMb ?? 2048),

@@ -78,6 +78,15 @@ static __always_inline bool nst_skb_flow_at(struct sk_buff *skb, struct nst_flow
 
 	if (nh == NST_HDR_UNSET)
 		return false;
+	/* On the send path skb->protocol is set only at ip_output/ip6_output (IPv4) or when the packet
+	 * is made (IPv6): before then the IP header's version says. */
+	if (!proto) {
+		__u8 v;
+
+		if (bpf_probe_read_kernel(&v, 1, head + nh))
+			return false;
+		proto = v >> 4 == 4 ? NST_ETH_P_IP : v >> 4 == 6 ? NST_ETH_P_IPV6 : 0;
+	}
 	flow->ethertype = proto;
 	if (proto == NST_ETH_P_ARP) {
 		/* Ethernet/IPv4 ARP: address filters match the sender and target IPs. */
@@ -368,6 +377,22 @@ static __always_inline bool nst_sock_pass(const struct sock *sk, __u8 protocol)
 	if (!nst_filter_needs_headers())
 		return true;
 	return nst_sock_flow(sk, protocol, &f) && nst_flow_pass(&f);
+}
+
+/* The filter on a packet a socket sends, from the IP layer on (its headers built): the socket's
+ * namespace, and its flow if it is connected; an unconnected socket (UDP sendto, ping) names no
+ * peer, so the packet's own headers decide. */
+static __always_inline bool nst_sock_skb_pass(const struct sock *sk, struct sk_buff *skb)
+{
+	struct nst_flow f = {};
+
+	if (targ_filter.netns && targ_filter.netns != BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum))
+		return false;
+	if (!nst_filter_needs_headers())
+		return true;
+	if (BPF_CORE_READ(sk, __sk_common.skc_dport))
+		return nst_sock_flow(sk, BPF_CORE_READ(sk, sk_protocol), &f) && nst_flow_pass(&f);
+	return nst_skb_flow(skb, &f) && nst_flow_pass(&f);
 }
 
 #endif
