@@ -163,8 +163,15 @@ describe.runIf(run)('system_network_latency_summary', () => {
         const n = protocol === 'tcp' && dir === 'tx' ? d.packets.completed : N;
         expect(n).toBeGreaterThanOrEqual(N);
         expect(d.packets).toMatchObject({ started: n, completed: n, ...ALL_DONE });
-        // Only the data starts at a send call.
-        expect(steps.map((p) => `${p.from} -> ${p.to}: ${p.count}`)).toEqual(steps.map((p) => `${p.from} -> ${p.to}: ${p.from === 'socket_send' ? N : n}`));
+        // Only the data starts at a send call. A hook run the kernel skipped (a program already
+        // running on that CPU, as when a softirq sends an ACK during a program run) misses its
+        // stamp: counted in `missed`, and the only shortfall allowed.
+        const missed = rec.missed as number;
+        if (missed) console.log(`${dir} ${protocol} IPv${family}: missed by the kernel ${missed}; ${steps.map((p) => `${p.from} -> ${p.to}: ${p.count}`).join(', ')} of ${n}`);
+        const want = (p: Pair) => (p.from === 'socket_send' ? N : n);
+        if (!missed) expect(steps.map((p) => `${p.from} -> ${p.to}: ${p.count}`)).toEqual(steps.map((p) => `${p.from} -> ${p.to}: ${want(p)}`));
+        for (const p of steps) expect(p.count, `${p.from} -> ${p.to}`).toBeGreaterThanOrEqual(want(p) - missed);
+        expect(steps.reduce((t, p) => t + want(p) - p.count, 0)).toBeLessThanOrEqual(missed);
         expect(rec.lost).toBe(0);
       }
     });
