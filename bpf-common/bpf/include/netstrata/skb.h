@@ -78,8 +78,8 @@ static __always_inline bool nst_skb_flow_at(struct sk_buff *skb, struct nst_flow
 
 	if (nh == NST_HDR_UNSET)
 		return false;
-	/* On the send path skb->protocol is set only at ip_output/ip6_output (IPv4) or when the packet
-	 * is made (IPv6): before then the IP header's version says. */
+	/* On the IPv4 send path skb->protocol is set only in __ip_local_out: before it (ip_send_skb,
+	 * say) the IP header's version says. */
 	if (!proto) {
 		__u8 v;
 
