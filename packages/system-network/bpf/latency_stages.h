@@ -299,6 +299,25 @@ static __always_inline int on_net_dev_start_xmit(void *ctx, const struct sk_buff
 	return 0;
 }
 
+/* The session kept under a sent or dropped skb's address, if it is this packet's. A GSO packet's
+ * session is not when the skb there is no longer GSO or starts at another sequence number: that
+ * packet was split and freed unseen (by default skb:consume_skb is not hooked), and the address
+ * now holds another packet (a segment here, or a packet on an earlier hop on its way to the
+ * device). The stale session goes; its copy in `gso` still waits for its own last segment. */
+static __always_inline struct lat_session *lat_tx_own(const struct sk_buff *skb)
+{
+	struct lat_session *s = lat_lookup(skb, LAT_DIR_TX);
+	struct lat_gso_key k;
+	__u32 seq;
+
+	if (!s || !s->gso)
+		return s;
+	if (lat_gso_segs(skb) > 1 && lat_tcp_span(skb, BPF_CORE_READ(skb, network_header), &k, &seq) && seq == s->ident.tcp_seq)
+		return s;
+	lat_delete(skb, LAT_DIR_TX);
+	return NULL;
+}
+
 /* The last segment of a split GSO packet is sent: the packet is done, as segmented. Its own
  * session, if still kept under its address, goes too (the address may be another skb's by now). */
 static __always_inline void lat_segment_sent(void *ctx, struct sk_buff *skb)
@@ -323,7 +342,7 @@ static __always_inline int on_net_dev_xmit(void *ctx, const struct sk_buff *skb,
 	/* NETDEV_TX_BUSY: the skb is requeued and will be sent again. */
 	if (rc)
 		return 0;
-	struct lat_session *s = lat_lookup(skb, LAT_DIR_TX);
+	struct lat_session *s = lat_tx_own(skb);
 
 	if (s) {
 		lat_gso_forget(skb, s);
@@ -339,7 +358,7 @@ static __always_inline int on_net_dev_xmit(void *ctx, const struct sk_buff *skb,
  * last segment is dropped). */
 static __always_inline int on_drop(void *ctx, struct sk_buff *skb, __u64 location, __u32 reason)
 {
-	struct lat_session *s = lat_lookup(skb, LAT_DIR_TX);
+	struct lat_session *s = lat_tx_own(skb);
 
 	if (s) {
 		lat_gso_forget(skb, s);
