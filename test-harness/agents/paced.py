@@ -4,8 +4,9 @@
 #           (only for the first `slow` packets when given), read exactly one (a datagram, or one
 #           `size`-byte chunk of a TCP stream). Prints {"listening": true}, then {"received": n}.
 #   sender: send `count` packets of `size` bytes, `gap_ms` apart (TCP_NODELAY: one segment each).
-#           Prints {"sent": n, "sport": p, "times_us": [...]}: CLOCK_MONOTONIC just before each send,
-#           so a caller can tell when each packet really left (the sender may be preempted).
+#           Prints {"sent": n, "sport": p, "times_us": [...], "after_us": [...]}: CLOCK_MONOTONIC just
+#           before and just after each send, so a caller can tell when each packet really left (the
+#           sender may be preempted).
 import json, select, socket, sys, time
 
 spec = json.loads(sys.argv[1])
@@ -64,16 +65,17 @@ def sender():
         s = socket.create_connection(dst)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sport = s.getsockname()[1]
-    times = []
+    times, after = [], []
     for _ in range(spec['count']):
         times.append(time.monotonic_ns() // 1000)
         if spec['protocol'] == 'udp':
             s.sendto(payload, dst)
         else:
             s.sendall(payload)
+        after.append(time.monotonic_ns() // 1000)
         time.sleep(spec['gap_ms'] / 1000)
     s.close()
-    out({'sent': spec['count'], 'sport': sport, 'times_us': times})
+    out({'sent': spec['count'], 'sport': sport, 'times_us': times, 'after_us': after})
 
 
 {'reader': reader, 'sender': sender}[spec['mode']]()

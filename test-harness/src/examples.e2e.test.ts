@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { Lab, release, requireRoot, routed, runToolOnce, sendPaced, sendUdp, startSlowReader, startTool, tcpSynToClosedPort, toolPath, twoHosts } from './index.ts';
+import { Lab, TapRelay, release, requireRoot, routed, runToolOnce, sendPaced, sendUdp, startSlowReader, startTool, tapVm, tcpSynToClosedPort, toolPath, twoHosts } from './index.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = requireRoot('example capture');
@@ -214,6 +214,23 @@ describe.runIf(run)('examples for the documentation', () => {
       proc.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('tun_ring_summary on a VM whose reader is slow, then stops', async () => {
+    using lab = Lab.create();
+    const { host, guest, addrs } = tapVm(lab, 32);
+    await using relay = await TapRelay.start(host, guest, { sleepMs: 3 });
+    const args = ['--netns', host.name, '--dwell', '--interval', '60'];
+    await using tool = await startTool(toolPath('tunRingSummary'), args, { json: false });
+    // 20 packets the reader takes 3 ms each to read, then 80 more while it reads nothing.
+    sendPaced(host, { protocol: 'udp', dst: addrs.guest.v4, dport: 9, count: 20, gapMs: 10 });
+    for (let i = 0; i < 100 && (await relay.command('stats')).to_guest < 20; i++) await new Promise((r) => setTimeout(r, 20));
+    await relay.command('pause');
+    sendUdp(host, { dst: addrs.guest.v4, dport: 9, count: 80 });
+    const res = await tool.stop();
+    // Every transmit that found the ring full was dropped FULL_RING.
+    expect(res.stdout).toMatch(/tap0\s+0\s+32\s+100\s+(\d+)\s.*FULL_RING \1\n/);
+    publish('tun_ring_summary', `tun_ring_summary ${args.join(' ').replace(host.name, 'vm1-host')}`, res.stdout);
   });
 
   it('netstrata doctor and list', () => {

@@ -11,3 +11,4 @@ export { release } from './workload.ts';
 export { agentPath } from './agents.ts';
 export { toolPath, TOOL_LIST, camelName, requiredArgs, longInterval, type ListedTool } from './tools.ts';
 export { bucketOf, rank, shapeTbf, tbfWaitsUs } from './truth.ts';
+export { tapVm, TapRelay, tapStats } from './tap-vm.ts';

@@ -157,6 +157,17 @@ export class Lab {
     return { aMac, bMac };
   }
 
+  /** A TAP device in a namespace, with no reader yet (a process attaches by name: TUNSETIFF). Its
+   * ring holds `txqueuelen` packets once a reader attaches. */
+  tap(ns: Netns, name: string, opts: { txqueuelen?: number; vnetHdr?: boolean; multiQueue?: boolean } = {}): { mac: string } {
+    const mac = this.mac();
+    ns.ip('tuntap', 'add', 'dev', name, 'mode', 'tap', ...(opts.vnetHdr ? ['vnet_hdr'] : []), ...(opts.multiQueue ? ['multi_queue'] : []));
+    ns.ip('link', 'set', name, 'address', mac);
+    if (opts.txqueuelen) ns.ip('link', 'set', name, 'txqueuelen', String(opts.txqueuelen));
+    ns.up(name);
+    return { mac };
+  }
+
   bridge(ns: Netns, name: string): void {
     ns.ip('link', 'add', name, 'type', 'bridge');
     ns.up(name);

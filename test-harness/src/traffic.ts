@@ -19,6 +19,8 @@ export interface Sent {
   flow: Flow;
   /** From the paced sender: CLOCK_MONOTONIC (µs) just before each send. */
   timesUs?: number[];
+  /** From the paced sender: CLOCK_MONOTONIC (µs) just after each send returned. */
+  afterUs?: number[];
 }
 
 /** The traffic agent in a namespace; with `cpu`, pinned to that CPU (taskset), so the work the
@@ -145,8 +147,8 @@ export function startSlowReader(ns: Netns, o: SlowReaderSpec): Promise<{ done: P
 /** `count` packets of `size` bytes, `gapMs` apart (TCP: one segment each, TCP_NODELAY). */
 export function sendPaced(ns: Netns, o: { protocol: 'udp' | 'tcp'; dst: string; dport: number; count: number; size?: number; gapMs: number }): Sent {
   const spec = { mode: 'sender', protocol: o.protocol, dst: o.dst, dport: o.dport, count: o.count, size: o.size ?? 100, gap_ms: o.gapMs };
-  const r = JSON.parse(run('ip', ['netns', 'exec', ns.name, 'python3', PACED, JSON.stringify(spec)])) as { sent: number; sport: number; times_us: number[] };
-  return { sent: r.sent, flow: { src: '', dst: o.dst, sport: r.sport, dport: o.dport, protocol: o.protocol === 'udp' ? 'UDP' : 'TCP' }, timesUs: r.times_us };
+  const r = JSON.parse(run('ip', ['netns', 'exec', ns.name, 'python3', PACED, JSON.stringify(spec)])) as { sent: number; sport: number; times_us: number[]; after_us: number[] };
+  return { sent: r.sent, flow: { src: '', dst: o.dst, sport: r.sport, dport: o.dport, protocol: o.protocol === 'udp' ? 'UDP' : 'TCP' }, timesUs: r.times_us, afterUs: r.after_us };
 }
 
 /** sendPaced without blocking: several paced flows can overlap in time. */

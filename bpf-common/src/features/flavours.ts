@@ -42,24 +42,33 @@ export function tracepointFlavours(event: string, stem: string = event.split(':'
   ];
 }
 
-let kallsyms: Set<string> | undefined;
+/** Text symbols of /proc/kallsyms, with the module each is in ('' for the kernel itself). */
+let kallsyms: Map<string, string> | undefined;
+
+function textSymbols(): Map<string, string> {
+  if (!kallsyms) {
+    kallsyms = new Map();
+    const text = existsSync('/proc/kallsyms') ? readFileSync('/proc/kallsyms', 'utf8') : '';
+    for (const line of text.split('\n')) {
+      const [, type, name, mod] = line.split(/\s+/);
+      if (name && (type === 't' || type === 'T') && !kallsyms.has(name)) kallsyms.set(name, mod ? mod.replace(/^\[|\]$/g, '') : '');
+    }
+  }
+  return kallsyms;
+}
 
 /** A kernel function the kernel can hook by kprobe: a text symbol in /proc/kallsyms. */
 export function functionInKallsyms(fn: string): true | string {
-  if (!kallsyms) {
-    kallsyms = new Set();
-    const text = existsSync('/proc/kallsyms') ? readFileSync('/proc/kallsyms', 'utf8') : '';
-    for (const line of text.split('\n')) {
-      const [, type, name] = line.split(' ');
-      if (name && (type === 't' || type === 'T')) kallsyms.add(name);
-    }
-  }
-  return kallsyms.has(fn) ? true : `${fn} is not a function in /proc/kallsyms`;
+  return textSymbols().has(fn) ? true : `${fn} is not a function in /proc/kallsyms`;
 }
 
 /** A kernel function: a FUNC in the kernel's BTF. */
 export function functionInBtf(fn: string): true | string {
-  return Btf.vmlinux().hasType(fn, 'func') ? true : `${fn} is not a function in this kernel's BTF`;
+  if (Btf.vmlinux().hasType(fn, 'func')) return true;
+  // A loaded module's function: the module's own BTF (split from the kernel's) describes it.
+  const mod = textSymbols().get(fn);
+  if (mod && existsSync(`/sys/kernel/btf/${mod}`)) return true;
+  return `${fn} is not a function in this kernel's BTF${mod ? ` (module ${mod} has no BTF)` : ''}`;
 }
 
 /** Arguments a BPF trampoline takes on every kernel (x86-64 took more only from Linux 6.5). */

@@ -3,7 +3,8 @@ import type { Tool } from '@netstrata/bpf-common';
 import { tools as packetDropTools } from '@netstrata/packet-drop';
 import { tools as systemNetworkTools } from '@netstrata/system-network';
 import { tools as cpuTools } from '@netstrata/cpu';
+import { tools as tunTools } from '@netstrata/tun';
 
 export type ToolInfo = Tool;
 
-export const TOOLS: readonly Tool[] = [...packetDropTools, ...systemNetworkTools, ...cpuTools];
+export const TOOLS: readonly Tool[] = [...packetDropTools, ...systemNetworkTools, ...tunTools, ...cpuTools];

@@ -58,11 +58,15 @@ function result(json: string, support: string, log: string, seconds: number): Su
   };
 }
 
+/** A test's time limit in a guest: TCG runs the same test several times slower than this host, and
+ * slower still when the host is busy (the limits are there to end hangs, not to time the tests). */
+const GUEST_TEST_TIMEOUT_MS = 300_000;
+
 /** Runs the suite inside the guest, as root with CI set (so nothing may skip). */
 export async function runSuite(guest: Guest, suite: Suite): Promise<SuiteResult> {
   const n = ++runs;
   const t = performance.now();
-  const r = await guest.exec(['node', ...vitestArgs(suite, `/mnt/out/suite-${n}.json`)], {
+  const r = await guest.exec(['node', ...vitestArgs(suite, `/mnt/out/suite-${n}.json`), `--testTimeout=${GUEST_TEST_TIMEOUT_MS}`, `--hookTimeout=${GUEST_TEST_TIMEOUT_MS}`], {
     cwd: join(REPO, suite.dir),
     env: { CI: 'true', NO_COLOR: '1', NETSTRATA_SUPPORT_REPORT: `/mnt/out/support-${n}.jsonl`, ...(suite.baseOnly ? { NETSTRATA_VERIFY_BASE_ONLY: '1' } : {}) },
   });

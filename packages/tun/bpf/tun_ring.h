@@ -1,0 +1,59 @@
+/* Records shared by the tun BPF programs and their TypeScript decoders (src/layout.ts). */
+#ifndef TUN_RING_H
+#define TUN_RING_H
+
+#include "netstrata/btf.h"
+#include "netstrata/hist_types.h"
+
+/* TAP/TUN queues kept (a multi-queue TAP has one row per queue). */
+#define TUN_QUEUES_MAX 1024
+/* Drop rows: queue x reason. */
+#define TUN_DROPS_MAX 4096
+/* Packets in a TAP ring waiting for their reader, followed for --dwell. */
+#define TUN_INFLIGHT_MAX 65536
+#define TUN_DEV_NAME_LEN 16
+#define TUN_COMM_LEN 16
+
+struct tun_key {
+	__u32 ifindex;
+	__u32 netns;
+	__u32 queue;
+	__u32 _pad;
+};
+
+/* One TAP queue. */
+struct tun_queue_stats {
+	char  dev[TUN_DEV_NAME_LEN];
+	__u32 ring_size;               /* the queue's ptr_ring size (the device's txqueuelen when attached) */
+	__u32 reader_pid;              /* --dwell: the last task that read from the queue */
+	char  reader_comm[TUN_COMM_LEN];
+	__u64 xmits;                   /* transmits into the TAP on this queue */
+	__u64 full;                    /* of which found the ring full */
+	__u64 no_queue;                /* of which found no reader attached at that queue */
+	__u64 reads;                   /* --dwell: packets the reader took out that were followed in */
+	struct nst_hist occupancy;     /* packets already in the ring at each transmit */
+	struct nst_hist dwell_ns;      /* --dwell: transmit into the TAP -> copied to the reader */
+};
+
+struct tun_drop_key {
+	__u32 ifindex;
+	__u32 netns;
+	__u32 queue;
+	__u32 reason;
+	char  dev[TUN_DEV_NAME_LEN];
+};
+
+/* --dwell: a packet put in a TAP ring, keyed by skb address. */
+struct tun_inflight {
+	__u64 ts_ns;
+	struct tun_key key;
+};
+
+_Static_assert(sizeof(struct tun_key) == 16, "tun_key size is mirrored in src/layout.ts");
+_Static_assert(sizeof(struct tun_queue_stats) == 72 + 2 * sizeof(struct nst_hist), "tun_queue_stats size is mirrored in src/layout.ts");
+_Static_assert(sizeof(struct tun_drop_key) == 32, "tun_drop_key size is mirrored in src/layout.ts");
+NST_BTF_STRUCT(tun_key);
+NST_BTF_STRUCT(tun_queue_stats);
+NST_BTF_STRUCT(tun_drop_key);
+
+#endif
