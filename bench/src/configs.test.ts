@@ -31,7 +31,6 @@ describe('the configurations', () => {
       'system_network_latency_summary_stages',
       'system_network_latency_summary_sample',
     ]);
-    expect(CONFIGS.filter((c) => c.kind === 'summary')).toHaveLength(9);
     expect(CONFIGS.filter((c) => c.kind === 'details').map((c) => c.id)).toEqual([
       'packet_drop_details_nomatch',
       'packet_drop_details_match',
@@ -42,9 +41,10 @@ describe('the configurations', () => {
   });
 
   it('start each binary once for start-up, and the flood-matching details config for memory', () => {
-    expect(startupConfigs(CONFIGS)).toHaveLength(11);
+    // Every tool's binary, and bpftrace for each of its two scripts.
+    expect(startupConfigs(CONFIGS)).toHaveLength(TOOL_LIST.length + 2);
     const mem = memoryConfigs(CONFIGS).map((c) => c.id);
-    expect(mem).toHaveLength(11);
+    expect(mem).toHaveLength(TOOL_LIST.length + 2);
     expect(mem).toContain('packet_drop_details_match');
     expect(mem).not.toContain('packet_drop_details_nomatch');
   });
