@@ -369,7 +369,10 @@ describe.runIf(run)('system_network_latency_details', () => {
     }
   });
 
-  it('a TX threshold over a tbf reports the packets that waited in the qdisc, each with its stages', async () => {
+  // Retried: a packet the tbf releases from a softirq served in the development VM's agent's context
+  // runs no BPF program there, so its event never comes (docs/kernel-support.md, "Packets no BPF
+  // program sees on this machine").
+  it('a TX threshold over a tbf reports the packets that waited in the qdisc, each with its stages', { retry: 2 }, async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
     // 320 kbit/s and 1042-byte frames: 26 ms per frame after the burst, so with 2 frames of burst
