@@ -470,7 +470,8 @@ static __always_inline int on_tx_fn(void *ctx, struct sk_buff *skb, __u32 stage)
 			init.ip = now;
 		else
 			init.output = now;
-		bpf_map_update_elem(&tx_early, &addr, &init, BPF_ANY);
+		if (bpf_map_update_elem(&tx_early, &addr, &init, BPF_ANY))
+			nst_count_loss(NST_MAP_FULL);
 		return 0;
 	}
 	if (stage == LAT_TX_IP)

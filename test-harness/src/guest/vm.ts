@@ -145,10 +145,18 @@ export class Guest {
       if (performance.now() > deadline) throw fail('QEMU never created the agent socket');
       await new Promise((r) => setTimeout(r, 50));
     }
-    const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect(sock, () => resolve(s));
-      s.once('error', reject);
-    });
+    // QEMU binds the socket before it listens: in between, connecting is refused. Try again then.
+    let socket: Socket | undefined;
+    while (!socket) {
+      socket = await new Promise<Socket | undefined>((resolve, reject) => {
+        const s = connect(sock, () => resolve(s));
+        s.once('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNREFUSED' ? resolve(undefined) : reject(e)));
+      });
+      if (socket) break;
+      if (qemu.exitCode !== null) throw fail(`QEMU exited (${qemu.exitCode}) at start`);
+      if (performance.now() > deadline) throw fail('QEMU never listened on the agent socket');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const guest = new Guest(image, qemu, socket, lab, hostNs, tap, outDir);
     guest.console = consoleText;
     qemu.stdout!.on('data', (d: Buffer) => (guest.console = (guest.console + d.toString('utf8')).slice(-20000)));
