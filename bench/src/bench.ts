@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run, sweepStaleLabs } from '@netstrata/test-harness';
+import { run, runsHere, sweepStaleLabs } from '@netstrata/test-harness';
 import { BENCH_PREFIX, BenchLab, compileAgents } from './bench-lab.ts';
 import { benchmarkDocument } from './benchmark-doc.ts';
 import { accountingPhase } from './accounting.ts';
@@ -75,9 +75,17 @@ async function main(): Promise<void> {
     rounds: k.rounds,
     payload: k.payload,
     durationS: 0,
-    configs: CONFIGS.map((c) => ({ id: c.id, label: c.label, kind: c.kind, bpftrace: c.bpftrace, compareOn: c.compareOn })),
+    configs: [],
     notes: [],
   };
+  // A tool that cannot run on this kernel (its hooks are functions of a module it lacks) is named
+  // in the report, not measured.
+  const configs = CONFIGS.filter((c) => {
+    const runs = c.kind === 'bpftrace' ? true : runsHere(c.binary);
+    if (runs !== true) report.notes.push(`${c.id} not measured on this kernel: ${runs}`);
+    return runs === true;
+  });
+  report.configs = configs.map((c) => ({ id: c.id, label: c.label, kind: c.kind, bpftrace: c.bpftrace, compareOn: c.compareOn }));
   try {
     const agents = compileAgents(join(tmp, 'agents'));
     using lab = await BenchLab.create(agents.flood, tmp);
@@ -91,11 +99,11 @@ async function main(): Promise<void> {
       log(`bench: ${name} done in ${((Date.now() - s) / 1000).toFixed(0)} s`);
       return r;
     };
-    if (k.phases.includes('throughput')) report.throughput = await phase('throughput', () => throughputPhase(lab, CONFIGS, k, log));
-    if (k.phases.includes('bpf-stats')) report.bpfStats = await phase('bpf-stats', () => bpfStatsPhase(lab, CONFIGS, k, log));
-    if (k.phases.includes('startup')) report.startup = await phase('startup', () => startupPhase(lab, CONFIGS, k, log));
+    if (k.phases.includes('throughput')) report.throughput = await phase('throughput', () => throughputPhase(lab, configs, k, log));
+    if (k.phases.includes('bpf-stats')) report.bpfStats = await phase('bpf-stats', () => bpfStatsPhase(lab, configs, k, log));
+    if (k.phases.includes('startup')) report.startup = await phase('startup', () => startupPhase(lab, configs, k, log));
     if (k.phases.includes('pipeline')) report.pipeline = await phase('pipeline', () => pipelinePhase(agents.ringprod, k, log));
-    if (k.phases.includes('memory')) report.memory = await phase('memory', () => memoryPhase(lab, CONFIGS, k, log));
+    if (k.phases.includes('memory')) report.memory = await phase('memory', () => memoryPhase(lab, configs, k, log));
     if (k.phases.includes('accounting')) report.accounting = await phase('accounting', () => accountingPhase(agents.flood, log));
   } finally {
     rmSync(tmp, { recursive: true, force: true });

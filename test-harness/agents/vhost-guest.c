@@ -368,10 +368,14 @@ int main(int argc, char **argv)
 			} else if (!strcmp(line, "stats")) {
 				reap(&q[RX]);
 				reap(&q[TX]);
+				drain_call(&q[RX]);
+				drain_call(&q[TX]);
 				print_stats("");
 			} else if (!strcmp(line, "quit")) {
 				reap(&q[RX]);
 				reap(&q[TX]);
+				drain_call(&q[RX]);
+				drain_call(&q[TX]);
 				print_stats("\"quit\":true,");
 				return 0;
 			} else if (line[0]) {

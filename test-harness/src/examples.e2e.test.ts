@@ -5,26 +5,17 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { publish } from './examples.ts';
 import { Lab, TapRelay, release, requireRoot, routed, runToolOnce, sendPaced, sendUdp, startSlowReader, startTool, tapVm, tcpSynToClosedPort, toolPath, twoHosts } from './index.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = requireRoot('example capture');
 const SLEEPER = fileURLToPath(new URL('../agents/sleeper.py', import.meta.url));
 const LOCKSTRESS = fileURLToPath(new URL('../agents/lockstress.c', import.meta.url));
 /** The CPU the cpu-tool examples pin their work to (the second one where there is one). */
 const CPU = 1 % cpus().length;
-
-function publish(name: string, command: string, output: string): void {
-  mkdirSync(`${ROOT}docs/examples`, { recursive: true });
-  const block = `$ ${command}\n${output.trimEnd()}\n`;
-  writeFileSync(`${ROOT}docs/examples/${name}.txt`, block);
-  const readme = readFileSync(`${ROOT}README.md`, 'utf8');
-  const re = new RegExp(`(<!-- example:${name} -->\\n)[\\s\\S]*?(<!-- /example -->)`);
-  if (re.test(readme)) writeFileSync(`${ROOT}README.md`, readme.replace(re, `$1\`\`\`text\n${block}\`\`\`\n$2`));
-}
 
 describe.runIf(run)('examples for the documentation', () => {
   it('packet_drop_summary by reason, location and device', async () => {

@@ -66,5 +66,5 @@ export class TapRelay implements AsyncDisposable {
 }
 
 /** The TAP's own counters (tx_packets counts the packets its reader took). */
-export const tapStats = (ns: Netns): { packets: number; dropped: number } => (JSON.parse(ns.ip('-s', '-j', 'link', 'show', 'dev', 'tap0')) as { stats64: { tx: { packets: number; dropped: number } } }[])[0]!.stats64.tx;
+export const tapStats = (ns: Netns, dev = 'tap0'): { packets: number; dropped: number } => (JSON.parse(ns.ip('-s', '-j', 'link', 'show', 'dev', dev)) as { stats64: { tx: { packets: number; dropped: number } } }[])[0]!.stats64.tx;
 

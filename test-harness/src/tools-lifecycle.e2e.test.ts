@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bpfState, longInterval, requireRoot, requiredArgs, runToolOnce, startTool, TOOL_LIST, toolPath, waitForNoLeftovers } from './index.ts';
+import { bpfState, longInterval, programsAddedSince, requireRoot, requiredArgs, runToolOnce, runsHere, startTool, TOOL_LIST, toolPath, waitForNoLeftovers } from './index.ts';
 
 const run = requireRoot('tool lifecycle tests');
 
@@ -55,7 +55,19 @@ describe.runIf(run)('packet-drop tools: with the BTF flavours off they fall back
 describe.runIf(run)('every tool: stopping leaves nothing behind', () => {
   // packet-drop's stops (and a reader going away): packet-drop-cli.e2e.test.ts.
   for (const t of TOOLS.filter((x) => x.domain !== 'packet-drop')) {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    const here = run ? runsHere(t.name) : true;
+    if (here !== true) {
+      // Its hooks are not on this kernel (the guest tier runs it): it says so in one line, before
+      // it loads anything.
+      it(`${t.name}: on this kernel, says in one line which hook it cannot have, exit 2, nothing loaded`, () => {
+        const before = bpfState();
+        const r = runToolOnce(toolPath(t.key), [...t.args(), '--duration', '1']);
+        expect(r.exitCode).toBe(2);
+        expect(r.stderr.trim()).toBe(`${t.name}: ${here}`);
+        expect(programsAddedSince(before)).toEqual([]);
+      });
+    }
+    if (here === true) for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       it(`${t.name}: ${signal} prints the final record, exits 0 and detaches everything`, async () => {
         const before = bpfState();
         await using tool = await startTool(toolPath(t.key), [...t.args(), ...longInterval(t)]);
@@ -66,7 +78,7 @@ describe.runIf(run)('every tool: stopping leaves nothing behind', () => {
       });
     }
 
-    it(`${t.name}: with the BTF flavours off it falls back to classic tracepoints, or says in one line what is missing`, async () => {
+    if (here === true) it(`${t.name}: with the BTF flavours off it falls back to classic tracepoints, or says in one line what is missing`, async () => {
       const env = { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp' };
       if (t.classic) {
         const before = bpfState();

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { chooseFlavours } from '@netstrata/bpf-common';
 import { TOOLS } from '@netstrata/cli';
 
 function bin(pkg: string, name: string): string {
@@ -36,6 +37,20 @@ export const TOOL_LIST: readonly ListedTool[] = TOOLS.map((t) => ({
   describe: t.describe,
   classic: t.hooks.every((h) => h.optional || h.flavours.some((f) => f.name === 'tracepoint')),
 }));
+
+/** Whether a tool can run on this kernel: true, or the one line it says when it cannot (a hook it
+ * must have that no flavour of this kernel's offers, such as the vhost tools' module functions on a
+ * kernel without vhost or function hooks). Probes the kernel: root only. */
+export function runsHere(name: string): true | string {
+  const t = TOOLS.find((x) => x.name === name);
+  if (!t) throw new Error(`no tool '${name}' in the registry`);
+  try {
+    chooseFlavours(t.hooks);
+    return true;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
 
 /** Options a tool needs to run at all in a test, beyond none (a process to watch). */
 export function requiredArgs(name: string, targetPid: () => number): string[] {

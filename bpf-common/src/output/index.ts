@@ -1,2 +1,3 @@
 export { Sink, toJson, type Envelope, type OutputFormat } from './sink.ts';
 export { jsonString, CStringJson } from './json.ts';
+export { textTable } from './table.ts';

@@ -4,7 +4,8 @@ import { tools as packetDropTools } from '@netstrata/packet-drop';
 import { tools as systemNetworkTools } from '@netstrata/system-network';
 import { tools as cpuTools } from '@netstrata/cpu';
 import { tools as tunTools } from '@netstrata/tun';
+import { tools as vhostTools } from '@netstrata/vhost';
 
 export type ToolInfo = Tool;
 
-export const TOOLS: readonly Tool[] = [...packetDropTools, ...systemNetworkTools, ...tunTools, ...cpuTools];
+export const TOOLS: readonly Tool[] = [...packetDropTools, ...systemNetworkTools, ...tunTools, ...vhostTools, ...cpuTools];

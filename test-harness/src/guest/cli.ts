@@ -59,7 +59,7 @@ for (const k of kernels!) {
   try {
     const jobs = command?.length ? [{ cmd: command, cwd: process.cwd() }] : files.map((f) => ({ cmd: [process.execPath, join(REPO, 'node_modules/vitest/vitest.mjs'), 'run', f.file], cwd: f.dir }));
     for (const job of jobs) {
-      const r = await guest.exec(job.cmd, { cwd: job.cwd, env: { CI: process.env.CI ?? '', FORCE_COLOR: process.stdout.isTTY ? '1' : '0' }, onOutput: (s, d) => (s === 'stdout' ? process.stdout : process.stderr).write(d) });
+      const r = await guest.exec(job.cmd, { cwd: job.cwd, env: { CI: process.env.CI ?? '', NETSTRATA_GUEST: '1', FORCE_COLOR: process.stdout.isTTY ? '1' : '0' }, onOutput: (s, d) => (s === 'stdout' ? process.stdout : process.stderr).write(d) });
       const code = r.code ?? 1;
       console.error(`guest: ${k.id}: ${job.cmd.join(' ')} exited ${r.code ?? r.signal}`);
       worst = Math.max(worst, code);

@@ -7,9 +7,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlavourOutcome } from '@netstrata/bpf-common/testing';
 import { guestFile } from '../agents.ts';
+import { publishCaptured } from '../examples.ts';
 import { bucketOf } from '../truth.ts';
 import { guestTierRuns } from './tier.ts';
 import { GUEST_KERNELS } from './kernels.ts';
@@ -21,11 +23,13 @@ import { REPO, runSuite, runSuiteOnHost, type Suite } from './suites.ts';
 /** npm run test:guest runs everything; CI (npm test) runs each verifier suite with the tools' own
  * rodata only (no variants) in the guests, and the fault tests in the oldest guest only. */
 const FULL = process.env.NETSTRATA_GUEST_TIER === 'full';
-const PROGRAMS: Suite[] = ['packet-drop', 'cpu', 'system-network', 'tun'].map((p) => ({ dir: `packages/${p}`, file: 'src/programs.test.ts', baseOnly: !FULL }));
+const PROGRAMS: Suite[] = ['packet-drop', 'cpu', 'system-network', 'tun', 'vhost'].map((p) => ({ dir: `packages/${p}`, file: 'src/programs.test.ts', baseOnly: !FULL }));
 /** The drop tool's fault suite; CI runs its injected faults (each counted exactly, with this kernel's reason numbers). */
 const DROPS: Suite = { dir: 'test-harness', file: 'src/packet-drop-summary.e2e.test.ts', only: FULL ? undefined : 'exactly 100 drops' };
 /** The latency tools end to end; CI runs the tests that time every stage in both directions (the function stages among them). */
 const LATENCY: Suite = { dir: 'test-harness', file: 'src/system-network-latency.e2e.test.ts', only: FULL ? undefined : '--stages, both directions' };
+/** The vhost tool (and the tun tool with vhost as the TAP's reader) on vhost-net driven with no VM. */
+const VHOST: Suite = { dir: 'test-harness', file: 'src/vhost.in-guest.test.ts', env: { NETSTRATA_EXAMPLES_OUT: '/mnt/out/examples' } };
 /** The tun tool against TAP rings with a reader that stops or is slow. */
 const TUN: Suite = { dir: 'test-harness', file: 'src/tun.e2e.test.ts' };
 
@@ -144,7 +148,17 @@ describe.runIf(guestTierRuns())('kernel support', () => {
       expect(drops.rows.map((r) => [r.reason, r.count])).toEqual([['QDISC_DROP', N]]);
     });
 
-    // CI runs the end-to-end suites in the oldest guest only, and of the drop and latency suites a
+    it('vhost_signal_summary counts the driver\'s kicks, the buffers vhost gave back and the signals it sent or the guest suppressed, exactly', async () => {
+      const r = await runSuite(guest, VHOST);
+      timings.push(`${kernel.id}: ${VHOST.dir} ${VHOST.file} in ${r.seconds.toFixed(0)} s`);
+      expect(r.failed, r.log).toBe(0);
+      expect(r.skipped, r.log).toBe(0);
+      expect(r.passed).toBeGreaterThan(2);
+      // The documentation's example comes from the newest kernel's run.
+      if (kernel === GUEST_KERNELS.at(-1)) expect(publishCaptured(join(guest.outDir, 'examples'))).toEqual(['vhost_signal_summary.txt']);
+    });
+
+    // CI runs these end-to-end suites in the oldest guest only, and of the drop and latency suites a
     // stated part (the drop tool's whole suite takes 7 minutes under TCG).
     if (FULL || kernel === GUEST_KERNELS[0]) {
       it(`packet_drop_summary counts injected faults exactly, with the kernel its own reason numbering${FULL ? '' : ' (the fault tests)'}`, async () => {

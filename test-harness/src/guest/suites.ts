@@ -22,6 +22,8 @@ export interface Suite {
   baseOnly?: boolean;
   /** Only the tests whose names match (vitest -t). */
   only?: string;
+  /** More environment for the run. */
+  env?: Record<string, string>;
 }
 
 export interface SuiteResult {
@@ -68,7 +70,7 @@ export async function runSuite(guest: Guest, suite: Suite): Promise<SuiteResult>
   const t = performance.now();
   const r = await guest.exec(['node', ...vitestArgs(suite, `/mnt/out/suite-${n}.json`), `--testTimeout=${GUEST_TEST_TIMEOUT_MS}`, `--hookTimeout=${GUEST_TEST_TIMEOUT_MS}`], {
     cwd: join(REPO, suite.dir),
-    env: { CI: 'true', NO_COLOR: '1', NETSTRATA_SUPPORT_REPORT: `/mnt/out/support-${n}.jsonl`, ...(suite.baseOnly ? { NETSTRATA_VERIFY_BASE_ONLY: '1' } : {}) },
+    env: { CI: 'true', NO_COLOR: '1', NETSTRATA_GUEST: '1', NETSTRATA_SUPPORT_REPORT: `/mnt/out/support-${n}.jsonl`, ...(suite.baseOnly ? { NETSTRATA_VERIFY_BASE_ONLY: '1' } : {}), ...suite.env },
   });
   return result(join(guest.outDir, `suite-${n}.json`), join(guest.outDir, `support-${n}.jsonl`), r.stdout + r.stderr, (performance.now() - t) / 1000);
 }

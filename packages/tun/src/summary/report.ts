@@ -1,5 +1,5 @@
 /** tun_ring_summary records: per TAP queue, from the kernel's cumulative rows. */
-import { addCounts, diffSlots, formatBounds, renderHistogram, toHistogram, type Histogram, type RowsOptions, type SummaryEnvelope } from '@netstrata/bpf-common';
+import { addCounts, diffSlots, formatBounds, renderHistogram, textTable, toHistogram, type Histogram, type RowsOptions, type SummaryEnvelope } from '@netstrata/bpf-common';
 import type { DropEntry, QueueEntry } from '../layout.ts';
 
 export interface QueueRow {
@@ -88,12 +88,6 @@ export function queueRows(queues: readonly QueueEntry[], drops: readonly DropEnt
   return [...rows.values()].sort((a, b) => dropped(b) - dropped(a) || b.full - a.full || (b.occupancy.percentiles?.p99.high ?? 0) - (a.occupancy.percentiles?.p99.high ?? 0) || b.xmits - a.xmits);
 }
 
-function table(header: string[], body: string[][], left: ReadonlySet<number>): string[] {
-  const all = [header, ...body];
-  const w = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
-  return all.map((r) => `  ${r.map((c, i) => (left.has(i) ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ')}`.trimEnd());
-}
-
 export function renderTunText(rec: TunRecord, histograms: number): string {
   const when = new Date(rec.time).toTimeString().slice(0, 8);
   const total = rec.queues.length + rec.more_queues;
@@ -116,7 +110,7 @@ export function renderTunText(rec: TunRecord, histograms: number): string {
       q.drops.map((x) => `${x.reason} ${x.count}`).join(', ') || '-',
     ];
   });
-  lines.push(...table(header, body, new Set([0, header.length - 1, ...(dwell ? [header.length - 2] : [])])));
+  lines.push(...textTable(header, body, new Set([0, header.length - 1, ...(dwell ? [header.length - 2] : [])])));
   if (rec.more_queues) lines.push(`  ... and ${rec.more_queues} more queues (--top)`);
   for (const q of rec.queues.slice(0, histograms)) {
     if (q.occupancy.count) lines.push(renderHistogram(q.occupancy, { title: `  ${q.device} queue ${q.queue}: packets in the ring at transmit`, width: 30 }));

@@ -1,0 +1,158 @@
+/**
+ * vhost_signal_summary (and tun_ring_summary with vhost as the TAP's reader) against the real
+ * vhost-net path, driven with no VM by agents/vhost-guest.c (src/vhost-driver.ts). Truth: the
+ * driver's own counters: kicks it wrote, used entries it reaped, call signals it received.
+ *
+ * This host's kernel has no vhost_net module and no function hooks, so the file runs in the guest
+ * tier only (its kernels have both); the host's test run leaves it out (vitest.config.ts).
+ */
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { publish } from './examples.ts';
+import { Lab, VhostDriver, requireRoot, sendUdp, startTool, tapStats, vhostNetAvailable, VHOST_NET, type ToolRecord } from './index.ts';
+
+const SUMMARY = fileURLToPath(new URL('../../packages/vhost/dist/vhost_signal_summary.js', import.meta.url));
+const TUN = fileURLToPath(new URL('../../packages/tun/dist/tun_ring_summary.js', import.meta.url));
+
+const available = vhostNetAvailable();
+if (available !== true && process.env.CI) throw new Error(`vhost tests: ${available}`);
+const run = requireRoot('vhost end-to-end tests') && available === true;
+
+interface Hist {
+  count: number;
+  buckets: { start: number; end: number; count: number }[];
+}
+interface VqRow {
+  device: string;
+  queue: number;
+  role: 'rx' | 'tx';
+  worker: { tid: number; pid: number; comm: string } | null;
+  ring_size: number;
+  kicks: number;
+  runs: number;
+  used: number;
+  used_per_run: Hist;
+  signal_checks: number;
+  signals: number;
+  suppressed: number;
+  empty: number;
+}
+interface Final {
+  queues: VqRow[];
+  workers: { tid: number; comm: string; waits: number; wait: Hist }[];
+  lost: number;
+  map_full: number;
+}
+
+const final = (records: ToolRecord[]) => records.find((r) => r.type === 'final') as unknown as Final;
+/** The driver's device: the only one with this worker (other tests' devices are gone). */
+const queuesOf = (rec: Final, pid: number) => {
+  const rows = rec.queues.filter((q) => q.worker?.comm === `vhost-${pid}` || q.worker === null);
+  return { rx: rows.find((q) => q.role === 'rx')!, tx: rows.find((q) => q.role === 'tx')! };
+};
+/** Values below 16 have a bucket each: the sum of the values a histogram holds, when all are. */
+const exactSum = (h: Hist) => h.buckets.reduce((s, b) => s + (b.end - b.start === 1 ? b.start * b.count : Number.NaN), 0);
+
+describe.runIf(run)('vhost_signal_summary', () => {
+  it('counts every kick the driver wrote, every buffer vhost gave back and every signal the driver received, per queue', async () => {
+    using lab = Lab.create();
+    await using tool = await startTool(SUMMARY, ['--interval', '3600']);
+    await using driver = await VhostDriver.start(lab);
+    const N = 30;
+    // RX: the namespace sends N datagrams to the "VM"; TX: the "VM" sends N frames, one kick each.
+    expect(sendUdp(driver.ns, { dst: VHOST_NET.vm, dport: 9, count: N }).sent).toBe(N);
+    await driver.rxUsed(N);
+    await driver.send(N);
+    await driver.until((s) => s.tx.used >= N);
+    const truth = await driver.quit();
+    const rec = final((await tool.stop()).records);
+    const { rx, tx } = queuesOf(rec, driver.pid);
+    // RX: the N datagrams, and the buffers the driver posted at start and after each reap.
+    expect(truth.rx.used).toBe(N);
+    expect(truth.tx.used).toBe(N);
+    for (const [row, t] of [[rx, truth.rx], [tx, truth.tx]] as const) {
+      expect(row, row?.role).toMatchObject({ kicks: t.kicks, used: t.used, signals: t.signals, suppressed: 0, ring_size: 256 });
+      expect(row.worker!.comm).toBe(`vhost-${driver.pid}`);
+      expect(row.signal_checks).toBe(row.signals);
+      // Each run is in the histogram, and the runs gave back every buffer.
+      expect(row.runs).toBeGreaterThan(0);
+      expect(row.used_per_run.count).toBe(row.runs);
+      const sum = exactSum(row.used_per_run);
+      if (!Number.isNaN(sum)) expect(sum).toBe(row.used);
+    }
+    expect(tx.kicks).toBe(N);
+    // The worker was woken for its work and waited for a CPU each time.
+    const worker = rec.workers.find((w) => w.comm === `vhost-${driver.pid}`);
+    expect(worker?.waits).toBeGreaterThan(0);
+    expect(worker!.wait.count).toBe(worker!.waits);
+    expect(rec.lost).toBe(0);
+    expect(rec.map_full).toBe(0);
+  });
+
+  it('a guest that turned RX interrupts off (NO_INTERRUPT): every RX signal suppressed, TX still signalled', async () => {
+    using lab = Lab.create();
+    await using tool = await startTool(SUMMARY, ['--interval', '3600']);
+    await using driver = await VhostDriver.start(lab, { noInterrupt: true });
+    const N = 20;
+    expect(sendUdp(driver.ns, { dst: VHOST_NET.vm, dport: 9, count: N }).sent).toBe(N);
+    await driver.rxUsed(N);
+    await driver.send(5);
+    await driver.until((s) => s.tx.used >= 5);
+    const truth = await driver.quit();
+    const rec = final((await tool.stop()).records);
+    const { rx, tx } = queuesOf(rec, driver.pid);
+    expect(truth.rx.signals).toBe(0);
+    expect(rx).toMatchObject({ used: truth.rx.used, signals: 0 });
+    expect(rx.signal_checks).toBeGreaterThan(0);
+    expect(rx.suppressed).toBe(rx.signal_checks);
+    expect(tx).toMatchObject({ used: 5, signals: truth.tx.signals, suppressed: 0 });
+    expect(truth.tx.signals).toBeGreaterThan(0);
+  });
+
+  it('a guest that stops refilling RX buffers: vhost finds the ring empty, the TAP ring fills and drops FULL_RING, and every packet not dropped reaches the guest once it refills', async () => {
+    using lab = Lab.create();
+    const R = 8; // RX buffers the guest posts
+    const Q = 16; // the TAP's ring
+    const S = 200;
+    await using driver = await VhostDriver.start(lab, { rxBuffers: R, ring: Q });
+    await using vhost = await startTool(SUMMARY, ['--interval', '3600']);
+    await using tun = await startTool(TUN, ['--netns', driver.ns.name, '--interface', driver.tap, '--interval', '3600', '--dwell']);
+    await driver.refill(false);
+    const before = tapStats(driver.ns, driver.tap);
+    expect(sendUdp(driver.ns, { dst: VHOST_NET.vm, dport: 9, count: S }).sent).toBe(S);
+    const stalled = await driver.rxUsed(R);
+    expect(stalled.rx.used).toBe(R);
+    const dropped = tapStats(driver.ns, driver.tap).dropped - before.dropped;
+    // vhost holds up to a batch of packets it took from the ring; the ring holds Q; the rest drop.
+    expect(dropped).toBeGreaterThan(0);
+    await driver.refill(true);
+    const truth = await driver.rxUsed(S - dropped);
+    const [v, t] = await Promise.all([vhost.stop(), tun.stop()]);
+    const rec = final(v.records);
+    const { rx } = queuesOf(rec, driver.pid);
+    // Every datagram not dropped reached the guest (and nothing else was sent to it meanwhile).
+    expect(truth.rx.used).toBe(S - dropped);
+    expect(rx.used).toBe(truth.rx.used);
+    expect(rx.empty).toBeGreaterThan(0);
+    // The TAP's drops, seen by the tun tool, with vhost's worker as the ring's reader.
+    const q = (final(t.records) as unknown as { queues: { device: string; ring_size: number; xmits: number; full: number; reader: { comm: string } | null; drops: { reason: string; count: number }[] }[] }).queues.find((r) => r.device === driver.tap)!;
+    expect(q).toMatchObject({ ring_size: Q, xmits: S, full: dropped, drops: [{ reason: 'FULL_RING', count: dropped }] });
+    expect(q.reader?.comm).toBe(`vhost-${driver.pid}`);
+  });
+
+  it('the example for the documentation: a VM whose driver sends and receives, then stops refilling RX', async () => {
+    using lab = Lab.create();
+    await using driver = await VhostDriver.start(lab, { rxBuffers: 64, ring: 32 });
+    await using tool = await startTool(SUMMARY, ['--interval', '60'], { json: false });
+    expect(sendUdp(driver.ns, { dst: VHOST_NET.vm, dport: 9, count: 100 }).sent).toBe(100);
+    await driver.rxUsed(100);
+    await driver.send(50);
+    await driver.until((s) => s.tx.used >= 50);
+    await driver.refill(false);
+    expect(sendUdp(driver.ns, { dst: VHOST_NET.vm, dport: 9, count: 150 }).sent).toBe(150);
+    await driver.until((s) => s.rx.used >= 164);
+    const res = await tool.stop();
+    expect(res.stdout).toMatch(new RegExp(`vhost-${driver.pid}\\(\\d+\\)\\s+tx 1\\s+256\\s+50\\s`));
+    publish('vhost_signal_summary', 'vhost_signal_summary --interval 60', res.stdout);
+  });
+});
