@@ -85,7 +85,8 @@ export const CONFIGS: readonly BenchConfig[] = [
       command: tool(t, () => extra),
     })),
   ),
-  ...TOOL_LIST.filter((t) => t.kind === 'details').flatMap((t): BenchConfig[] => [
+  // The details tools that follow packets: with a filter no packet matches, and one every packet does.
+  ...TOOL_LIST.filter((t) => t.kind === 'details' && t.packetFilters).flatMap((t): BenchConfig[] => [
     { id: `${t.name}_nomatch`, label: `${t.name} ${NO_MATCH.join(' ')}`, kind: 'details', binary: t.name, command: tool(t, () => NO_MATCH) },
     { id: `${t.name}_match`, label: `${t.name} ${MATCH.join(' ')}`, kind: 'details', binary: t.name, command: tool(t, () => MATCH) },
   ]),

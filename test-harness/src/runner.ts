@@ -44,6 +44,9 @@ export interface RunningTool extends AsyncDisposable {
   /** Resolves once the tool has printed `n` interval records since it started (JSON output), with
    * them: a test sends its next batch after the tool has read the last one. */
   intervals(n: number): Promise<ToolRecord[]>;
+  /** Resolves once the tool has printed `n` records of `type` (JSON output: `event` for a details
+   * tool), with them. */
+  records(type: string, n: number): Promise<ToolRecord[]>;
   readonly startedMs: number;
 }
 
@@ -88,20 +91,22 @@ export async function startTool(
     await new Promise((r) => setTimeout(r, 10));
   }
   const startedMs = Date.now() - t0;
+  async function records(type: string, n: number): Promise<ToolRecord[]> {
+    for (;;) {
+      const got = parseNdjson(stdout.slice(0, stdout.lastIndexOf('\n') + 1)).filter((r) => r.type === type);
+      if (got.length >= n) return got;
+      if (done) throw new Error(`tool exited after ${got.length} of ${n} ${type} records: ${stderr.trim()}`);
+      await new Promise<void>((r) => {
+        waiters.push(r);
+        void exited.then(() => r());
+      });
+    }
+  }
   return {
     pid: child.pid!,
     startedMs,
-    async intervals(n: number) {
-      for (;;) {
-        const got = parseNdjson(stdout.slice(0, stdout.lastIndexOf('\n') + 1)).filter((r) => r.type === 'interval');
-        if (got.length >= n) return got;
-        if (done) throw new Error(`tool exited after ${got.length} of ${n} interval records: ${stderr.trim()}`);
-        await new Promise<void>((r) => {
-          waiters.push(r);
-          void exited.then(() => r());
-        });
-      }
-    },
+    intervals: (n: number) => records('interval', n),
+    records: (type: string, n: number) => records(type, n),
     async stop(signal: NodeJS.Signals = 'SIGINT') {
       if (!done) child.kill(signal);
       const { code, signal: sig } = await exited;

@@ -27,6 +27,8 @@ export interface ListedTool {
   describe: string;
   /** Whether every hook it must have has a classic tracepoint flavour (the last fallback). */
   classic: boolean;
+  /** Whether it takes the packet filters (--ip, --port, --protocol, ...). */
+  packetFilters: boolean;
 }
 
 export const TOOL_LIST: readonly ListedTool[] = TOOLS.map((t) => ({
@@ -36,6 +38,7 @@ export const TOOL_LIST: readonly ListedTool[] = TOOLS.map((t) => ({
   kind: t.kind,
   describe: t.describe,
   classic: t.hooks.every((h) => h.optional || h.flavours.some((f) => f.name === 'tracepoint')),
+  packetFilters: t.uses.filter === 'packet',
 }));
 
 /** Whether a tool can run on this kernel: true, or the one line it says when it cannot (a hook it

@@ -25,15 +25,16 @@ export interface DriverStats {
   refill: boolean;
 }
 
-/** Where the vhost-net module is (modprobe'd): a reason when it is not there. */
+/** vhost-net and TAP devices, their modules loaded where they are modules: a reason when not. */
 export function vhostNetAvailable(): true | string {
-  if (!existsSync('/dev/vhost-net')) {
+  for (const m of ['tun', 'vhost_net']) {
     try {
-      execFileSync('modprobe', ['vhost_net'], { stdio: 'ignore' });
+      execFileSync('modprobe', [m], { stdio: 'ignore' });
     } catch {
-      // reported below
+      // built in, or missing: the devices say which
     }
   }
+  if (!existsSync('/dev/net/tun')) return 'no /dev/net/tun (the kernel has no tun module)';
   return existsSync('/dev/vhost-net') ? true : 'no /dev/vhost-net (the kernel has no vhost_net module): run in the guest tier';
 }
 
@@ -67,6 +68,8 @@ export class VhostDriver implements AsyncDisposable {
 
   /** A TAP `tap` (ring of `ring` packets) in a new namespace of `lab`, and the agent attached to it. */
   static async start(lab: Lab, o: { tap?: string; ring?: number; queueSize?: number; rxBuffers?: number; eventIdx?: boolean; noInterrupt?: boolean } = {}): Promise<VhostDriver> {
+    const devices = vhostNetAvailable();
+    if (devices !== true) throw new Error(`vhost-guest: ${devices}`);
     const ns = lab.netns('vh');
     const tap = o.tap ?? 'vnet0';
     // Only the tests' packets go to the "VM": no IPv6 upkeep (neighbour discovery, MLD), and no

@@ -9,9 +9,10 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { publish } from './examples.ts';
-import { Lab, VhostDriver, requireRoot, sendUdp, startTool, tapStats, vhostNetAvailable, VHOST_NET, type ToolRecord } from './index.ts';
+import { Lab, VhostDriver, requireRoot, sendPaced, sendUdp, startTool, tapStats, vhostNetAvailable, VHOST_NET, type ToolRecord } from './index.ts';
 
 const SUMMARY = fileURLToPath(new URL('../../packages/vhost/dist/vhost_signal_summary.js', import.meta.url));
+const DETAILS = fileURLToPath(new URL('../../packages/vhost/dist/vhost_queue_details.js', import.meta.url));
 const TUN = fileURLToPath(new URL('../../packages/tun/dist/tun_ring_summary.js', import.meta.url));
 
 const available = vhostNetAvailable();
@@ -56,7 +57,7 @@ const exactSum = (h: Hist) => h.buckets.reduce((s, b) => s + (b.end - b.start ==
 describe.runIf(run)('vhost_signal_summary', () => {
   it('counts every kick the driver wrote, every buffer vhost gave back and every signal the driver received, per queue', async () => {
     using lab = Lab.create();
-    await using tool = await startTool(SUMMARY, ['--interval', '3600']);
+    await using tool = await startTool(SUMMARY, ['--interval', '3600', '--worker-wait']);
     await using driver = await VhostDriver.start(lab);
     const N = 30;
     // RX: the namespace sends N datagrams to the "VM"; TX: the "VM" sends N frames, one kick each.
@@ -102,6 +103,7 @@ describe.runIf(run)('vhost_signal_summary', () => {
     const rec = final((await tool.stop()).records);
     const { rx, tx } = queuesOf(rec, driver.pid);
     expect(truth.rx.signals).toBe(0);
+    expect(rec.workers).toEqual([]); // no --worker-wait: the scheduler is not hooked
     expect(rx).toMatchObject({ used: truth.rx.used, signals: 0 });
     expect(rx.signal_checks).toBeGreaterThan(0);
     expect(rx.suppressed).toBe(rx.signal_checks);
@@ -143,7 +145,8 @@ describe.runIf(run)('vhost_signal_summary', () => {
   it('the example for the documentation: a VM whose driver sends and receives, then stops refilling RX', async () => {
     using lab = Lab.create();
     await using driver = await VhostDriver.start(lab, { rxBuffers: 64, ring: 32 });
-    await using tool = await startTool(SUMMARY, ['--interval', '60'], { json: false });
+    await using tool = await startTool(SUMMARY, ['--interval', '60', '--worker-wait'], { json: false });
+    await using details = await startTool(DETAILS, [], { json: false });
     expect(sendUdp(driver.ns, { dst: VHOST_NET.vm, dport: 9, count: 100 }).sent).toBe(100);
     await driver.rxUsed(100);
     await driver.send(50);
@@ -153,6 +156,58 @@ describe.runIf(run)('vhost_signal_summary', () => {
     await driver.until((s) => s.rx.used >= 164);
     const res = await tool.stop();
     expect(res.stdout).toMatch(new RegExp(`vhost-${driver.pid}\\(\\d+\\)\\s+tx 1\\s+256\\s+50\\s`));
-    publish('vhost_signal_summary', 'vhost_signal_summary --interval 60', res.stdout);
+    publish('vhost_signal_summary', 'vhost_signal_summary --interval 60 --worker-wait', res.stdout);
+    const events = await details.stop();
+    expect(events.stdout).toMatch(/rx 0 0x[0-9a-f]+: RX ring empty with a packet waiting/);
+    publish('vhost_queue_details', 'vhost_queue_details', events.stdout);
+  });
+});
+
+interface QueueEvent {
+  type: string;
+  kind: 'rx_empty' | 'suppressed';
+  queue: number;
+  role: 'rx' | 'tx';
+  worker: { tid: number; comm: string };
+  ring: { size: number; last_avail_idx: number; avail_idx: number; last_used_idx: number; signalled_used: number; used_flags: number };
+  since_signal_us: number | null;
+  suppressed: number;
+}
+
+describe.runIf(run)('vhost_queue_details', () => {
+  it('one event when vhost finds the RX ring empty with a packet waiting, with the indexes where the guest stopped refilling', async () => {
+    using lab = Lab.create();
+    const R = 8;
+    await using driver = await VhostDriver.start(lab, { rxBuffers: R, ring: 64 });
+    await using tool = await startTool(DETAILS, []);
+    await driver.refill(false);
+    expect(sendUdp(driver.ns, { dst: VHOST_NET.vm, dport: 9, count: 30 }).sent).toBe(30);
+    expect((await driver.rxUsed(R)).rx.used).toBe(R);
+    await tool.records('event', 1);
+    const events = (await tool.stop()).records.filter((r) => r.type === 'event') as unknown as QueueEvent[];
+    // The guest posted R buffers, vhost used all R, and found none for the next packet; with the
+    // TAP no longer polled, it waits for a kick and finds the ring empty no more.
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ kind: 'rx_empty', queue: 0, role: 'rx', worker: { comm: `vhost-${driver.pid}` }, ring: { size: 256, avail_idx: R, last_avail_idx: R } });
+    // vhost-net writes the used entries of a run in batches, at its end: some may still be pending.
+    expect(events[0]!.ring.last_used_idx).toBeLessThanOrEqual(R);
+  });
+
+  it('one event per stretch without interrupts past the threshold, on the queue whose guest turned them off', async () => {
+    using lab = Lab.create();
+    await using driver = await VhostDriver.start(lab, { noInterrupt: true });
+    await using tool = await startTool(DETAILS, ['--suppressed-threshold-us', '1000']);
+    // One packet every 5 ms: the second is given back 5 ms after the first with no signal either.
+    const N = 10;
+    expect(sendPaced(driver.ns, { protocol: 'udp', dst: VHOST_NET.vm, dport: 9, count: N, size: 16, gapMs: 5 }).sent).toBe(N);
+    await driver.rxUsed(N);
+    await tool.records('event', 1);
+    const truth = await driver.quit();
+    const events = (await tool.stop()).records.filter((r) => r.type === 'event') as unknown as QueueEvent[];
+    expect(truth.rx.signals).toBe(0);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ kind: 'suppressed', queue: 0, role: 'rx', since_signal_us: null, worker: { comm: `vhost-${driver.pid}` } });
+    expect(events[0]!.suppressed).toBeGreaterThanOrEqual(2);
+    expect(events[0]!.ring.last_used_idx).toBeGreaterThanOrEqual(2);
   });
 });

@@ -28,7 +28,7 @@ describe('netstrata', () => {
     // Every tool runs, but those whose hooks are all functions of a module this kernel lacks, or
     // that it cannot hook (the vhost tools, where vhost is not loaded or there are no function hooks).
     const functionHooks = r.features.fentry.answer === 'yes' || r.features.kprobe.answer === 'yes';
-    expect(r.tools.filter((t) => !t.runs).map((t) => t.name)).toEqual(functionHooks && vhostTypes() === true ? [] : ['vhost_signal_summary']);
+    expect(r.tools.filter((t) => !t.runs).map((t) => t.name)).toEqual(functionHooks && vhostTypes() === true ? [] : ['vhost_signal_summary', 'vhost_queue_details']);
     const text = renderDoctor(r);
     expect(text).toMatch(/packet_drop_summary: runs\n    skb:kfree_skb: uses tp_btf; fallback raw_tp, tracepoint/);
     // Every flavour not chosen is listed as a fallback or with why it is out.

@@ -294,15 +294,20 @@ static __always_inline void lat_gso_keep(const struct lat_gso_key *k, const stru
 		lat_gso_open_add(1);
 }
 
+/* The copy under key k is no longer needed. */
+static __always_inline void lat_gso_forget_key(const struct lat_gso_key *k)
+{
+	if (!bpf_map_delete_elem(&gso, k))
+		lat_gso_open_add(-1);
+}
+
 /* The packet itself finished (sent whole, or dropped): its copy is no longer needed. */
 static __always_inline void lat_gso_forget(const struct sk_buff *skb, const struct lat_session *s)
 {
 	struct lat_gso_key k;
 
-	if (!s->gso || !lat_tcp_end(skb, BPF_CORE_READ(skb, network_header), &k))
-		return;
-	if (!bpf_map_delete_elem(&gso, &k))
-		lat_gso_open_add(-1);
+	if (s->gso && lat_tcp_end(skb, BPF_CORE_READ(skb, network_header), &k))
+		lat_gso_forget_key(&k);
 }
 
 /* An skb with no session of its own at the device or a drop: while GSO copies wait, it may be the

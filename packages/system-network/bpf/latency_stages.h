@@ -304,15 +304,14 @@ static __always_inline int on_net_dev_start_xmit(void *ctx, const struct sk_buff
  * packet was split and freed unseen (by default skb:consume_skb is not hooked), and the address
  * now holds another packet (a segment here, or a packet on an earlier hop on its way to the
  * device). The stale session goes; its copy in `gso` still waits for its own last segment. */
-static __always_inline struct lat_session *lat_tx_own(const struct sk_buff *skb)
+static __always_inline struct lat_session *lat_tx_own(const struct sk_buff *skb, struct lat_gso_key *k)
 {
 	struct lat_session *s = lat_lookup(skb, LAT_DIR_TX);
-	struct lat_gso_key k;
 	__u32 seq;
 
 	if (!s || !s->gso)
 		return s;
-	if (lat_gso_segs(skb) > 1 && lat_tcp_span(skb, BPF_CORE_READ(skb, network_header), &k, &seq) && seq == s->ident.tcp_seq)
+	if (lat_gso_segs(skb) > 1 && lat_tcp_span(skb, BPF_CORE_READ(skb, network_header), k, &seq) && seq == s->ident.tcp_seq)
 		return s;
 	lat_delete(skb, LAT_DIR_TX);
 	return NULL;
@@ -342,10 +341,13 @@ static __always_inline int on_net_dev_xmit(void *ctx, const struct sk_buff *skb,
 	/* NETDEV_TX_BUSY: the skb is requeued and will be sent again. */
 	if (rc)
 		return 0;
-	struct lat_session *s = lat_tx_own(skb);
+	struct lat_gso_key k;
+	struct lat_session *s = lat_tx_own(skb, &k);
 
 	if (s) {
-		lat_gso_forget(skb, s);
+		/* A GSO packet sent whole: lat_tx_own read its key. */
+		if (s->gso)
+			lat_gso_forget_key(&k);
 		lat_finish(ctx, s, (__u64)skb, LAT_TX_DONE);
 		lat_delete(skb, LAT_DIR_TX);
 		return 0;
@@ -358,14 +360,15 @@ static __always_inline int on_net_dev_xmit(void *ctx, const struct sk_buff *skb,
  * last segment is dropped). */
 static __always_inline int on_drop(void *ctx, struct sk_buff *skb, __u64 location, __u32 reason)
 {
-	struct lat_session *s = lat_tx_own(skb);
+	struct lat_gso_key k;
+	struct lat_session *s = lat_tx_own(skb, &k);
 
 	if (s) {
-		lat_gso_forget(skb, s);
+		if (s->gso)
+			lat_gso_forget_key(&k);
 		lat_dropped(LAT_DIR_TX, reason);
 		lat_delete(skb, LAT_DIR_TX);
 	} else {
-		struct lat_gso_key k;
 		struct lat_session *g = lat_gso_segment_of(skb, &k);
 
 		if (g) {

@@ -56,6 +56,40 @@ struct vhost_check {
 	__u64 ctx;
 };
 
+/* vhost_queue_details: one notable queue event. */
+#define VHOST_EV_RX_EMPTY 1            /* RX ring empty while a packet waits: the guest did not refill */
+#define VHOST_EV_SUPPRESSED 2          /* used entries given back with no signal, past the threshold since the last */
+
+struct vhost_event {
+	__u64 ts_ns;
+	__u64 dev;
+	__u32 vq;
+	__u32 kind;
+	__u32 tid;
+	__u32 pid;
+	char  comm[VHOST_COMM_LEN];
+	__u32 num;                     /* ring size */
+	__u16 last_avail_idx;          /* the next descriptor vhost takes */
+	__u16 avail_idx;               /* the guest's avail index, as vhost last read it */
+	__u16 last_used_idx;           /* the next used entry vhost writes */
+	__u16 signalled_used;          /* the used index at the last signal */
+	__u16 used_flags;              /* vhost's flags to the guest (VRING_USED_F_NO_NOTIFY) */
+	__u16 _pad;
+	__u64 since_signal_ns;         /* SUPPRESSED: time since the queue's last signal (0: none yet) */
+	__u64 suppressed;              /* SUPPRESSED: signal checks without a signal since the last signal */
+};
+
+/* vhost_queue_details: per virtqueue, the last signal and the checks suppressed since. */
+struct vhost_signal_state {
+	__u64 last_signal_ns;
+	__u64 since_ns;                /* when the first check with no signal came (0: none since the last signal) */
+	__u64 suppressed;
+	__u32 reported;                /* this stretch without signals has had its event */
+	__u32 _pad;
+};
+
+_Static_assert(sizeof(struct vhost_event) == 80, "vhost_event size is mirrored in src/layout.ts");
+NST_BTF_STRUCT(vhost_event);
 _Static_assert(sizeof(struct vhost_key) == 16, "vhost_key size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct vhost_vq_stats) == 32 + 48 + sizeof(struct nst_hist), "vhost_vq_stats size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct vhost_worker_stats) == 32 + sizeof(struct nst_hist), "vhost_worker_stats size is mirrored in src/layout.ts");

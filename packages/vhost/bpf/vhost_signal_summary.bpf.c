@@ -32,7 +32,7 @@ struct {
 	__type(value, struct vhost_worker_stats);
 } workers SEC(".maps");
 
-/* Handler runs and signal checks in progress, and workers waiting for a CPU, by tid. */
+/* Handler runs in progress, and workers waiting for a CPU, by tid. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, VHOST_WORKERS_MAX);
@@ -40,12 +40,6 @@ struct {
 	__type(value, struct vhost_run);
 } running SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, VHOST_WORKERS_MAX);
-	__type(key, __u32);
-	__type(value, struct vhost_check);
-} checking SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -57,11 +51,6 @@ struct {
 /* The zeroed rows new ones are made from (too large for the BPF stack). */
 static const struct vhost_vq_stats zero_vq = {};
 static const struct vhost_worker_stats zero_worker = {};
-
-static __always_inline __u32 current_tid(void)
-{
-	return (__u32)bpf_get_current_pid_tgid();
-}
 
 /* The row of virtqueue `vq` of device `dev`; NULL when the queue is not the device's. */
 static __always_inline struct vhost_vq_stats *vq_row(struct vhost_dev___nst *dev, const void *vq, struct vhost_key *key)
@@ -105,7 +94,7 @@ static __always_inline int on_run(struct vhost_net___nst *net, __u32 q)
 		return 0;
 	struct vhost_dev___nst *dev = &net->dev;
 	struct vhost_virtqueue___nst *vq = q ? &net->vqs[1].vq : &net->vqs[0].vq;
-	__u32 tid = current_tid();
+	__u32 tid = vhost_tid();
 	struct vhost_run run = {};
 	struct vhost_vq_stats *s = vq_row(dev, vq, &run.key);
 
@@ -128,7 +117,7 @@ static __always_inline int on_run(struct vhost_net___nst *net, __u32 q)
 
 static __always_inline int on_run_end(void)
 {
-	__u32 tid = current_tid();
+	__u32 tid = vhost_tid();
 	struct vhost_run *run = bpf_map_lookup_elem(&running, &tid);
 
 	if (!run)
@@ -155,7 +144,7 @@ static __always_inline int on_add_used(struct vhost_virtqueue___nst *vq, __u32 c
 		return 0;
 	__sync_fetch_and_add(&s->used, count);
 	/* In a handler run of this queue: its buffers. */
-	__u32 tid = current_tid();
+	__u32 tid = vhost_tid();
 	struct vhost_run *run = bpf_map_lookup_elem(&running, &tid);
 
 	if (run && run->key.dev == k.dev && run->key.vq == k.vq)
@@ -163,40 +152,33 @@ static __always_inline int on_add_used(struct vhost_virtqueue___nst *vq, __u32 c
 	return 0;
 }
 
-/* Used entries published, then the guest signalled unless its flags say not to (vhost_signal,
- * inlined here): the signal, if it comes, is the eventfd_signal on the queue's call eventfd. */
+/* Used entries published with a signal check (vhost_check_begin). */
 static __always_inline int on_check(struct vhost_dev___nst *dev, struct vhost_virtqueue___nst *vq)
 {
 	if (!VHOST_TYPES())
 		return 0;
-	struct vhost_check c = {};
-	struct vhost_vq_stats *s = vq_row(dev, vq, &c.key);
+	struct vhost_key k;
 
-	if (!s)
+	if (!vhost_check_begin(dev, vq, &k))
 		return 0;
-	c.ctx = (__u64)BPF_CORE_READ(vq, call_ctx.ctx);
-	if (!c.ctx)
-		return 0;                     /* no call eventfd: nothing to signal, nothing suppressed */
-	__sync_fetch_and_add(&s->checks, 1);
-	__u32 tid = current_tid();
+	struct vhost_vq_stats *s = nst_lookup_or_init(&queues, &k, &zero_vq);
 
-	bpf_map_update_elem(&checking, &tid, &c, BPF_ANY);
+	if (s)
+		__sync_fetch_and_add(&s->checks, 1);
 	return 0;
 }
 
 /* Any eventfd signalled: the one a signal check of this thread waits for is the guest's interrupt. */
 static __always_inline int on_eventfd_signal(struct eventfd_ctx *ctx)
 {
-	__u32 tid = current_tid();
-	struct vhost_check *c = bpf_map_lookup_elem(&checking, &tid);
+	struct vhost_key k;
 
-	if (!c || c->ctx != (__u64)ctx)
+	if (!vhost_check_signalled(ctx, &k))
 		return 0;
-	struct vhost_vq_stats *s = bpf_map_lookup_elem(&queues, &c->key);
+	struct vhost_vq_stats *s = bpf_map_lookup_elem(&queues, &k);
 
 	if (s)
 		__sync_fetch_and_add(&s->signals, 1);
-	bpf_map_delete_elem(&checking, &tid);
 	return 0;
 }
 
@@ -252,13 +234,6 @@ static __always_inline int on_switch(struct task_struct *prev, struct task_struc
 	return 0;
 }
 
-#define VHOST_FN(fn, proto, call)							\
-	SEC("fentry/" #fn)								\
-	int BPF_PROG(fn##_fentry, NST_EXPAND proto) { return call; }			\
-	SEC("kprobe/" #fn)								\
-	int BPF_KPROBE(fn##_kprobe, NST_EXPAND proto) { return call; }
-#define NST_EXPAND(...) __VA_ARGS__
-
 VHOST_FN(vhost_poll_wakeup, (wait_queue_entry_t *wait, unsigned int mode, int sync, void *key), on_poll_wakeup(wait, key))
 VHOST_FN(handle_rx, (struct vhost_net___nst *net), on_run(net, 0))
 VHOST_FN(handle_tx, (struct vhost_net___nst *net), on_run(net, 1))
@@ -270,14 +245,8 @@ VHOST_FN(vhost_enable_notify, (struct vhost_dev___nst *dev, struct vhost_virtque
 VHOST_FN(eventfd_signal, (struct eventfd_ctx *efd), on_eventfd_signal(efd))
 VHOST_FN(eventfd_signal_mask, (struct eventfd_ctx *efd), on_eventfd_signal(efd))
 
-SEC("fexit/handle_rx")
-int BPF_PROG(handle_rx_fexit) { return on_run_end(); }
-SEC("fexit/handle_tx")
-int BPF_PROG(handle_tx_fexit) { return on_run_end(); }
-SEC("kretprobe/handle_rx")
-int BPF_KRETPROBE(handle_rx_kretprobe) { return on_run_end(); }
-SEC("kretprobe/handle_tx")
-int BPF_KRETPROBE(handle_tx_kretprobe) { return on_run_end(); }
+VHOST_FN_EXIT(handle_rx, on_run_end())
+VHOST_FN_EXIT(handle_tx, on_run_end())
 
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(sched_wakeup_tp_btf, struct task_struct *p) { wait_begins(p); return 0; }

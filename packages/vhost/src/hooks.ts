@@ -30,6 +30,18 @@ function vhostFn(fn: string, exit = false): Hook {
   };
 }
 
+/** A function's return only (fexit, kretprobe). */
+function vhostFnExit(fn: string): Hook {
+  const [fentry, kprobe] = functionFlavours(fn);
+  return {
+    name: `${fn} (return)`,
+    flavours: [
+      { ...fentry!, name: 'fexit', programs: [`${fn}_fexit`] },
+      { ...kprobe!, name: 'kretprobe', programs: [`${fn}_kretprobe`] },
+    ].map(needingVhost),
+  };
+}
+
 /** The guest's kick wakes the virtqueue's poll. */
 export const kickHook = vhostFn('vhost_poll_wakeup');
 /** vhost-net's handlers, entry and return: runs and buffers per run. */
@@ -56,3 +68,9 @@ export const wakeupHook: Hook = { name: 'sched:sched_wakeup', flavours: btfOnly(
 export const switchHook: Hook = { name: 'sched:sched_switch', flavours: btfOnly('sched:sched_switch') };
 
 export const vhostSignalHooks: Hook[] = [kickHook, handleRxHook, handleTxHook, addUsedHook, ...signalCheckHooks, signalHook, emptyHook, wakeupHook, switchHook];
+/** --worker-wait adds the scheduler hooks: two runs per context switch on the whole host. */
+export const vhostSignalHooksFor = (workerWait: boolean): Hook[] => vhostSignalHooks.filter((h) => workerWait || (h !== wakeupHook && h !== switchHook));
+
+/** vhost_queue_details: the signal checks and signals, the ends of the handler runs (a check with no
+ * signal after it was suppressed), and the worker finding a ring empty. */
+export const vhostQueueHooks: Hook[] = [...signalCheckHooks, signalHook, emptyHook, vhostFnExit('handle_rx'), vhostFnExit('handle_tx')];

@@ -23,8 +23,69 @@ export const vhostVqStats = struct('vhost_vq_stats', {
 });
 export const vhostWorkerStats = struct('vhost_worker_stats', { comm: chars(COMM_LEN), pid: 'u32', _pad: 'u32', waits: 'u64', wait_ns: nstHist });
 
+export const vhostEvent = struct('vhost_event', {
+  ts_ns: 'u64',
+  dev: 'u64',
+  vq: 'u32',
+  kind: 'u32',
+  tid: 'u32',
+  pid: 'u32',
+  comm: chars(COMM_LEN),
+  num: 'u32',
+  last_avail_idx: 'u16',
+  avail_idx: 'u16',
+  last_used_idx: 'u16',
+  signalled_used: 'u16',
+  used_flags: 'u16',
+  _pad: 'u16',
+  since_signal_ns: 'u64',
+  suppressed: 'u64',
+});
+
 /** Every struct the tools decode, for the layout test. */
-export const LAYOUTS = [nstHist, vhostKey, vhostVqStats, vhostWorkerStats];
+export const LAYOUTS = [nstHist, vhostKey, vhostVqStats, vhostWorkerStats, vhostEvent];
+
+/** bpf/vhost_signal.h VHOST_EV_*. */
+export const EVENT_KINDS: Record<number, 'rx_empty' | 'suppressed'> = { 1: 'rx_empty', 2: 'suppressed' };
+
+export interface VhostEvent {
+  tsNs: bigint;
+  dev: bigint;
+  vq: number;
+  kind: 'rx_empty' | 'suppressed' | 'unknown';
+  tid: number;
+  pid: number;
+  comm: string;
+  num: number;
+  lastAvailIdx: number;
+  availIdx: number;
+  lastUsedIdx: number;
+  signalledUsed: number;
+  usedFlags: number;
+  sinceSignalNs: number;
+  suppressed: number;
+}
+
+export function decodeEvent(data: Uint8Array): VhostEvent {
+  const e = vhostEvent.decode(data);
+  return {
+    tsNs: e.ts_ns,
+    dev: e.dev,
+    vq: e.vq,
+    kind: EVENT_KINDS[e.kind] ?? 'unknown',
+    tid: e.tid,
+    pid: e.pid,
+    comm: e.comm,
+    num: e.num,
+    lastAvailIdx: e.last_avail_idx,
+    availIdx: e.avail_idx,
+    lastUsedIdx: e.last_used_idx,
+    signalledUsed: e.signalled_used,
+    usedFlags: e.used_flags,
+    sinceSignalNs: Number(e.since_signal_ns),
+    suppressed: Number(e.suppressed),
+  };
+}
 
 export interface VqVal {
   workerTid: number;
