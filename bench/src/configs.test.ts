@@ -25,7 +25,7 @@ describe('checkFinal', () => {
 });
 
 describe('the configurations', () => {
-  it("cover every summary tool, the latency summary's other modes, both details tools twice, and two bpftrace scripts", () => {
+  it("cover every summary tool, the latency summary's other modes, each packet details tool twice, and two bpftrace scripts", () => {
     expect(CONFIGS.filter((c) => c.kind === 'summary').map((c) => c.id)).toEqual([
       ...TOOL_LIST.filter((t) => t.kind === 'summary').map((t) => t.name),
       'system_network_latency_summary_stages',
@@ -36,6 +36,8 @@ describe('the configurations', () => {
       'packet_drop_details_match',
       'system_network_latency_details_nomatch',
       'system_network_latency_details_match',
+      'tun_ring_details_nomatch',
+      'tun_ring_details_match',
     ]);
     for (const c of CONFIGS.filter((x) => x.bpftrace)) expect(CONFIGS.some((b) => b.id === c.bpftrace && b.kind === 'bpftrace')).toBe(true);
   });

@@ -224,6 +224,21 @@ describe.runIf(run)('examples for the documentation', () => {
     publish('tun_ring_summary', `tun_ring_summary ${args.join(' ').replace(host.name, 'vm1-host')}`, res.stdout);
   });
 
+  it('tun_ring_details on a VM whose reader read 5 packets and stopped', async () => {
+    using lab = Lab.create();
+    const { host, guest, addrs } = tapVm(lab, 8);
+    await using relay = await TapRelay.start(host, guest);
+    const args = ['--netns', host.name, '--interface', 'tap0'];
+    await using tool = await startTool(toolPath('tunRingDetails'), args, { json: false });
+    sendUdp(host, { dst: addrs.guest.v4, dport: 9, count: 5 });
+    for (let i = 0; i < 100 && (await relay.command('stats')).to_guest < 5; i++) await new Promise((r) => setTimeout(r, 20));
+    await relay.command('pause');
+    sendPaced(host, { protocol: 'udp', dst: addrs.guest.v4, dport: 9, count: 12, gapMs: 2 });
+    const res = await tool.stop();
+    expect(res.stdout).toMatch(/tap0 q0 FULL_RING drop at tun_net_xmit\+0x[0-9a-f]+: ring 8\/8 full/);
+    publish('tun_ring_details', `tun_ring_details ${args.join(' ').replace(host.name, 'vm1-host')}`, res.stdout);
+  });
+
   it('netstrata doctor and list', () => {
     const doctor = runToolOnce(toolPath('netstrata'), ['doctor']);
     expect(doctor.exitCode).toBe(0);

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bpfState, longInterval, requireRoot, requiredArgs, runsHere, startTool, TOOL_LIST, toolPath, waitForNoLeftovers } from './index.ts';
+import { bpfState, everyDetailArgs, longInterval, requireRoot, requiredArgs, runsHere, startTool, TOOL_LIST, toolPath, waitForNoLeftovers } from './index.ts';
 
 const run = requireRoot('leftover tests');
 
@@ -35,8 +35,8 @@ afterAll(() => {
 });
 
 /** Every tool in the registry that runs on this kernel (tools-lifecycle.e2e.test.ts checks what the
- * others say); details tools with --stack, their most expensive mode. */
-const TOOLS = TOOL_LIST.filter((t) => !run || runsHere(t.name) === true).map((t) => ({ ...t, args: () => [...requiredArgs(t.name, () => target!.pid!), ...(t.kind === 'details' ? ['--stack'] : [])] }));
+ * others say); details tools in their most expensive mode (every on/off option on). */
+const TOOLS = TOOL_LIST.filter((t) => !run || runsHere(t.name) === true).map((t) => ({ ...t, args: () => [...requiredArgs(t.name, () => target!.pid!), ...everyDetailArgs(t.name)] }));
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGKILL'] as const;
 /** Kills per signal during start-up (drawn from [0, 1.5 × ready]) and after ready. */

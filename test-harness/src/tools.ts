@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chooseFlavours } from '@netstrata/bpf-common';
 import { TOOLS } from '@netstrata/cli';
+import { z } from 'zod';
 
 function bin(pkg: string, name: string): string {
   const p = fileURLToPath(new URL(`../../packages/${pkg}/dist/${name}.js`, import.meta.url));
@@ -58,6 +59,17 @@ export function runsHere(name: string): true | string {
 /** Options a tool needs to run at all in a test, beyond none (a process to watch). */
 export function requiredArgs(name: string, targetPid: () => number): string[] {
   return name === 'lock_wait_summary' ? ['--pid', String(targetPid())] : [];
+}
+
+/** A details tool's own on/off options, all on: its most expensive mode (kernel stacks, every stage,
+ * every packet). */
+export function everyDetailArgs(name: string): string[] {
+  const t = TOOLS.find((x) => x.name === name);
+  if (!t) throw new Error(`no tool '${name}' in the registry`);
+  if (t.kind !== 'details') return [];
+  return Object.entries(t.spec.schema ?? {})
+    .filter(([, v]) => v instanceof z.ZodBoolean)
+    .map(([k]) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
 }
 
 /** --interval for tools that have intervals (details tools refuse it): one report at most. */

@@ -143,3 +143,90 @@ describe.runIf(run)('tun_ring_summary', () => {
     });
   });
 });
+
+const DETAILS = fileURLToPath(new URL('../../packages/tun/dist/tun_ring_details.js', import.meta.url));
+
+interface TunEvent {
+  type: 'event';
+  kind: 'drop' | 'xmit';
+  device: string;
+  queue: number;
+  reason: string | null;
+  location: { symbol: string } | null;
+  ring: { size: number; producer: number; consumer_head: number; consumer_tail: number; packets: number; full: boolean };
+  flow: { src: string; dst: string; sport: number; dport: number; protocol: string } | null;
+  sender: { pid: number; comm: string };
+  reader: { pid: number; comm: string; last_read_us: number } | null;
+}
+
+const eventsOf = (records: ToolRecord[]) => records.filter((r) => r.type === 'event') as unknown as TunEvent[];
+
+describe.runIf(run)('tun_ring_details', () => {
+  for (const family of ['v4', 'v6'] as const) {
+    it(`a reader that read K packets and stopped: one event per FULL_RING drop, with the ring full at the positions K left it, the flow, and the reader and its last read (IP${family})`, async () => {
+      using lab = Lab.create();
+      const R = 16;
+      const K = 5;
+      const S = 40;
+      const { host, guest, addrs } = tapVm(lab, R);
+      await using relay = await TapRelay.start(host, guest);
+      const before = tapStats(host);
+      await using tool = await startTool(DETAILS, ['--netns', host.name, '--interface', 'tap0']);
+      expect(sendUdp(host, { dst: addrs.guest[family], dport: 9, count: K }).sent).toBe(K);
+      for (let i = 0; i < 250 && (await relay.command('stats')).to_guest < K; i++) await new Promise((r) => setTimeout(r, 20));
+      expect((await relay.command('pause')).to_guest).toBe(K);
+      const sent = sendUdp(host, { dst: addrs.guest[family], dport: 9, count: S });
+      expect(sent.sent).toBe(S);
+      await tool.records('event', S - R);
+      const events = eventsOf((await tool.stop()).records);
+      expect(tapStats(host).dropped - before.dropped).toBe(S - R);
+      expect(events).toHaveLength(S - R);
+      for (const e of events) {
+        expect(e).toMatchObject({ kind: 'drop', device: 'tap0', queue: 0, reason: 'FULL_RING', location: { symbol: 'tun_net_xmit' } });
+        // K packets went through the ring and were taken out; R more filled it from there.
+        expect(e.ring).toMatchObject({ size: R, producer: K % R, consumer_head: K % R, packets: R, full: true });
+        expect(e.flow).toMatchObject({ dst: addrs.guest[family], sport: sent.flow.sport, dport: 9, protocol: 'UDP' });
+        expect(e.reader).toMatchObject({ pid: relay.child.pid, comm: 'python3' });
+        expect(e.reader!.last_read_us).toBeGreaterThan(0);
+      }
+      // The reader's last read recedes from drop to drop.
+      const since = events.map((e) => e.reader!.last_read_us);
+      expect(since).toEqual([...since].sort((a, b) => a - b));
+    });
+  }
+
+  it('--all: every transmit into the ring with the packets before it, then the drops; a queue never read names no reader', async () => {
+    using lab = Lab.create();
+    const R = 8;
+    const S = R + 3;
+    const { host, guest, addrs } = tapVm(lab, R);
+    await using _relay = await TapRelay.start(host, guest, { paused: true });
+    await using tool = await startTool(DETAILS, ['--netns', host.name, '--interface', 'tap0', '--all']);
+    expect(sendUdp(host, { dst: addrs.guest.v4, dport: 9, count: S }).sent).toBe(S);
+    await tool.records('event', 2 * S - R);
+    const events = eventsOf((await tool.stop()).records);
+    const xmits = events.filter((e) => e.kind === 'xmit');
+    const drops = events.filter((e) => e.kind === 'drop');
+    expect(xmits.map((e) => [e.ring.packets, e.ring.full])).toEqual(Array.from({ length: S }, (_, i) => [Math.min(i, R), i >= R]));
+    // The producer moves on with each packet the ring takes, and stays where the ring is full.
+    expect(xmits.map((e) => e.ring.producer)).toEqual(Array.from({ length: S }, (_, i) => Math.min(i, R) % R));
+    expect(drops).toHaveLength(S - R);
+    for (const e of [...xmits, ...drops]) expect(e).toMatchObject({ reader: null, reason: e.kind === 'drop' ? 'FULL_RING' : null });
+  });
+
+  it('no reader attached: one event per packet the TAP drops, with the kernel reason and no ring', async () => {
+    using lab = Lab.create();
+    const S = 12;
+    const { host, addrs } = tapVm(lab, 16);
+    await using tool = await startTool(DETAILS, ['--netns', host.name, '--interface', 'tap0']);
+    expect(sendUdp(host, { dst: addrs.guest.v4, dport: 9, count: S }).sent).toBe(S);
+    await tool.records('event', S);
+    const events = eventsOf((await tool.stop()).records);
+    expect(events).toHaveLength(S);
+    for (const e of events) {
+      expect(e.kind).toBe('drop');
+      expect(e.reason).not.toBe('FULL_RING');
+      expect(e.ring).toMatchObject({ size: 0, packets: 0, full: false });
+    }
+  });
+});

@@ -14,6 +14,7 @@ import { Lab, VhostDriver, requireRoot, sendPaced, sendUdp, startTool, tapStats,
 const SUMMARY = fileURLToPath(new URL('../../packages/vhost/dist/vhost_signal_summary.js', import.meta.url));
 const DETAILS = fileURLToPath(new URL('../../packages/vhost/dist/vhost_queue_details.js', import.meta.url));
 const TUN = fileURLToPath(new URL('../../packages/tun/dist/tun_ring_summary.js', import.meta.url));
+const TUN_DETAILS = fileURLToPath(new URL('../../packages/tun/dist/tun_ring_details.js', import.meta.url));
 
 const available = vhostNetAvailable();
 if (available !== true && process.env.CI) throw new Error(`vhost tests: ${available}`);
@@ -94,9 +95,17 @@ describe.runIf(run)('vhost_signal_summary', () => {
     using lab = Lab.create();
     await using tool = await startTool(SUMMARY, ['--interval', '3600']);
     await using driver = await VhostDriver.start(lab, { noInterrupt: true });
+    await using tunEvents = await startTool(TUN_DETAILS, ['--netns', driver.ns.name, '--interface', driver.tap, '--all']);
     const N = 20;
     expect(sendUdp(driver.ns, { dst: VHOST_NET.vm, dport: 9, count: N }).sent).toBe(N);
     await driver.rxUsed(N);
+    // One more, sent once vhost has read the others: its transmit names vhost's worker as the TAP's reader.
+    expect(sendUdp(driver.ns, { dst: VHOST_NET.vm, dport: 9, count: 1 }).sent).toBe(1);
+    await driver.rxUsed(N + 1);
+    const xmits = (await tunEvents.stop()).records.filter((r) => r.type === 'event') as unknown as { kind: string; reader: { comm: string; last_read_us: number } | null }[];
+    expect(xmits.map((e) => e.kind)).toEqual(new Array<string>(N + 1).fill('xmit'));
+    expect(xmits.at(-1)!.reader).toMatchObject({ comm: `vhost-${driver.pid}` });
+    expect(xmits.at(-1)!.reader!.last_read_us).toBeGreaterThan(0);
     await driver.send(5);
     await driver.until((s) => s.tx.used >= 5);
     const truth = await driver.quit();
@@ -119,6 +128,7 @@ describe.runIf(run)('vhost_signal_summary', () => {
     await using driver = await VhostDriver.start(lab, { rxBuffers: R, ring: Q });
     await using vhost = await startTool(SUMMARY, ['--interval', '3600']);
     await using tun = await startTool(TUN, ['--netns', driver.ns.name, '--interface', driver.tap, '--interval', '3600', '--dwell']);
+    await using tunEvents = await startTool(TUN_DETAILS, ['--netns', driver.ns.name, '--interface', driver.tap]);
     await driver.refill(false);
     const before = tapStats(driver.ns, driver.tap);
     expect(sendUdp(driver.ns, { dst: VHOST_NET.vm, dport: 9, count: S }).sent).toBe(S);
@@ -132,7 +142,7 @@ describe.runIf(run)('vhost_signal_summary', () => {
     // stall was read: wait until each datagram is delivered or dropped, then count.
     const truth = await driver.until((s) => s.rx.used + tapDropped() >= S);
     const dropped = tapDropped();
-    const [v, t] = await Promise.all([vhost.stop(), tun.stop()]);
+    const [v, t, te] = await Promise.all([vhost.stop(), tun.stop(), tunEvents.stop()]);
     const rec = final(v.records);
     const { rx } = queuesOf(rec, driver.pid);
     // Every datagram not dropped reached the guest (and nothing else was sent to it meanwhile).
@@ -143,6 +153,12 @@ describe.runIf(run)('vhost_signal_summary', () => {
     const q = (final(t.records) as unknown as { queues: { device: string; ring_size: number; xmits: number; full: number; reader: { comm: string } | null; drops: { reason: string; count: number }[] }[] }).queues.find((r) => r.device === driver.tap)!;
     expect(q).toMatchObject({ ring_size: Q, xmits: S, full: dropped, drops: [{ reason: 'FULL_RING', count: dropped }] });
     expect(q.reader?.comm).toBe(`vhost-${driver.pid}`);
+    // One event per drop, each with the ring full and vhost's worker as the reader it waited for
+    // (none yet for a drop before the worker's first read: the sender may fill the ring first).
+    const drops = te.records.filter((r) => r.type === 'event') as unknown as { reason: string; ring: { size: number; full: boolean }; reader: { comm: string } | null }[];
+    expect(drops).toHaveLength(dropped);
+    for (const e of drops) expect(e).toMatchObject({ reason: 'FULL_RING', ring: { size: Q, full: true } });
+    for (const e of drops) if (e.reader) expect(e.reader.comm).toBe(`vhost-${driver.pid}`);
   });
 
   it('the example for the documentation: a VM whose driver sends and receives, then stops refilling RX', async () => {

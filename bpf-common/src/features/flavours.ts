@@ -85,12 +85,14 @@ export function fentryTarget(fn: string): true | string {
 
 /**
  * The two flavours of a function hook, fentry then kprobe, for programs named `<fn>_fentry` and
- * `<fn>_kprobe`, each available only where the function exists.
+ * `<fn>_kprobe`, each available only where the function exists. One hook may be several functions
+ * (the paths of one event): each flavour then attaches a program to every one, or to none.
  */
-export function functionFlavours(fn: string): HookFlavour[] {
+export function functionFlavours(...fns: [string, ...string[]]): HookFlavour[] {
+  const all = (check: (fn: string) => true | string) => () => fns.map(check).find((r) => r !== true) ?? true;
   return [
-    { name: 'fentry', programs: [`${fn}_fentry`], needs: 'fentry', available: () => fentryTarget(fn) },
-    { name: 'kprobe', programs: [`${fn}_kprobe`], needs: 'kprobe', available: () => functionInKallsyms(fn) },
+    { name: 'fentry', programs: fns.map((fn) => `${fn}_fentry`), needs: 'fentry', available: all(fentryTarget) },
+    { name: 'kprobe', programs: fns.map((fn) => `${fn}_kprobe`), needs: 'kprobe', available: all(functionInKallsyms) },
   ];
 }
 

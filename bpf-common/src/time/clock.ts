@@ -77,3 +77,15 @@ function measureOffset(): bigint {
   }
   return best!;
 }
+
+/** The local time of day of an ISO 8601 time, for text output: HH:MM:SS, and with `micros` the
+ * ISO time's microseconds after it (HH:MM:SS.uuuuuu). */
+export function timeOfDay(iso: string, micros = false): string {
+  const hms = new Date(iso).toTimeString().slice(0, 8);
+  return micros ? `${hms}.${iso.slice(20, 26)}` : hms;
+}
+
+/** The first words of a summary record's text: its time of day and the span it covers. */
+export function spanHeading(rec: { time: string; type: string; interval_s?: number }): string {
+  return `${timeOfDay(rec.time)} ${rec.type === 'final' ? 'total since start' : `interval ${(rec.interval_s ?? 0).toFixed(1)} s`}`;
+}

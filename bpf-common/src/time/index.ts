@@ -1,1 +1,1 @@
-export { WallClock } from './clock.ts';
+export { WallClock, spanHeading, timeOfDay } from './clock.ts';

@@ -53,27 +53,54 @@ static __always_inline struct ptr_ring *tun_queue_ring(const struct net_device *
 	return &tfile->tx_ring;
 }
 
-/* Packets in the ring: producer - consumer_head around the ring (all n when they meet on a taken
- * slot). *full: the producer finds its slot taken, as __ptr_ring_full does. That happens with fewer
- * than n packets in the ring too: the consumer clears the slots it took in batches, and a slot taken
- * and not yet cleared still stops the producer. *size gets the ring size. */
-static __always_inline __u32 tun_ring_count(struct ptr_ring *r, __u32 *size, bool *full)
+/* A ring's positions as they are now. count: packets in the ring, producer - consumer_head around
+ * the ring (all size when they meet on a taken slot). full: the producer finds its slot taken, as
+ * __ptr_ring_full does. That happens with fewer than size packets in the ring too: the consumer
+ * clears the slots it took in batches, and a slot taken and not yet cleared still stops the
+ * producer. */
+struct tun_ring_state {
+	__u32 size;
+	__u32 producer;
+	__u32 consumer_head;
+	__u32 consumer_tail;
+	__u32 count;
+	bool  full;
+};
+
+static __always_inline void tun_ring_read(struct ptr_ring *r, struct tun_ring_state *st)
 {
 	int producer = BPF_CORE_READ(r, producer);
 	int head = BPF_CORE_READ(r, consumer_head);
+	int tail = BPF_CORE_READ(r, consumer_tail);
 	int n = BPF_CORE_READ(r, size);
 	void **queue = BPF_CORE_READ(r, queue);
 	void *slot = NULL;
 
-	*size = n > 0 ? n : 0;
-	*full = false;
+	st->size = n > 0 ? n : 0;
+	st->producer = producer;
+	st->consumer_head = head;
+	st->consumer_tail = tail;
+	st->count = 0;
+	st->full = false;
 	if (n <= 0 || !queue || producer < 0 || producer >= n || head < 0 || head >= n)
-		return 0;
+		return;
 	bpf_probe_read_kernel(&slot, sizeof(slot), queue + producer);
-	*full = slot != NULL;
+	st->full = slot != NULL;
 	if (producer == head)
-		return slot ? n : 0;
-	return producer > head ? producer - head : n - head + producer;
+		st->count = slot ? n : 0;
+	else
+		st->count = producer > head ? producer - head : n - head + producer;
+}
+
+/* Packets in the ring, with *size and *full as tun_ring_read gives them. */
+static __always_inline __u32 tun_ring_count(struct ptr_ring *r, __u32 *size, bool *full)
+{
+	struct tun_ring_state st;
+
+	tun_ring_read(r, &st);
+	*size = st.size;
+	*full = st.full;
+	return st.count;
 }
 
 #endif

@@ -31,3 +31,14 @@ export const dropHook: Hook = { name: 'skb:kfree_skb', flavours: tracepointFlavo
 export const copyHook: Hook = { name: 'skb:skb_copy_datagram_iovec', flavours: tracepointFlavours('skb:skb_copy_datagram_iovec') };
 
 export const tunRingHooks = (dwell: boolean): Hook[] => [startXmitHook, dropHook, ...(dwell ? [copyHook] : [])];
+
+/** A read from a TAP queue, for the reader named in tun_ring_details' events: tun_recvmsg (vhost-net
+ * reads through the TAP's socket) and tun_chr_read_iter (a process reads /dev/net/tun) where the
+ * kernel can hook functions, which run for TAP reads only; else skb:skb_copy_datagram_iovec, which
+ * runs for every packet any socket reads, the TAP's picked out. */
+export const readHook: Hook = {
+  name: 'tun_recvmsg/tun_chr_read_iter',
+  flavours: [...functionFlavours('tun_recvmsg', 'tun_chr_read_iter'), ...tracepointFlavours('skb:skb_copy_datagram_iovec')].map(needingTun),
+};
+
+export const tunDetailsHooks = (all: boolean): Hook[] => [dropHook, readHook, ...(all ? [startXmitHook] : [])];

@@ -8,4 +8,4 @@ import { tunTypes } from './hooks.ts';
 // the kernel tier, say): the verifier needs them.
 if (tunTypes() !== true && process.getuid?.() === 0) execFileSync('modprobe', ['tun']);
 
-describeVerifier('tun', tools, { variants: { tun_ring_summary: [{ targ_dwell: true }] } });
+describeVerifier('tun', tools, { variants: { tun_ring_summary: [{ targ_dwell: true }], tun_ring_details: [{ targ_all: true }] } });

@@ -3,7 +3,7 @@
  * a pthread call that blocked in a futex wait on its lock (or, kind futex, the kernel wait itself);
  * calls that took the lock without blocking are counted apart as `uncontended` and are no waits.
  */
-import { Deltas, addCounts, diffSlots, type RowsOptions, formatBounds, renderHistogram, type Histogram, type SummaryEnvelope } from '@netstrata/bpf-common';
+import { spanHeading, Deltas, addCounts, diffSlots, type RowsOptions, formatBounds, renderHistogram, type Histogram, type SummaryEnvelope } from '@netstrata/bpf-common';
 import type { LockEntry } from '../layout.ts';
 
 export interface LockRow {
@@ -84,9 +84,7 @@ export function topLocks(entries: readonly LockEntry[]): LockFields['locks'] {
 }
 
 export function renderLockText(rec: LockRecord, histograms: number): string {
-  const when = new Date(rec.time).toTimeString().slice(0, 8);
-  const span = rec.type === 'final' ? 'total since start' : `interval ${rec.interval_s.toFixed(1)} s`;
-  const lines = [`${when} ${span}: pid ${rec.pid}, locks in ${rec.library}`];
+    const lines = [`${spanHeading(rec)}: pid ${rec.pid}, locks in ${rec.library}`];
   const contended = rec.locks.filter((l) => l.count > 0);
   if (contended.length) {
     lines.push('  most contended:');

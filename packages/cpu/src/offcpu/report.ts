@@ -1,5 +1,5 @@
 /** offcpu_summary rows: time off CPU by thread, state and stacks, from the kernel's cumulative map. */
-import { Deltas, type RowsOptions, type SummaryEnvelope } from '@netstrata/bpf-common';
+import { spanHeading, Deltas, type RowsOptions, type SummaryEnvelope } from '@netstrata/bpf-common';
 import type { OffcpuEntry } from '../layout.ts';
 
 export interface OffcpuRow {
@@ -50,9 +50,7 @@ export function foldedLine(r: OffcpuRow): string {
 }
 
 export function renderOffcpuText(rec: OffcpuRecord): string {
-  const when = new Date(rec.time).toTimeString().slice(0, 8);
-  const span = rec.type === 'final' ? 'total since start' : `interval ${rec.interval_s.toFixed(1)} s`;
-  const lines = [`${when} ${span}: ${(rec.total_us / 1000).toFixed(1)} ms off CPU in ${rec.rows.length + rec.more_rows} stacks`];
+    const lines = [`${spanHeading(rec)}: ${(rec.total_us / 1000).toFixed(1)} ms off CPU in ${rec.rows.length + rec.more_rows} stacks`];
   for (const r of rec.rows) {
     lines.push(`  ${(r.total_us / 1000).toFixed(3).padStart(10)} ms  ${String(r.count).padStart(6)} times  ${r.state}  ${r.comm} (pid ${r.pid}, tid ${r.tid})`);
     for (const f of r.kernel_stack) lines.push(`        ${f}`);

@@ -1,5 +1,5 @@
 /** sched_latency_summary records from the kernel's cumulative per-thread, per-CPU histograms. */
-import { Deltas, SLOTS, addCounts, type RowsOptions, diffSlots, formatBounds, renderHistogram, toHistogram, type Histogram, type SummaryEnvelope } from '@netstrata/bpf-common';
+import { spanHeading, Deltas, SLOTS, addCounts, type RowsOptions, diffSlots, formatBounds, renderHistogram, toHistogram, type Histogram, type SummaryEnvelope } from '@netstrata/bpf-common';
 import type { SchedEntry } from '../layout.ts';
 
 export interface ThreadRow {
@@ -75,8 +75,7 @@ export function threadRows(entries: readonly SchedEntry[]): ThreadRow[] {
 const bound = (b: { low: number; high: number } | null | undefined) => formatBounds(b, 'ns');
 
 export function renderSchedText(rec: SchedRecord, histograms: number): string {
-  const when = new Date(rec.time).toTimeString().slice(0, 8);
-  const lines = [`${when} ${rec.type === 'final' ? 'total since start' : `interval ${rec.interval_s.toFixed(1)} s`}: ${rec.threads.length + rec.more_threads} threads waited for a CPU`];
+  const lines = [`${spanHeading(rec)}: ${rec.threads.length + rec.more_threads} threads waited for a CPU`];
   const table: string[][] = [['PID', 'TID', 'COMM', 'WAKEUPS', 'PREEMPTED', 'P50', 'P90', 'P99', 'CPUS']];
   for (const t of rec.threads) {
     const p = t.wait.percentiles;

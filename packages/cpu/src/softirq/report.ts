@@ -1,5 +1,5 @@
 /** softirq_latency_summary records from the kernel's cumulative per-CPU histograms. */
-import { Deltas, SLOTS, diffSlots, formatBounds, renderHistogram, toHistogram, type Histogram, type SoftirqVector, type SummaryEnvelope } from '@netstrata/bpf-common';
+import { spanHeading, Deltas, SLOTS, diffSlots, formatBounds, renderHistogram, toHistogram, type Histogram, type SoftirqVector, type SummaryEnvelope } from '@netstrata/bpf-common';
 import { SQ_KINDS, SQ_LATENCY, SQ_RUNTIME } from '../layout.ts';
 
 /** One histogram of the `hists` map (index vec * SQ_KINDS + kind), its slots on each CPU. */
@@ -67,8 +67,7 @@ export function vectorRows(cells: readonly HistCell[], vectors: readonly Softirq
 const bound = (b: { low: number; high: number } | null | undefined) => formatBounds(b, 'ns');
 
 export function renderSoftirqText(rec: SoftirqRecord, top: number): string {
-  const when = new Date(rec.time).toTimeString().slice(0, 8);
-  const lines = [`${when} ${rec.type === 'final' ? 'total since start' : `interval ${rec.interval_s.toFixed(1)} s`}: ${rec.vectors.length} softirq vectors ran`];
+  const lines = [`${spanHeading(rec)}: ${rec.vectors.length} softirq vectors ran`];
   if (!rec.vectors.length) return lines.join('\n');
   const table: string[][] = [['VECTOR', 'CPU', 'RUNS', 'WAIT_P50', 'WAIT_P99', 'RUN_P50', 'RUN_P99']];
   for (const v of rec.vectors.slice(0, top)) {

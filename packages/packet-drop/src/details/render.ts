@@ -1,5 +1,5 @@
 /** Pure renderers of packet_drop_details records. */
-import { decodePacket, flowFromHeaders, type Decoded, type EventEnvelope, type Flow, type WallClock } from '@netstrata/bpf-common';
+import { timeOfDay, decodePacket, flowFromHeaders, type Decoded, type EventEnvelope, type Flow, type WallClock } from '@netstrata/bpf-common';
 import type { DropEvent } from '../layout.ts';
 import type { DropResolver, Location } from '../resolve.ts';
 
@@ -52,15 +52,10 @@ export function eventFields(e: DropEvent, clock: WallClock, r: DropResolver, sta
   return rec;
 }
 
-/** Wall-clock time with microseconds, local time of day (the ISO string carries the date). */
-export function clock(iso: string): string {
-  return `${new Date(iso).toTimeString().slice(0, 8)}.${iso.slice(20, 26)}`;
-}
-
 export function renderEventText(e: DropEventRecord): string {
   const where = `${e.location.symbol}+0x${e.location.offset.toString(16)}`;
   const dev = e.device ? `dev ${e.device}` : e.ifindex ? `ifindex ${e.ifindex}` : 'no dev';
-  const lines = [`${clock(e.time)} CPU${e.cpu} ${e.reason} at ${where} ${dev} netns ${e.netns} pid ${e.pid} (${e.comm}) len ${e.len}`];
+  const lines = [`${timeOfDay(e.time, true)} CPU${e.cpu} ${e.reason} at ${where} ${dev} netns ${e.netns} pid ${e.pid} (${e.comm}) len ${e.len}`];
   lines.push(`    ${headerLine(e)}`);
   for (const frame of e.stack ?? []) lines.push(`        ${frame}`);
   return lines.join('\n');

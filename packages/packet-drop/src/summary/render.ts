@@ -1,5 +1,5 @@
 /** Pure renderers of packet_drop_summary records: JSON objects first, text from the same rows. */
-import { flowFromRaw, formatFlow, type Flow, type SummaryEnvelope, type Tick } from '@netstrata/bpf-common';
+import { timeOfDay, flowFromRaw, formatFlow, type Flow, type SummaryEnvelope, type Tick } from '@netstrata/bpf-common';
 import type { DropCount, DropSnapshot } from './aggregate.ts';
 import type { DropResolver, Location } from '../resolve.ts';
 
@@ -83,11 +83,6 @@ const HEADERS: Record<GroupKey, string> = {
   device: 'DEVICE',
   flow: 'FLOW',
 };
-
-function timeOfDay(iso: string): string {
-  const d = new Date(iso);
-  return d.toTimeString().slice(0, 8);
-}
 
 export function renderSummaryText(rec: SummaryRecord): string {
   const lines: string[] = [];

@@ -1,5 +1,5 @@
 /** Pure renderers of system_network_latency_details records. */
-import { formatFlow, type EventEnvelope, type Flow } from '@netstrata/bpf-common';
+import { timeOfDay, formatFlow, type EventEnvelope, type Flow } from '@netstrata/bpf-common';
 import type { Dir, LatSession } from '../layout.ts';
 import { stageName } from './stages.ts';
 
@@ -82,8 +82,7 @@ export function eventFields(s: LatSession, time: string, stack?: { frames: strin
 const fmt = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(3)} ms` : `${v.toFixed(1)} us`);
 
 export function renderEventText(e: LatencyEventRecord): string {
-  const t = new Date(e.time);
-  const clock = `${t.toTimeString().slice(0, 8)}.${e.time.slice(20, 26)}`;
+  const clock = timeOfDay(e.time, true);
   const id = e.tcp ? ` seq ${e.tcp.seq} [${e.tcp.flags}] len ${e.tcp.payload}` : e.icmp ? ` id ${e.icmp.id} seq ${e.icmp.seq}` : e.ip_id !== undefined ? ` ip id ${e.ip_id}` : '';
   const lines = [
     `${clock} ${e.direction.toUpperCase()} ${fmt(e.total_us)} ${e.flow ? formatFlow(e.flow) : 'non-IP'}${id} dev ${e.device || e.ifindex} netns ${e.netns}`,

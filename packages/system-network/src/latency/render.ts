@@ -1,5 +1,5 @@
 /** Pure renderers of system_network_latency_summary records. */
-import { renderHistogram, type SummaryEnvelope } from '@netstrata/bpf-common';
+import { spanHeading, renderHistogram, type SummaryEnvelope } from '@netstrata/bpf-common';
 import type { DirectionRow } from './aggregate.ts';
 
 /** A report's own fields (the runner adds the envelope and the loss block; `evicted` there is the
@@ -11,8 +11,7 @@ export interface SummaryFields {
 export type SummaryRecord = SummaryEnvelope & SummaryFields;
 
 export function renderSummaryText(rec: SummaryRecord): string {
-  const when = new Date(rec.time).toTimeString().slice(0, 8);
-  const lines = [`${when} ${rec.type === 'final' ? 'total since start' : `interval ${rec.interval_s.toFixed(1)} s`}`];
+  const lines = [`${spanHeading(rec)}`];
   for (const d of rec.directions) {
     const p = d.packets;
     const state = rec.type === 'final' ? `, evicted ${p.evicted}, in flight ${p.in_flight}` : '';

@@ -1,5 +1,5 @@
 /** Pure renderers of system_network_metrics_summary records. */
-import { formatValue, renderHistogram, type CostFields, type Envelope, type Histogram, type LossFields, type SummaryEnvelope } from '@netstrata/bpf-common';
+import { spanHeading, formatValue, renderHistogram, type CostFields, type Envelope, type Histogram, type LossFields, type SummaryEnvelope } from '@netstrata/bpf-common';
 import type { DeviceRow, KernelCounts } from './aggregate.ts';
 import type { ConntrackRow } from './conntrack.ts';
 import type { CpuRow, SoftirqCountRow } from './cpus.ts';
@@ -66,8 +66,7 @@ const devName = (d: { device: string; ifindex: number }) => d.device || (d.ifind
 const pct = (h: Histogram, p: 'p50' | 'p99') => (h.percentiles ? `[${formatValue(h.percentiles[p].low, 'us')}, ${formatValue(h.percentiles[p].high, 'us')})` : '-');
 
 export function renderMetricsText(rec: MetricsRecord): string {
-  const when = new Date(rec.time).toTimeString().slice(0, 8);
-  const lines = [`${when} ${rec.type === 'final' ? 'total since start' : `interval ${rec.interval_s.toFixed(1)} s`}: ${rec.devices.length} devices with traffic`];
+  const lines = [`${spanHeading(rec)}: ${rec.devices.length} devices with traffic`];
   if (rec.devices.length) {
     const rows = [['DEVICE', 'NETNS', ...DEVICE_FIELDS.map((f) => f.column)]];
     for (const d of rec.devices) rows.push([devName(d), String(d.netns), ...DEVICE_FIELDS.map((f) => String(d[f.key]))]);

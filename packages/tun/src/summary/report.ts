@@ -1,5 +1,5 @@
 /** tun_ring_summary records: per TAP queue, from the kernel's cumulative rows. */
-import { addCounts, diffSlots, formatBounds, renderHistogram, textTable, toHistogram, type Histogram, type RowsOptions, type SummaryEnvelope } from '@netstrata/bpf-common';
+import { spanHeading, addCounts, diffSlots, formatBounds, renderHistogram, textTable, toHistogram, type Histogram, type RowsOptions, type SummaryEnvelope } from '@netstrata/bpf-common';
 import type { DropEntry, QueueEntry } from '../layout.ts';
 
 export interface QueueRow {
@@ -89,9 +89,8 @@ export function queueRows(queues: readonly QueueEntry[], drops: readonly DropEnt
 }
 
 export function renderTunText(rec: TunRecord, histograms: number): string {
-  const when = new Date(rec.time).toTimeString().slice(0, 8);
   const total = rec.queues.length + rec.more_queues;
-  const lines = [`${when} ${rec.type === 'final' ? 'total since start' : `interval ${rec.interval_s.toFixed(1)} s`}: ${total} TAP/TUN queue${total === 1 ? '' : 's'} active`];
+  const lines = [`${spanHeading(rec)}: ${total} TAP/TUN queue${total === 1 ? '' : 's'} active`];
   if (!rec.queues.length) return lines.join('\n');
   const dwell = rec.queues.some((q) => q.dwell);
   const header = ['DEVICE', 'QUEUE', 'RING', 'XMITS', 'FULL', 'OCC P50', 'OCC P99', ...(dwell ? ['DWELL P50', 'DWELL P99', 'READER'] : []), 'DROPS'];

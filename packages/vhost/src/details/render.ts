@@ -1,5 +1,5 @@
 /** vhost_queue_details records: one notable virtqueue event each. */
-import { formatValue, type EventEnvelope, type WallClock } from '@netstrata/bpf-common';
+import { timeOfDay, formatValue, type EventEnvelope, type WallClock } from '@netstrata/bpf-common';
 import type { VhostEvent } from '../layout.ts';
 
 export interface VhostEventFields {
@@ -40,7 +40,7 @@ export function eventFields(e: VhostEvent, clock: WallClock): VhostEventFields |
 }
 
 export function renderEventText(r: VhostEventRecord): string {
-  const t = `${new Date(r.time).toTimeString().slice(0, 8)}.${r.time.slice(20, 26)}`;
+  const t = timeOfDay(r.time, true);
   const ring = `ring ${r.ring.size}: avail ${r.ring.avail_idx}, last_avail ${r.ring.last_avail_idx}, used ${r.ring.last_used_idx}, signalled at ${r.ring.signalled_used}, flags ${r.ring.used_flags}`;
   const what =
     r.kind === 'rx_empty'

@@ -1,5 +1,5 @@
 /** vhost_signal_summary records: per virtqueue and per worker, from the kernel's cumulative rows. */
-import { addCounts, diffSlots, formatBounds, textTable, toHistogram, type Histogram, type RowsOptions, type SummaryEnvelope } from '@netstrata/bpf-common';
+import { spanHeading, addCounts, diffSlots, formatBounds, textTable, toHistogram, type Histogram, type RowsOptions, type SummaryEnvelope } from '@netstrata/bpf-common';
 import type { VqEntry, WorkerEntry } from '../layout.ts';
 
 export interface VqRow {
@@ -96,10 +96,9 @@ export function workerRows(entries: readonly WorkerEntry[]): WorkerRow[] {
 }
 
 export function renderVhostText(rec: VhostRecord): string {
-  const when = new Date(rec.time).toTimeString().slice(0, 8);
   const total = rec.queues.length + rec.more_queues;
   const devices = new Set(rec.queues.map((q) => q.device)).size;
-  const lines = [`${when} ${rec.type === 'final' ? 'total since start' : `interval ${rec.interval_s.toFixed(1)} s`}: ${total} virtqueue${total === 1 ? '' : 's'} active${devices ? ` on ${devices} vhost device${devices === 1 ? '' : 's'}` : ''}`];
+  const lines = [`${spanHeading(rec)}: ${total} virtqueue${total === 1 ? '' : 's'} active${devices ? ` on ${devices} vhost device${devices === 1 ? '' : 's'}` : ''}`];
   if (rec.queues.length) {
     const header = ['WORKER', 'QUEUE', 'RING', 'KICKS', 'RUNS', 'USED', 'USED/RUN P50', 'USED/RUN P99', 'SIGNALS', 'SUPPRESSED', 'EMPTY'];
     const body = rec.queues.map((q) => {
