@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { publish } from './examples.ts';
-import { Lab, TapRelay, release, requireRoot, routed, runToolOnce, sendPaced, sendUdp, startSlowReader, startTool, tapVm, tcpSynToClosedPort, toolPath, twoHosts } from './index.ts';
+import { Lab, TapRelay, bridgedVm, release, requireRoot, routed, runToolOnce, sendPaced, sendUdp, startSlowReader, startTool, tapVm, tcpSynToClosedPort, toolPath, twoHosts } from './index.ts';
 
 const run = requireRoot('example capture');
 const SLEEPER = fileURLToPath(new URL('../agents/sleeper.py', import.meta.url));
@@ -237,6 +237,22 @@ describe.runIf(run)('examples for the documentation', () => {
     const res = await tool.stop();
     expect(res.stdout).toMatch(/tap0 q0 FULL_RING drop at tun_net_xmit\+0x[0-9a-f]+: ring 8\/8 full/);
     publish('tun_ring_details', `tun_ring_details ${args.join(' ').replace(host.name, 'vm1-host')}`, res.stdout);
+  });
+
+  it('vm_network_latency_summary on a VM that reads 5 ms late, behind a shaped uplink', async () => {
+    using lab = Lab.create();
+    const { host, guest, peer, addrs } = bridgedVm(lab, 256);
+    host.exec('tc', ['qdisc', 'replace', 'dev', 'phy0', 'root', 'tbf', 'rate', '800kbit', 'burst', '1600', 'latency', '2s']);
+    await using relay = await TapRelay.start(host, guest, { sleepMs: 5 });
+    const args = ['--netns', host.name, '--vm-interface', 'tap0', '--phy-interface', 'phy0', '--interval', '60'];
+    await using tool = await startTool(toolPath('vmNetworkLatencySummary'), args, { json: false });
+    // 10 datagrams of 1000 bytes from the VM at once through the 800 kbit/s uplink, then 10 to it.
+    sendUdp(guest, { dst: addrs.peer.v4, dport: 9, count: 10, size: 1000 });
+    sendPaced(peer, { protocol: 'udp', dst: addrs.guest.v4, dport: 9, count: 10, gapMs: 20 });
+    for (let i = 0; i < 100 && (await relay.command('stats')).to_guest < 10; i++) await new Promise((r) => setTimeout(r, 20));
+    const res = await tool.stop();
+    expect(res.stdout).toMatch(/tap0\s+rx\s+10\s+10\s+0\s+0\s/);
+    publish('vm_network_latency_summary', `vm_network_latency_summary ${args.join(' ').replace(host.name, 'host1')}`, res.stdout);
   });
 
   it('netstrata doctor and list', () => {

@@ -11,5 +11,5 @@ export { release } from './workload.ts';
 export { agentPath } from './agents.ts';
 export { toolPath, TOOL_LIST, camelName, requiredArgs, everyDetailArgs, longInterval, runsHere, type ListedTool } from './tools.ts';
 export { bucketOf, rank, shapeTbf, tbfWaitsUs } from './truth.ts';
-export { tapVm, TapRelay, tapStats } from './tap-vm.ts';
+export { bridgedVm, tapVm, TapRelay, tapStats } from './tap-vm.ts';
 export { VhostDriver, vhostNetAvailable, VHOST_NET, type DriverStats } from './vhost-driver.ts';

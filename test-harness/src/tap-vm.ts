@@ -32,6 +32,38 @@ export function tapVm(lab: Lab, ring: number, o: { multiQueue?: boolean } = {}) 
   return { host, guest, addrs };
 }
 
+/**
+ * A VM on a bridge: the host namespace's bridge br0 joins the VM's TAP (tap0, ring of `ring`
+ * packets, read by a TapRelay from the guest's geth0) and the physical interface phy0, a veth to a
+ * peer namespace (peth0) standing for the network beyond. No addresses in the host: it only
+ * bridges. The guest and the peer are addressed v4 and v6, with static neighbours, and say nothing
+ * of their own (no IPv6 upkeep, no ICMP errors for datagrams to closed ports), so every frame on
+ * the path is a test's.
+ */
+export function bridgedVm(lab: Lab, ring: number) {
+  const host = lab.netns('h');
+  const guest = lab.netns('g');
+  const peer = lab.netns('p');
+  host.exec('sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+  lab.tap(host, 'tap0', { txqueuelen: ring });
+  const g = lab.tap(guest, 'geth0');
+  const { bMac: peerMac } = lab.veth(host, 'phy0', peer, 'peth0');
+  lab.bridge(host, 'br0');
+  for (const dev of ['tap0', 'phy0']) host.ip('link', 'set', dev, 'master', 'br0');
+  const addrs = { guest: { v4: '10.206.0.2', v6: 'fd00:206::2' }, peer: { v4: '10.206.0.3', v6: 'fd00:206::3' } };
+  for (const [ns, dev, self, other, otherMac] of [
+    [guest, 'geth0', addrs.guest, addrs.peer, peerMac],
+    [peer, 'peth0', addrs.peer, addrs.guest, g.mac],
+  ] as const) {
+    ns.addr(dev, `${self.v4}/24`);
+    ns.addr(dev, `${self.v6}/64`);
+    ns.neigh(dev, other.v4, otherMac);
+    ns.neigh(dev, other.v6, otherMac);
+    ns.nft(`table inet nstquiet { chain out { type filter hook output priority 0; icmpv6 type { mld-listener-report, mld2-listener-report, nd-router-solicit, nd-neighbor-solicit, destination-unreachable } drop; icmp type destination-unreachable drop; }; }`);
+  }
+  return { host, guest, peer, addrs };
+}
+
 export class TapRelay implements AsyncDisposable {
   private readonly lines: AsyncIterator<string>;
   private constructor(readonly child: ChildProcessWithoutNullStreams) {

@@ -58,7 +58,10 @@ export function runsHere(name: string): true | string {
 
 /** Options a tool needs to run at all in a test, beyond none (a process to watch). */
 export function requiredArgs(name: string, targetPid: () => number): string[] {
-  return name === 'lock_wait_summary' ? ['--pid', String(targetPid())] : [];
+  if (name === 'lock_wait_summary') return ['--pid', String(targetPid())];
+  // Loopback is in every namespace: a valid interface to follow, if an idle one.
+  if (name === 'vm_network_latency_summary') return ['--vm-interface', 'lo'];
+  return [];
 }
 
 /** A details tool's own on/off options, all on: its most expensive mode (kernel stacks, every stage,

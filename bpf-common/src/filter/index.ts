@@ -8,6 +8,7 @@ export {
   resolveFilter,
   resolveNetns,
   resolveInterface,
+  resolveInterfaces,
   currentNetns,
   networkNamespaces,
   encodeFilter,

@@ -167,11 +167,11 @@ export function netnsInodeExists(inode: number): boolean {
   return false;
 }
 
-/** ifindex of a device in a namespace (this one when no path is given). */
-export function resolveInterface(name: string, netnsPath?: string, netnsSpec?: string): number {
+/** ifindex of a device in a namespace (this one when no path is given); errors name `option`. */
+export function resolveInterface(name: string, netnsPath?: string, netnsSpec?: string, option = '--interface'): number {
   if (!netnsPath) {
     const file = `/sys/class/net/${name}/ifindex`;
-    if (!existsSync(file)) throw new UsageError(`--interface: no device '${name}' in this network namespace`);
+    if (!existsSync(file)) throw new UsageError(`${option}: no device '${name}' in this network namespace`);
     return Number(readFileSync(file, 'utf8').trim());
   }
   // sysfs shows the namespace it was mounted in, not ours: ask netlink inside the namespace.
@@ -185,7 +185,34 @@ export function resolveInterface(name: string, netnsPath?: string, netnsSpec?: s
   } catch {
     /* not there */
   }
-  throw new UsageError(`--interface: no device '${name}' in network namespace ${netnsSpec ?? netnsPath}`);
+  throw new UsageError(`${option}: no device '${name}' in network namespace ${netnsSpec ?? netnsPath}`);
+}
+
+/** Devices given by name or index, comma-separated: their ifindexes, each
+ * checked to exist in the namespace (this one when no path is given); errors name `option`. */
+export function resolveInterfaces(specs: readonly string[], option: string, netnsPath?: string, netnsSpec?: string): { name: string; ifindex: number }[] {
+  const names = specs.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  if (!names.length) throw new UsageError(`${option}: give at least one device name or index`);
+  const byIndex = (): Map<number, string> => {
+    const [cmd, args] = netnsPath ? ['nsenter', [`--net=${netnsPath}`, 'ip', '-j', 'link', 'show']] : ['ip', ['-j', 'link', 'show']];
+    const out = execFileSync(cmd as string, args as string[], { encoding: 'utf8' });
+    return new Map((JSON.parse(out) as { ifindex: number; ifname: string }[]).map((l) => [l.ifindex, l.ifname]));
+  };
+  let links: Map<number, string> | undefined;
+  const seen = new Set<number>();
+  return names.map((n) => {
+    let r: { name: string; ifindex: number };
+    if (/^\d+$/.test(n)) {
+      const name = (links ??= byIndex()).get(Number(n));
+      if (name === undefined) throw new UsageError(`${option}: no device with index ${n} in ${netnsSpec ? `network namespace ${netnsSpec}` : 'this network namespace'}`);
+      r = { name, ifindex: Number(n) };
+    } else {
+      r = { name: n, ifindex: resolveInterface(n, netnsPath, netnsSpec, option) };
+    }
+    if (seen.has(r.ifindex)) throw new UsageError(`${option}: ${n} is given twice`);
+    seen.add(r.ifindex);
+    return r;
+  });
 }
 
 /** A network namespace and a path that enters it. */

@@ -23,7 +23,7 @@ import { REPO, runSuite, runSuiteOnHost, type Suite } from './suites.ts';
 /** npm run test:guest runs everything; CI (npm test) runs each verifier suite with the tools' own
  * rodata only (no variants) in the guests, and the fault tests in the oldest guest only. */
 const FULL = process.env.NETSTRATA_GUEST_TIER === 'full';
-const PROGRAMS: Suite[] = ['packet-drop', 'cpu', 'system-network', 'tun', 'vhost'].map((p) => ({ dir: `packages/${p}`, file: 'src/programs.test.ts', baseOnly: !FULL }));
+const PROGRAMS: Suite[] = ['packet-drop', 'cpu', 'system-network', 'tun', 'vhost', 'vm-network'].map((p) => ({ dir: `packages/${p}`, file: 'src/programs.test.ts', baseOnly: !FULL }));
 /** The drop tool's fault suite; CI runs its injected faults (each counted exactly, with this kernel's reason numbers). */
 const DROPS: Suite = { dir: 'test-harness', file: 'src/packet-drop-summary.e2e.test.ts', only: FULL ? undefined : 'exactly 100 drops' };
 /** The latency tools end to end; CI runs the tests that time every stage in both directions (the function stages among them). */

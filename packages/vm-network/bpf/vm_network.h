@@ -1,0 +1,58 @@
+/* Records shared by the vm-network BPF programs and their TypeScript decoders (src/layout.ts). */
+#ifndef VM_NETWORK_H
+#define VM_NETWORK_H
+
+#include "netstrata/btf.h"
+#include "netstrata/hist_types.h"
+
+/* VM and physical interfaces the tool follows packets between. */
+#define VMNET_IFACES_MAX 16
+/* Packets followed at once (LRU: a packet whose path no hook closes, such as one delivered to
+ * the host itself, ages out). */
+#define VMNET_SESSIONS_MAX 65536
+
+#define VMNET_DIR_TX 0 /* from the VM: its interface receives, the physical interface sends */
+#define VMNET_DIR_RX 1 /* to the VM: the physical interface receives, the VM's sends, its reader reads */
+
+/* The stamps of a packet's path, in order. Stage k is stamp k-1 -> stamp k. */
+#define VMNET_T_BACKLOG 0 /* netif_rx: queued to a CPU's backlog (paths that enter that way) */
+#define VMNET_T_RECEIVE 1 /* netif_receive_skb: the stack takes it */
+#define VMNET_T_QUEUE   2 /* net_dev_queue on the way out: forwarded (bridge, OVS, routing) */
+#define VMNET_T_XMIT    3 /* net_dev_start_xmit: out of the qdisc, to the driver */
+#define VMNET_T_DONE    4 /* TX: net_dev_xmit, the driver took it; RX: the VM's reader copied it out of the TAP */
+#define VMNET_STAMPS    5
+
+struct vmnet_key {
+	__u32 vm_ifindex;
+	__u32 dir;
+};
+
+/* One VM interface and direction. */
+struct vmnet_stats {
+	__u64 started;                  /* packets whose path began */
+	__u64 completed;                /* of which came out at the far end */
+	__u64 dropped;                  /* of which the kernel dropped on the way */
+	__u64 lost;                     /* came out with their start forgotten (the session table let it go) */
+	/* The stages, each when both its stamps were seen. */
+	struct nst_hist backlog_ns;     /* netif_rx -> netif_receive_skb: waiting in a CPU's backlog */
+	struct nst_hist forward_ns;     /* netif_receive_skb -> net_dev_queue: bridge, OVS, routing, netfilter */
+	struct nst_hist qdisc_ns;       /* net_dev_queue -> net_dev_start_xmit: the out device's qdisc */
+	struct nst_hist out_ns;         /* TX: to the driver -> it took it; RX: into the TAP's ring -> read out */
+	struct nst_hist total_ns;       /* first stamp -> done */
+};
+
+/* A packet on its way, keyed by skb address. */
+struct vmnet_session {
+	__u64 ts[VMNET_STAMPS];
+	__u32 vm_ifindex;
+	__u32 dir;
+	__u32 out_ifindex;              /* the device it went out through (phy for TX, the VM's for RX) */
+	__u32 _pad;
+};
+
+_Static_assert(sizeof(struct vmnet_key) == 8, "vmnet_key size is mirrored in src/layout.ts");
+_Static_assert(sizeof(struct vmnet_stats) == 32 + VMNET_STAMPS * sizeof(struct nst_hist), "vmnet_stats size is mirrored in src/layout.ts");
+NST_BTF_STRUCT(vmnet_key);
+NST_BTF_STRUCT(vmnet_stats);
+
+#endif

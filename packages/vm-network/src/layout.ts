@@ -1,0 +1,49 @@
+/**
+ * The records of bpf/vm_network.h, declared member by member in C order. Offsets follow from C's
+ * rules; layout.test.ts checks every member against the built object's BTF.
+ */
+import { nstHist, struct } from '@netstrata/bpf-common';
+
+export const vmnetKey = struct('vmnet_key', { vm_ifindex: 'u32', dir: 'u32' });
+export const vmnetStats = struct('vmnet_stats', {
+  started: 'u64',
+  completed: 'u64',
+  dropped: 'u64',
+  lost: 'u64',
+  backlog_ns: nstHist,
+  forward_ns: nstHist,
+  qdisc_ns: nstHist,
+  out_ns: nstHist,
+  total_ns: nstHist,
+});
+
+/** Every struct the tools decode, for the layout test. */
+export const LAYOUTS = [nstHist, vmnetKey, vmnetStats];
+
+/** bpf/vm_network.h VMNET_DIR_*. */
+export type Direction = 'tx' | 'rx';
+const DIRS: Direction[] = ['tx', 'rx'];
+
+export const STAGES = ['backlog', 'forward', 'qdisc', 'out'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export interface PathEntry {
+  key: { vmIfindex: number; dir: Direction };
+  val: { started: number; completed: number; dropped: number; lost: number; stages: Record<Stage, bigint[]>; total: bigint[] };
+}
+
+export function decodePath(k: Uint8Array, v: Uint8Array): PathEntry {
+  const key = vmnetKey.decode(k);
+  const val = vmnetStats.decode(v);
+  return {
+    key: { vmIfindex: key.vm_ifindex, dir: DIRS[key.dir] ?? 'tx' },
+    val: {
+      started: Number(val.started),
+      completed: Number(val.completed),
+      dropped: Number(val.dropped),
+      lost: Number(val.lost),
+      stages: { backlog: val.backlog_ns.slots, forward: val.forward_ns.slots, qdisc: val.qdisc_ns.slots, out: val.out_ns.slots },
+      total: val.total_ns.slots,
+    },
+  };
+}

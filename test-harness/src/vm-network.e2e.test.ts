@@ -1,0 +1,134 @@
+/**
+ * vm_network_latency_summary against a VM on a bridge with no hypervisor (tap-vm.ts bridgedVm): the
+ * VM's TAP and a veth standing for the uplink in one bridge, a relay as the VM's reader. Truth: the
+ * packets sent each way, the peer's and the relay's own counts, and faults put in on purpose (a
+ * slow reader, a shaped uplink, a bridge filter that drops, a reader that stops).
+ */
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { Lab, TapRelay, bridgedVm, requireRoot, sendPaced, sendUdp, startTool, type Netns, type ToolRecord } from './index.ts';
+
+const run = requireRoot('vm_network_latency_summary end-to-end tests');
+const TOOL = fileURLToPath(new URL('../../packages/vm-network/dist/vm_network_latency_summary.js', import.meta.url));
+
+interface Bucket {
+  start: number;
+  end: number;
+  count: number;
+}
+interface Hist {
+  count: number;
+  buckets: Bucket[];
+}
+interface PathRow {
+  vm_interface: string;
+  direction: 'tx' | 'rx';
+  started: number;
+  completed: number;
+  dropped: number;
+  lost: number;
+  stages: Record<'backlog' | 'forward' | 'qdisc' | 'out', Hist>;
+  total: Hist;
+}
+
+const final = (records: ToolRecord[]) => records.find((r) => r.type === 'final') as unknown as { paths: PathRow[]; lost: number; map_full: number };
+const path = (rows: PathRow[], dir: 'tx' | 'rx') => rows.find((r) => r.vm_interface === 'tap0' && r.direction === dir)!;
+const rxPackets = (ns: Netns, dev: string): number => (JSON.parse(ns.ip('-s', '-j', 'link', 'show', 'dev', dev)) as { stats64: { rx: { packets: number } } }[])[0]!.stats64.rx.packets;
+const lowest = (h: Hist) => Math.min(...h.buckets.map((b) => b.start));
+const highest = (h: Hist) => Math.max(...h.buckets.map((b) => b.end));
+
+async function until(done: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await done()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const ARGS = (host: Netns) => ['--netns', host.name, '--vm-interface', 'tap0', '--phy-interface', 'phy0', '--interval', '3600'];
+
+describe.runIf(run)('vm_network_latency_summary', () => {
+  for (const family of ['v4', 'v6'] as const) {
+    it(`every packet both ways through the bridge, each stage timed once per packet (IP${family})`, async () => {
+      using lab = Lab.create();
+      const N = 20;
+      const { host, guest, peer, addrs } = bridgedVm(lab, 256);
+      await using relay = await TapRelay.start(host, guest);
+      await using tool = await startTool(TOOL, ARGS(host));
+      const before = rxPackets(peer, 'peth0');
+      expect(sendUdp(guest, { dst: addrs.peer[family], dport: 9, count: N }).sent).toBe(N);
+      await until(() => rxPackets(peer, 'peth0') - before >= N, 'the peer to receive');
+      expect(sendUdp(peer, { dst: addrs.guest[family], dport: 9, count: N }).sent).toBe(N);
+      await until(async () => (await relay.command('stats')).to_guest >= N, 'the VM to read');
+      const rec = final((await tool.stop()).records);
+      expect(rxPackets(peer, 'peth0') - before).toBe(N);
+      for (const dir of ['tx', 'rx'] as const) {
+        const p = path(rec.paths, dir);
+        expect(p).toMatchObject({ started: N, completed: N, dropped: 0, lost: 0 });
+        // The peer's packets come in through its veth, which queues them to a CPU's backlog (netif_rx);
+        // the TAP hands what its reader writes straight to the stack. Every other stage, every packet.
+        const backlog = dir === 'rx' ? N : 0;
+        for (const s of ['backlog', 'forward', 'qdisc', 'out'] as const) expect([dir, s, p.stages[s].count]).toEqual([dir, s, s === 'backlog' ? backlog : N]);
+        expect(p.total.count).toBe(N);
+      }
+      expect([rec.lost, rec.map_full]).toEqual([0, 0]);
+    });
+  }
+
+  it('a VM that reads 5 ms late: every packet to it waits at least that in the TAP ring stage of rx', async () => {
+    using lab = Lab.create();
+    const N = 12;
+    const { host, guest, peer, addrs } = bridgedVm(lab, 256);
+    await using relay = await TapRelay.start(host, guest, { sleepMs: 5 });
+    await using tool = await startTool(TOOL, ARGS(host));
+    // 30 ms apart: each packet finds the ring empty and waits only for its own read.
+    expect(sendPaced(peer, { protocol: 'udp', dst: addrs.guest.v4, dport: 9, count: N, gapMs: 30 }).sent).toBe(N);
+    await until(async () => (await relay.command('stats')).to_guest >= N, 'the VM to read');
+    const rx = path(final((await tool.stop()).records).paths, 'rx');
+    expect(rx).toMatchObject({ started: N, completed: N });
+    expect(rx.stages.out.count).toBe(N);
+    expect(lowest(rx.stages.out)).toBeGreaterThanOrEqual(4e6 * 0.95);
+    expect(lowest(rx.total)).toBeGreaterThanOrEqual(lowest(rx.stages.out));
+  });
+
+  it('an uplink shaped to 800 kbit/s: packets sent back to back wait their turn in its qdisc on tx', async () => {
+    using lab = Lab.create();
+    const N = 10;
+    const SIZE = 1000; // ~10.4 ms per frame at 800 kbit/s: the last waits ~90 ms
+    const { host, guest, peer, addrs } = bridgedVm(lab, 256);
+    host.exec('tc', ['qdisc', 'replace', 'dev', 'phy0', 'root', 'tbf', 'rate', '800kbit', 'burst', '1600', 'latency', '2s']);
+    await using _relay = await TapRelay.start(host, guest);
+    await using tool = await startTool(TOOL, ARGS(host));
+    const before = rxPackets(peer, 'peth0');
+    expect(sendUdp(guest, { dst: addrs.peer.v4, dport: 9, count: N, size: SIZE }).sent).toBe(N);
+    await until(() => rxPackets(peer, 'peth0') - before >= N, 'the peer to receive');
+    const tx = path(final((await tool.stop()).records).paths, 'tx');
+    expect(tx).toMatchObject({ started: N, completed: N, dropped: 0 });
+    expect(tx.stages.qdisc.count).toBe(N);
+    expect(highest(tx.stages.qdisc)).toBeGreaterThan(50e6);
+    expect(highest(tx.total)).toBeGreaterThanOrEqual(highest(tx.stages.qdisc));
+  });
+
+  it('drops on the way are counted against the VM and direction: a bridge filter on tx, the full TAP ring on rx', async () => {
+    using lab = Lab.create();
+    const N = 12;
+    const K = 5;
+    const R = 8;
+    const S = 20;
+    const { host, guest, peer, addrs } = bridgedVm(lab, R);
+    host.nft(`table bridge nstvmdrop { chain f { type filter hook forward priority 0; udp dport 7 drop; }; }`);
+    await using relay = await TapRelay.start(host, guest);
+    await using tool = await startTool(TOOL, ARGS(host));
+    const before = rxPackets(peer, 'peth0');
+    expect(sendUdp(guest, { dst: addrs.peer.v4, dport: 9, count: N - K }).sent).toBe(N - K);
+    expect(sendUdp(guest, { dst: addrs.peer.v4, dport: 7, count: K }).sent).toBe(K);
+    await until(() => rxPackets(peer, 'peth0') - before >= N - K, 'the peer to receive');
+    await relay.command('pause');
+    expect(sendUdp(peer, { dst: addrs.guest.v4, dport: 9, count: S }).sent).toBe(S);
+    await relay.command('resume');
+    await until(async () => (await relay.command('stats')).to_guest >= R, 'the VM to read');
+    const rec = final((await tool.stop()).records);
+    expect(path(rec.paths, 'tx')).toMatchObject({ started: N, completed: N - K, dropped: K, lost: 0 });
+    expect(path(rec.paths, 'rx')).toMatchObject({ started: S, completed: R, dropped: S - R, lost: 0 });
+  });
+});
