@@ -255,6 +255,19 @@ describe.runIf(run)('examples for the documentation', () => {
     publish('vm_network_latency_summary', `vm_network_latency_summary ${args.join(' ').replace(host.name, 'host1')}`, res.stdout);
   });
 
+  it('vm_network_latency_details on a VM that reads 5 ms late', async () => {
+    using lab = Lab.create();
+    const { host, guest, peer, addrs } = bridgedVm(lab, 256);
+    await using relay = await TapRelay.start(host, guest, { sleepMs: 5 });
+    const args = ['--netns', host.name, '--vm-interface', 'tap0', '--phy-interface', 'phy0', '--latency-threshold-us', '3000'];
+    await using tool = await startTool(toolPath('vmNetworkLatencyDetails'), args, { json: false });
+    sendPaced(peer, { protocol: 'udp', dst: addrs.guest.v4, dport: 9, count: 3, gapMs: 20 });
+    for (let i = 0; i < 100 && (await relay.command('stats')).to_guest < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    const res = await tool.stop();
+    expect(res.stdout).toMatch(/tap0 rx .*most in TAP ring -> read by the VM/);
+    publish('vm_network_latency_details', `vm_network_latency_details ${args.join(' ').replace(host.name, 'host1')}`, res.stdout);
+  });
+
   it('netstrata doctor and list', () => {
     const doctor = runToolOnce(toolPath('netstrata'), ['doctor']);
     expect(doctor.exitCode).toBe(0);

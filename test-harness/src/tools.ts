@@ -60,7 +60,7 @@ export function runsHere(name: string): true | string {
 export function requiredArgs(name: string, targetPid: () => number): string[] {
   if (name === 'lock_wait_summary') return ['--pid', String(targetPid())];
   // Loopback is in every namespace: a valid interface to follow, if an idle one.
-  if (name === 'vm_network_latency_summary') return ['--vm-interface', 'lo'];
+  if (name.startsWith('vm_network_latency_')) return ['--vm-interface', 'lo'];
   return [];
 }
 

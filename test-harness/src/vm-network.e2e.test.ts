@@ -132,3 +132,65 @@ describe.runIf(run)('vm_network_latency_summary', () => {
     expect(path(rec.paths, 'rx')).toMatchObject({ started: S, completed: R, dropped: S - R, lost: 0 });
   });
 });
+
+const DETAILS = fileURLToPath(new URL('../../packages/vm-network/dist/vm_network_latency_details.js', import.meta.url));
+
+interface PathEvent {
+  type: 'event';
+  vm_interface: string;
+  direction: 'tx' | 'rx';
+  flow: { src: string; dst: string; sport: number; dport: number; protocol: string } | null;
+  stages: { stage: string; us: number }[];
+  total_us: number;
+  end: { pid: number; comm: string };
+}
+
+const eventsOf = (records: ToolRecord[]) => records.filter((r) => r.type === 'event') as unknown as PathEvent[];
+const DETAIL_ARGS = (host: Netns) => ['--netns', host.name, '--vm-interface', 'tap0', '--phy-interface', 'phy0'];
+
+describe.runIf(run)('vm_network_latency_details', () => {
+  it('threshold 0: one event per packet each way, with its flow and every stage of its path', async () => {
+    using lab = Lab.create();
+    const N = 10;
+    const { host, guest, peer, addrs } = bridgedVm(lab, 256);
+    await using relay = await TapRelay.start(host, guest);
+    await using tool = await startTool(DETAILS, [...DETAIL_ARGS(host), '--latency-threshold-us', '0']);
+    const before = rxPackets(peer, 'peth0');
+    const out = sendUdp(guest, { dst: addrs.peer.v6, dport: 9, count: N });
+    await until(() => rxPackets(peer, 'peth0') - before >= N, 'the peer to receive');
+    const back = sendUdp(peer, { dst: addrs.guest.v6, dport: 9, count: N });
+    await until(async () => (await relay.command('stats')).to_guest >= N, 'the VM to read');
+    await tool.records('event', 2 * N);
+    const events = eventsOf((await tool.stop()).records);
+    const tx = events.filter((e) => e.direction === 'tx');
+    const rx = events.filter((e) => e.direction === 'rx');
+    expect([tx.length, rx.length]).toEqual([N, N]);
+    for (const e of tx) {
+      expect(e).toMatchObject({ vm_interface: 'tap0', flow: { src: addrs.guest.v6, dst: addrs.peer.v6, sport: out.flow.sport, dport: 9, protocol: 'UDP' } });
+      expect(e.stages.map((s) => s.stage)).toEqual(['forward', 'qdisc', 'out']);
+    }
+    for (const e of rx) {
+      expect(e).toMatchObject({ vm_interface: 'tap0', flow: { src: addrs.peer.v6, dst: addrs.guest.v6, sport: back.flow.sport, dport: 9, protocol: 'UDP' }, end: { pid: relay.child.pid, comm: 'python3' } });
+      expect(e.stages.map((s) => s.stage)).toEqual(['backlog', 'forward', 'qdisc', 'out']);
+    }
+    for (const e of events) expect(e.total_us).toBeCloseTo(e.stages.reduce((s, x) => s + x.us, 0), 2);
+  });
+
+  it('a VM that reads 5 ms late, threshold 3 ms: each packet to it is one event, its time in the TAP ring stage', async () => {
+    using lab = Lab.create();
+    const N = 8;
+    const { host, guest, peer, addrs } = bridgedVm(lab, 256);
+    await using relay = await TapRelay.start(host, guest, { sleepMs: 5 });
+    await using tool = await startTool(DETAILS, [...DETAIL_ARGS(host), '--latency-threshold-us', '3000']);
+    expect(sendPaced(peer, { protocol: 'udp', dst: addrs.guest.v4, dport: 9, count: N, gapMs: 30 }).sent).toBe(N);
+    await until(async () => (await relay.command('stats')).to_guest >= N, 'the VM to read');
+    await tool.records('event', N);
+    const events = eventsOf((await tool.stop()).records);
+    expect(events).toHaveLength(N);
+    for (const e of events) {
+      expect(e).toMatchObject({ direction: 'rx', flow: { dst: addrs.guest.v4, dport: 9 } });
+      expect(e.stages.find((s) => s.stage === 'out')!.us).toBeGreaterThanOrEqual(4000);
+      expect(e.total_us).toBeGreaterThanOrEqual(3000);
+    }
+  });
+});

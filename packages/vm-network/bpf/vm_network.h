@@ -4,6 +4,7 @@
 
 #include "netstrata/btf.h"
 #include "netstrata/hist_types.h"
+#include "netstrata/filter_types.h"
 
 /* VM and physical interfaces the tool follows packets between. */
 #define VMNET_IFACES_MAX 16
@@ -48,7 +49,24 @@ struct vmnet_session {
 	__u32 dir;
 	__u32 out_ifindex;              /* the device it went out through (phy for TX, the VM's for RX) */
 	__u32 _pad;
+	struct nst_flow flow;           /* the details tool's: parsed when the path begins */
 };
+
+/* vm_network_latency_details: one packet whose path took at least the threshold. */
+struct vmnet_event {
+	__u64 ts[VMNET_STAMPS];         /* each stamp (0: not on this path); ts[VMNET_T_DONE] is the end */
+	struct nst_flow flow;
+	__u32 vm_ifindex;
+	__u32 dir;
+	__u32 out_ifindex;
+	__u32 cpu;                      /* where the path ended */
+	__u32 pid;                      /* the task it ended in (rx: the VM's reader) */
+	__u32 tid;
+	char  comm[16];
+};
+
+_Static_assert(sizeof(struct vmnet_event) == 120, "vmnet_event size is mirrored in src/layout.ts");
+NST_BTF_STRUCT(vmnet_event);
 
 _Static_assert(sizeof(struct vmnet_key) == 8, "vmnet_key size is mirrored in src/layout.ts");
 _Static_assert(sizeof(struct vmnet_stats) == 32 + VMNET_STAMPS * sizeof(struct nst_hist), "vmnet_stats size is mirrored in src/layout.ts");

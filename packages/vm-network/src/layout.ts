@@ -2,7 +2,7 @@
  * The records of bpf/vm_network.h, declared member by member in C order. Offsets follow from C's
  * rules; layout.test.ts checks every member against the built object's BTF.
  */
-import { nstHist, struct } from '@netstrata/bpf-common';
+import { chars, flowFromRaw, nstFlow, nstHist, struct, type Flow } from '@netstrata/bpf-common';
 
 export const vmnetKey = struct('vmnet_key', { vm_ifindex: 'u32', dir: 'u32' });
 export const vmnetStats = struct('vmnet_stats', {
@@ -17,8 +17,20 @@ export const vmnetStats = struct('vmnet_stats', {
   total_ns: nstHist,
 });
 
+export const vmnetEvent = struct('vmnet_event', {
+  ts: { array: 'u64', length: 5 },
+  flow: nstFlow,
+  vm_ifindex: 'u32',
+  dir: 'u32',
+  out_ifindex: 'u32',
+  cpu: 'u32',
+  pid: 'u32',
+  tid: 'u32',
+  comm: chars(16),
+});
+
 /** Every struct the tools decode, for the layout test. */
-export const LAYOUTS = [nstHist, vmnetKey, vmnetStats];
+export const LAYOUTS = [nstHist, vmnetKey, vmnetStats, vmnetEvent];
 
 /** bpf/vm_network.h VMNET_DIR_*. */
 export type Direction = 'tx' | 'rx';
@@ -46,4 +58,24 @@ export function decodePath(k: Uint8Array, v: Uint8Array): PathEntry {
       total: val.total_ns.slots,
     },
   };
+}
+
+/** bpf/vm_network.h VMNET_T_*: the stamps of a path, in order. */
+export const STAMPS = ['backlog', 'receive', 'queue', 'xmit', 'done'] as const;
+
+export interface PathEvent {
+  /** Each stamp, kernel ns (0: not on this path). */
+  ts: bigint[];
+  flow: Flow | undefined;
+  vmIfindex: number;
+  dir: Direction;
+  cpu: number;
+  pid: number;
+  tid: number;
+  comm: string;
+}
+
+export function decodeEvent(data: Uint8Array): PathEvent {
+  const e = vmnetEvent.decode(data);
+  return { ts: e.ts, flow: flowFromRaw(e.flow), vmIfindex: e.vm_ifindex, dir: DIRS[e.dir] ?? 'tx', cpu: e.cpu, pid: e.pid, tid: e.tid, comm: e.comm };
 }
