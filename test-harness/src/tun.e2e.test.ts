@@ -6,36 +6,18 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { Histogram } from '@netstrata/bpf-common';
+import type { QueueRow, TunEventRecord } from '@netstrata/tun';
 import { Lab, TapRelay, requireRoot, sendPaced, sendUdp, startTool, tapStats, tapVm, type ToolRecord } from './index.ts';
 
 const run = requireRoot('tun_ring_summary end-to-end tests');
 const TOOL = fileURLToPath(new URL('../../packages/tun/dist/tun_ring_summary.js', import.meta.url));
 
-interface Bucket {
-  start: number;
-  end: number;
-  count: number;
-}
-interface Hist {
-  count: number;
-  buckets: Bucket[];
-}
-interface QueueRow {
-  device: string;
-  queue: number;
-  ring_size: number;
-  xmits: number;
-  full: number;
-  no_queue: number;
-  occupancy: Hist;
-  dwell: Hist | null;
-  reader: { pid: number; comm: string } | null;
-  drops: { reason: string; count: number }[];
-}
+type Bucket = Histogram['buckets'][number];
 
 const final = (records: ToolRecord[]) => records.find((r) => r.type === 'final') as unknown as { queues: QueueRow[]; lost: number; map_full: number };
 const tap0 = (rows: QueueRow[]) => rows.filter((q) => q.device === 'tap0');
-const count = (h: Hist, start: number) => h.buckets.find((b) => b.start === start)?.count ?? 0;
+const count = (h: Histogram, start: number) => h.buckets.find((b) => b.start === start)?.count ?? 0;
 
 describe.runIf(run)('tun_ring_summary', () => {
   for (const family of ['v4', 'v6'] as const) {
@@ -146,20 +128,7 @@ describe.runIf(run)('tun_ring_summary', () => {
 
 const DETAILS = fileURLToPath(new URL('../../packages/tun/dist/tun_ring_details.js', import.meta.url));
 
-interface TunEvent {
-  type: 'event';
-  kind: 'drop' | 'xmit';
-  device: string;
-  queue: number;
-  reason: string | null;
-  location: { symbol: string } | null;
-  ring: { size: number; producer: number; consumer_head: number; consumer_tail: number; packets: number; full: boolean };
-  flow: { src: string; dst: string; sport: number; dport: number; protocol: string } | null;
-  sender: { pid: number; comm: string };
-  reader: { pid: number; comm: string; last_read_us: number } | null;
-}
-
-const eventsOf = (records: ToolRecord[]) => records.filter((r) => r.type === 'event') as unknown as TunEvent[];
+const eventsOf = (records: ToolRecord[]) => records.filter((r) => r.type === 'event') as unknown as TunEventRecord[];
 
 describe.runIf(run)('tun_ring_details', () => {
   for (const family of ['v4', 'v6'] as const) {

@@ -6,36 +6,18 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { Histogram } from '@netstrata/bpf-common';
+import type { PathEventRecord, PathRow } from '@netstrata/vm-network';
 import { Lab, TapRelay, bridgedVm, requireRoot, sendPaced, sendUdp, startTool, type Netns, type ToolRecord } from './index.ts';
 
 const run = requireRoot('vm_network_latency_summary end-to-end tests');
 const TOOL = fileURLToPath(new URL('../../packages/vm-network/dist/vm_network_latency_summary.js', import.meta.url));
 
-interface Bucket {
-  start: number;
-  end: number;
-  count: number;
-}
-interface Hist {
-  count: number;
-  buckets: Bucket[];
-}
-interface PathRow {
-  vm_interface: string;
-  direction: 'tx' | 'rx';
-  started: number;
-  completed: number;
-  dropped: number;
-  lost: number;
-  stages: Record<'backlog' | 'forward' | 'qdisc' | 'out', Hist>;
-  total: Hist;
-}
-
 const final = (records: ToolRecord[]) => records.find((r) => r.type === 'final') as unknown as { paths: PathRow[]; lost: number; map_full: number };
 const path = (rows: PathRow[], dir: 'tx' | 'rx') => rows.find((r) => r.vm_interface === 'tap0' && r.direction === dir)!;
 const rxPackets = (ns: Netns, dev: string): number => (JSON.parse(ns.ip('-s', '-j', 'link', 'show', 'dev', dev)) as { stats64: { rx: { packets: number } } }[])[0]!.stats64.rx.packets;
-const lowest = (h: Hist) => Math.min(...h.buckets.map((b) => b.start));
-const highest = (h: Hist) => Math.max(...h.buckets.map((b) => b.end));
+const lowest = (h: Histogram) => Math.min(...h.buckets.map((b) => b.start));
+const highest = (h: Histogram) => Math.max(...h.buckets.map((b) => b.end));
 
 async function until(done: () => boolean | Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 500; i++) {
@@ -135,17 +117,7 @@ describe.runIf(run)('vm_network_latency_summary', () => {
 
 const DETAILS = fileURLToPath(new URL('../../packages/vm-network/dist/vm_network_latency_details.js', import.meta.url));
 
-interface PathEvent {
-  type: 'event';
-  vm_interface: string;
-  direction: 'tx' | 'rx';
-  flow: { src: string; dst: string; sport: number; dport: number; protocol: string } | null;
-  stages: { stage: string; us: number }[];
-  total_us: number;
-  end: { pid: number; comm: string };
-}
-
-const eventsOf = (records: ToolRecord[]) => records.filter((r) => r.type === 'event') as unknown as PathEvent[];
+const eventsOf = (records: ToolRecord[]) => records.filter((r) => r.type === 'event') as unknown as PathEventRecord[];
 const DETAIL_ARGS = (host: Netns) => ['--netns', host.name, '--vm-interface', 'tap0', '--phy-interface', 'phy0'];
 
 describe.runIf(run)('vm_network_latency_details', () => {
