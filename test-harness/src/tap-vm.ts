@@ -36,9 +36,8 @@ export function tapVm(lab: Lab, ring: number, o: { multiQueue?: boolean } = {}) 
  * A VM on a bridge: the host namespace's bridge br0 joins the VM's TAP (tap0, ring of `ring`
  * packets, read by a TapRelay from the guest's geth0) and the physical interface phy0, a veth to a
  * peer namespace (peth0) standing for the network beyond. No addresses in the host: it only
- * bridges. The guest and the peer are addressed v4 and v6, with static neighbours, and say nothing
- * of their own (no IPv6 upkeep, no ICMP errors for datagrams to closed ports), so every frame on
- * the path is a test's.
+ * bridges. The guest and the peer are addressed v4 and v6, with static neighbours, and send
+ * nothing but UDP (their output is filtered), so every frame on the path is a test's.
  */
 export function bridgedVm(lab: Lab, ring: number) {
   const host = lab.netns('h');
@@ -59,8 +58,11 @@ export function bridgedVm(lab: Lab, ring: number) {
     ns.addr(dev, `${self.v6}/64`);
     ns.neigh(dev, other.v4, otherMac);
     ns.neigh(dev, other.v6, otherMac);
-    ns.nft(`table inet nstquiet { chain out { type filter hook output priority 0; icmpv6 type { mld-listener-report, mld2-listener-report, nd-router-solicit, nd-neighbor-solicit, destination-unreachable } drop; icmp type destination-unreachable drop; }; }`);
+    // Only the tests' UDP: no IPv6 upkeep, no ICMP errors for datagrams to closed ports, no IGMP.
+    ns.nft(`table inet nstquiet { chain out { type filter hook output priority 0; policy drop; meta l4proto udp accept; }; }`);
   }
+  // The host only bridges: it sends nothing of its own.
+  host.nft(`table inet nstquiet { chain out { type filter hook output priority 0; policy drop; }; }`);
   return { host, guest, peer, addrs };
 }
 

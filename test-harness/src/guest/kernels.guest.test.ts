@@ -30,8 +30,10 @@ const DROPS: Suite = { dir: 'test-harness', file: 'src/packet-drop-summary.e2e.t
 const LATENCY: Suite = { dir: 'test-harness', file: 'src/system-network-latency.e2e.test.ts', only: FULL ? undefined : '--stages, both directions' };
 /** The vhost tool (and the tun tool with vhost as the TAP's reader) on vhost-net driven with no VM. */
 const VHOST: Suite = { dir: 'test-harness', file: 'src/vhost.in-guest.test.ts', env: { NETSTRATA_EXAMPLES_OUT: '/mnt/out/examples' } };
-/** The tun tool against TAP rings with a reader that stops or is slow. */
+/** The tun tools against TAP rings with a reader that stops or is slow. */
 const TUN: Suite = { dir: 'test-harness', file: 'src/tun.e2e.test.ts' };
+/** The vm-network tools on a VM bridged to an uplink (the whole tier only). */
+const VMNET: Suite = { dir: 'test-harness', file: 'src/vm-network.e2e.test.ts' };
 
 /** Debian 12's Open vSwitch, which starts no upcall handler while its monotonic clock reads under 10 s. */
 const OVS_VERSION = /\(Open vSwitch\) (\S+)/.exec(spawnSync('ovs-vswitchd', ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1] ?? 'missing';
@@ -170,7 +172,7 @@ describe.runIf(guestTierRuns())('kernel support', () => {
         expect(r.passed).toBeGreaterThan(10);
       });
 
-      it('tun_ring_summary sees each TAP ring fill, drop FULL_RING and hold packets for a slow reader, exactly', async () => {
+      it('tun_ring_summary and _details see each TAP ring fill, drop FULL_RING and hold packets for a slow reader, exactly', async () => {
         await guest.check(['modprobe', 'tun']);
         const r = await runSuite(guest, TUN);
         timings.push(`${kernel.id}: ${TUN.dir} ${TUN.file} in ${r.seconds.toFixed(0)} s`);
@@ -196,6 +198,18 @@ describe.runIf(guestTierRuns())('kernel support', () => {
         expect(lab.tx).toMatchObject({ posted: N, used: N, kicks: N });
         expect(lab.tap.rx_packets).toBe(N);
       });
+
+      if (FULL) {
+        it('vm_network_latency_summary and _details time every stage of a bridged VM\'s packets both ways, exactly', async () => {
+          await guest.check(['modprobe', 'tun']);
+          await guest.check(['modprobe', 'bridge']);
+          const r = await runSuite(guest, VMNET);
+          timings.push(`${kernel.id}: ${VMNET.dir} ${VMNET.file} in ${r.seconds.toFixed(0)} s`);
+          expect(r.failed, r.log).toBe(0);
+          expect(r.skipped, r.log).toBe(0);
+          expect(r.passed).toBeGreaterThan(5);
+        });
+      }
 
       it(`the latency tools count every packet at every stage, the IP and TCP/UDP function stages included${FULL ? '' : ' (the tests of every stage in both directions)'}`, async () => {
         const r = await runSuite(guest, LATENCY);
