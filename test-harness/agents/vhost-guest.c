@@ -9,6 +9,7 @@
  * The TAP must exist (ip tuntap add ... mode tap vnet_hdr); the agent attaches to it. Once set up it
  * prints one JSON line {"ready":true,...}, then reads commands on standard input, one per line:
  *   tx N HEX     send N copies of the Ethernet frame HEX (the vnet header is added), kick once per frame
+ *   txbatch N HEX  the same, with one kick after the last frame (N of the ring's size fill it first)
  *   refill on|off  whether used RX buffers are posted again (off: the guest stops taking packets,
  *                the TAP's ring fills, and the TAP drops with FULL_RING)
  *   stats        print the counters as one JSON line
@@ -155,7 +156,9 @@ static int hexval(char c)
 }
 
 /* tx N HEX: each frame goes in one descriptor after a zeroed vnet header (no offloads). */
-static void send_frames(unsigned long count, const char *hex)
+/* count frames on the TX ring, with a kick after each, or (batch) one kick after the last: a batch
+ * of the ring's size fills it before vhost looks. */
+static void send_frames(unsigned long count, const char *hex, int batch)
 {
 	struct queue *vq = &q[TX];
 	size_t n = strlen(hex) / 2;
@@ -181,7 +184,8 @@ static void send_frames(unsigned long count, const char *hex)
 		for (size_t j = 0; j < n; j++)
 			b[HDR_BYTES + j] = (unsigned char)(hexval(hex[2 * j]) << 4 | hexval(hex[2 * j + 1]));
 		post(vq, head, HDR_BYTES + n, 0);
-		kick(vq);
+		if (!batch || i + 1 == count)
+			kick(vq);
 	}
 }
 
@@ -355,7 +359,10 @@ int main(int argc, char **argv)
 
 			*nl = 0;
 			if (sscanf(line, "tx %lu %4096s", &count, hex) == 2) {
-				send_frames(count, hex);
+				send_frames(count, hex, 0);
+				print_stats("\"sent\":true,");
+			} else if (sscanf(line, "txbatch %lu %4096s", &count, hex) == 2) {
+				send_frames(count, hex, 1);
 				print_stats("\"sent\":true,");
 			} else if (!strcmp(line, "refill on")) {
 				refill = 1;

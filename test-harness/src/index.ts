@@ -12,4 +12,6 @@ export { agentPath } from './agents.ts';
 export { toolPath, TOOL_LIST, camelName, requiredArgs, everyDetailArgs, longInterval, runsHere, type ListedTool } from './tools.ts';
 export { bucketOf, rank, shapeTbf, tbfWaitsUs } from './truth.ts';
 export { bridgedVm, tapVm, TapRelay, tapStats } from './tap-vm.ts';
+export { OvsSwitch, ovsAvailable, type DatapathLookups } from './ovs.ts';
+export { until } from './wait.ts';
 export { VhostDriver, vhostNetAvailable, VHOST_NET, type DriverStats } from './vhost-driver.ts';

@@ -70,6 +70,11 @@ export class Netns {
     this.ip(...(args[0]?.includes(':') || args.includes('-6') ? ['-6'] : []), 'route', 'add', ...args.filter((a) => a !== '-6'));
   }
 
+  /** A device's own counters (ip -s link), each way. */
+  linkStats(dev: string): { rx: { packets: number; dropped: number }; tx: { packets: number; dropped: number } } {
+    return (JSON.parse(this.ip('-s', '-j', 'link', 'show', 'dev', dev)) as { stats64: { rx: { packets: number; dropped: number }; tx: { packets: number; dropped: number } } }[])[0]!.stats64;
+  }
+
   /** A permanent neighbour entry, so no ARP/ND traffic (and no drops of it) muddies a count. */
   neigh(dev: string, address: string, mac: string): void {
     this.ip('neigh', 'replace', address, 'lladdr', mac, 'dev', dev, 'nud', 'permanent');

@@ -37,9 +37,10 @@ export function tapVm(lab: Lab, ring: number, o: { multiQueue?: boolean } = {}) 
  * packets, read by a TapRelay from the guest's geth0) and the physical interface phy0, a veth to a
  * peer namespace (peth0) standing for the network beyond. No addresses in the host: it only
  * bridges. The guest and the peer are addressed v4 and v6, with static neighbours, and send
- * nothing but UDP (their output is filtered), so every frame on the path is a test's.
+ * nothing but UDP (their output is filtered), so every frame on the path is a test's. With
+ * `{ bridge: false }` tap0 and phy0 are left for another switch to join (an Open vSwitch bridge).
  */
-export function bridgedVm(lab: Lab, ring: number) {
+export function bridgedVm(lab: Lab, ring: number, o: { bridge?: boolean } = {}) {
   const host = lab.netns('h');
   const guest = lab.netns('g');
   const peer = lab.netns('p');
@@ -47,8 +48,10 @@ export function bridgedVm(lab: Lab, ring: number) {
   lab.tap(host, 'tap0', { txqueuelen: ring });
   const g = lab.tap(guest, 'geth0');
   const { bMac: peerMac } = lab.veth(host, 'phy0', peer, 'peth0');
-  lab.bridge(host, 'br0');
-  for (const dev of ['tap0', 'phy0']) host.ip('link', 'set', dev, 'master', 'br0');
+  if (o.bridge !== false) {
+    lab.bridge(host, 'br0');
+    for (const dev of ['tap0', 'phy0']) host.ip('link', 'set', dev, 'master', 'br0');
+  }
   const addrs = { guest: { v4: '10.206.0.2', v6: 'fd00:206::2' }, peer: { v4: '10.206.0.3', v6: 'fd00:206::3' } };
   for (const [ns, dev, self, other, otherMac] of [
     [guest, 'geth0', addrs.guest, addrs.peer, peerMac],
@@ -100,5 +103,5 @@ export class TapRelay implements AsyncDisposable {
 }
 
 /** The TAP's own counters (tx_packets counts the packets its reader took). */
-export const tapStats = (ns: Netns, dev = 'tap0'): { packets: number; dropped: number } => (JSON.parse(ns.ip('-s', '-j', 'link', 'show', 'dev', dev)) as { stats64: { tx: { packets: number; dropped: number } } }[])[0]!.stats64.tx;
+export const tapStats = (ns: Netns, dev = 'tap0'): { packets: number; dropped: number } => ns.linkStats(dev).tx;
 

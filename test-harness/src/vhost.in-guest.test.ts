@@ -184,7 +184,7 @@ describe.runIf(run)('vhost_signal_summary', () => {
 
 interface QueueEvent {
   type: string;
-  kind: 'rx_empty' | 'suppressed';
+  kind: 'rx_empty' | 'suppressed' | 'tx_full';
   queue: number;
   role: 'rx' | 'tx';
   worker: { tid: number; comm: string };
@@ -210,6 +210,24 @@ describe.runIf(run)('vhost_queue_details', () => {
     expect(events[0]).toMatchObject({ kind: 'rx_empty', queue: 0, role: 'rx', worker: { comm: `vhost-${driver.pid}` }, ring: { size: 256, avail_idx: R, last_avail_idx: R } });
     // vhost-net writes the used entries of a run in batches, at its end: some may still be pending.
     expect(events[0]!.ring.last_used_idx).toBeLessThanOrEqual(R);
+  });
+
+  it("one event when a TX run finds the guest's whole ring posted and waiting, none when it is one short", async () => {
+    using lab = Lab.create();
+    const Q = 64;
+    await using driver = await VhostDriver.start(lab, { queueSize: Q });
+    await using tool = await startTool(DETAILS, []);
+    // Q - 1 frames, then one kick: the run finds the ring one short of full.
+    await driver.send(Q - 1, 9, { batch: true });
+    await driver.until((s) => s.tx.used >= Q - 1);
+    // Q frames, then one kick: the run finds every descriptor waiting.
+    await driver.send(Q, 9, { batch: true });
+    const truth = await driver.until((s) => s.tx.used >= 2 * Q - 1);
+    expect(truth.tx).toMatchObject({ posted: 2 * Q - 1, used: 2 * Q - 1, kicks: 2 });
+    await tool.records('event', 1);
+    const events = ((await tool.stop()).records.filter((r) => r.type === 'event') as unknown as QueueEvent[]).filter((e) => e.kind === 'tx_full');
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ kind: 'tx_full', queue: 1, role: 'tx', worker: { comm: `vhost-${driver.pid}` }, ring: { size: Q, avail_idx: 2 * Q - 1, last_avail_idx: Q - 1 } });
   });
 
   it('one event per stretch without interrupts past the threshold, on the queue whose guest turned them off', async () => {

@@ -42,6 +42,28 @@ export function tracepointFlavours(event: string, stem: string = event.split(':'
   ];
 }
 
+/**
+ * The BTF flavours (tp_btf, raw_tp) of a tracepoint a kernel module defines, such as
+ * openvswitch:ovs_dp_upcall: available once the module is loaded, where its BTF defines the event.
+ * Programs are named `<name>_tp_btf` and `<name>_raw_tp` (NST_BTF_FLAVOURS).
+ */
+export function moduleTracepointFlavours(module: string, event: string): HookFlavour[] {
+  const name = event.split(':')[1]!;
+  const available = () => moduleTracepointDefined(module, name);
+  return [
+    { name: 'tp_btf', programs: [`${name}_tp_btf`], needs: 'tp_btf', available },
+    { name: 'raw_tp', programs: [`${name}_raw_tp`], needs: 'raw_tp', available },
+  ];
+}
+
+function moduleTracepointDefined(module: string, name: string): true | string {
+  const path = `/sys/kernel/btf/${module}`;
+  if (!existsSync(path)) return Btf.vmlinux().hasType(`btf_trace_${name}`, 'typedef') ? true : `the ${module} module is not loaded`;
+  // A module's BTF is split BTF (its names go on from the kernel's): its own string table holds the
+  // typedef's name when the module defines the event.
+  return readFileSync(path).includes(`\0btf_trace_${name}\0`) ? true : `the ${module} module has no ${name} tracepoint`;
+}
+
 /** Text symbols of /proc/kallsyms, with the module each is in ('' for the kernel itself). */
 let kallsyms: Map<string, string> | undefined;
 

@@ -23,9 +23,16 @@ struct vhost_poll___nst {
 	struct vhost_dev___nst *dev;
 } __attribute__((preserve_access_index));
 
+/* The guest's avail ring header: the virtio ABI's layout (flags, then the index), not a kernel struct. */
+struct vhost_vring_avail_hdr {
+	__u16 flags;
+	__u16 idx;
+};
+
 struct vhost_virtqueue___nst {
 	struct vhost_dev___nst *dev;
 	unsigned int num;
+	void *avail;                   /* the guest's avail ring, in the owner's (QEMU's) memory */
 	struct vhost_vring_call___nst call_ctx;
 	struct vhost_poll___nst poll;
 	u16 last_avail_idx;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vhost_queue_details: which vhost virtqueues hit a notable state, and when? One event per RX ring
- * found empty while a packet waits (the guest did not refill its buffers), and per stretch of used
+ * found empty while a packet waits (the guest did not refill its buffers), per TX run that finds
+ * the guest's whole ring posted and waiting (its transmit queue stopped), and per stretch of used
  * entries given back with no signal to the guest for at least the threshold (its notification
  * flags suppressed the interrupts), each with the queue's indexes. Function hooks on the vhost
  * modules, as vhost_signal_summary's. */
@@ -33,7 +34,7 @@ struct {
 static const struct vhost_signal_state zero_state = {};
 
 static __always_inline void emit(struct vhost_dev___nst *dev, struct vhost_virtqueue___nst *vq, const struct vhost_key *key, __u32 kind, __u64 now,
-				 const struct vhost_signal_state *st)
+				 const struct vhost_signal_state *st, __s32 guest_avail)
 {
 	struct vhost_event *e = nst_event_reserve(&events, sizeof(*e));
 
@@ -48,7 +49,7 @@ static __always_inline void emit(struct vhost_dev___nst *dev, struct vhost_virtq
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->num = BPF_CORE_READ(vq, num);
 	e->last_avail_idx = BPF_CORE_READ(vq, last_avail_idx);
-	e->avail_idx = BPF_CORE_READ(vq, avail_idx);
+	e->avail_idx = guest_avail >= 0 ? (__u16)guest_avail : BPF_CORE_READ(vq, avail_idx);
 	e->last_used_idx = BPF_CORE_READ(vq, last_used_idx);
 	e->signalled_used = BPF_CORE_READ(vq, signalled_used);
 	e->used_flags = BPF_CORE_READ(vq, used_flags);
@@ -91,7 +92,7 @@ static __always_inline void check_ended_silent(void)
 
 	if (key.vq >= VHOST_VQS_SCAN || bpf_probe_read_kernel(&vq, sizeof(vq), vqs + key.vq) || !vq)
 		return;
-	emit(dev, vq, &key, VHOST_EV_SUPPRESSED, now, st);
+	emit(dev, vq, &key, VHOST_EV_SUPPRESSED, now, st, -1);
 }
 
 /* Used entries published with a signal check (vhost_check_begin): the check before, if no signal
@@ -139,10 +140,35 @@ static __always_inline int on_enable_notify(struct vhost_dev___nst *dev, struct 
 		return 0;
 	struct vhost_key key = { .dev = (__u64)dev, .vq = i };
 
-	emit(dev, vq, &key, VHOST_EV_RX_EMPTY, bpf_ktime_get_ns(), bpf_map_lookup_elem(&states, &key));
+	emit(dev, vq, &key, VHOST_EV_RX_EMPTY, bpf_ktime_get_ns(), bpf_map_lookup_elem(&states, &key), -1);
 	return 0;
 }
 
+/* A TX run begins (vhost-net's TX is the device's virtqueue 1): every descriptor of the ring posted
+ * by the guest and not yet taken means the guest can post no more, its transmit queue stopped until
+ * vhost catches up. The worker runs in the owner's memory, where the guest's avail index is. */
+static __always_inline int on_tx_begin(struct vhost_net___nst *net)
+{
+	if (!VHOST_TYPES())
+		return 0;
+	struct vhost_dev___nst *dev = &net->dev;
+	struct vhost_virtqueue___nst *vq = &net->vqs[1].vq;
+	struct vhost_vring_avail_hdr *avail = BPF_CORE_READ(vq, avail);
+	__u16 idx;
+
+	if (!avail || bpf_probe_read_user(&idx, sizeof(idx), &avail->idx))
+		return 0;
+	__u32 num = BPF_CORE_READ(vq, num);
+
+	if (!num || (__u16)(idx - BPF_CORE_READ(vq, last_avail_idx)) < num)
+		return 0;
+	struct vhost_key key = { .dev = (__u64)dev, .vq = 1 };
+
+	emit(dev, vq, &key, VHOST_EV_TX_FULL, bpf_ktime_get_ns(), bpf_map_lookup_elem(&states, &key), idx);
+	return 0;
+}
+
+VHOST_FN(handle_tx, (struct vhost_net___nst *net), on_tx_begin(net))
 VHOST_FN(vhost_add_used_and_signal_n, (struct vhost_dev___nst *dev, struct vhost_virtqueue___nst *vq), on_check(dev, vq))
 VHOST_FN(vhost_add_used_and_signal, (struct vhost_dev___nst *dev, struct vhost_virtqueue___nst *vq), on_check(dev, vq))
 VHOST_FN(eventfd_signal, (struct eventfd_ctx *efd), on_eventfd_signal(efd))

@@ -59,6 +59,7 @@ struct vhost_check {
 /* vhost_queue_details: one notable queue event. */
 #define VHOST_EV_RX_EMPTY 1            /* RX ring empty while a packet waits: the guest did not refill */
 #define VHOST_EV_SUPPRESSED 2          /* used entries given back with no signal, past the threshold since the last */
+#define VHOST_EV_TX_FULL 3             /* a TX run began with every descriptor of the ring posted by the guest and waiting */
 
 struct vhost_event {
 	__u64 ts_ns;
@@ -70,7 +71,7 @@ struct vhost_event {
 	char  comm[VHOST_COMM_LEN];
 	__u32 num;                     /* ring size */
 	__u16 last_avail_idx;          /* the next descriptor vhost takes */
-	__u16 avail_idx;               /* the guest's avail index, as vhost last read it */
+	__u16 avail_idx;               /* the guest's avail index, as vhost last read it (TX_FULL: as the guest wrote it) */
 	__u16 last_used_idx;           /* the next used entry vhost writes */
 	__u16 signalled_used;          /* the used index at the last signal */
 	__u16 used_flags;              /* vhost's flags to the guest (VRING_USED_F_NO_NOTIFY) */

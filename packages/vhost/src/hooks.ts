@@ -72,5 +72,6 @@ export const vhostSignalHooks: Hook[] = [kickHook, handleRxHook, handleTxHook, a
 export const vhostSignalHooksFor = (workerWait: boolean): Hook[] => vhostSignalHooks.filter((h) => workerWait || (h !== wakeupHook && h !== switchHook));
 
 /** vhost_queue_details: the signal checks and signals, the ends of the handler runs (a check with no
- * signal after it was suppressed), and the worker finding a ring empty. */
-export const vhostQueueHooks: Hook[] = [...signalCheckHooks, signalHook, emptyHook, vhostFnExit('handle_rx'), vhostFnExit('handle_tx')];
+ * signal after it was suppressed), the worker finding a ring empty, and the start of each TX run
+ * (the guest's whole TX ring waiting). */
+export const vhostQueueHooks: Hook[] = [...signalCheckHooks, signalHook, emptyHook, vhostFnExit('handle_rx'), handleTxHook];

@@ -46,13 +46,13 @@ export const vhostEvent = struct('vhost_event', {
 export const LAYOUTS = [nstHist, vhostKey, vhostVqStats, vhostWorkerStats, vhostEvent];
 
 /** bpf/vhost_signal.h VHOST_EV_*. */
-export const EVENT_KINDS: Record<number, 'rx_empty' | 'suppressed'> = { 1: 'rx_empty', 2: 'suppressed' };
+export const EVENT_KINDS: Record<number, 'rx_empty' | 'suppressed' | 'tx_full'> = { 1: 'rx_empty', 2: 'suppressed', 3: 'tx_full' };
 
 export interface VhostEvent {
   tsNs: bigint;
   dev: bigint;
   vq: number;
-  kind: 'rx_empty' | 'suppressed' | 'unknown';
+  kind: 'rx_empty' | 'suppressed' | 'tx_full' | 'unknown';
   tid: number;
   pid: number;
   comm: string;

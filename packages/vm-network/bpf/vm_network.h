@@ -15,13 +15,18 @@
 #define VMNET_DIR_TX 0 /* from the VM: its interface receives, the physical interface sends */
 #define VMNET_DIR_RX 1 /* to the VM: the physical interface receives, the VM's sends, its reader reads */
 
-/* The stamps of a packet's path, in order. Stage k is stamp k-1 -> stamp k. */
+/* The stamps of a packet's path, in order (0: not on this path). */
 #define VMNET_T_BACKLOG 0 /* netif_rx: queued to a CPU's backlog (paths that enter that way) */
 #define VMNET_T_RECEIVE 1 /* netif_receive_skb: the stack takes it */
-#define VMNET_T_QUEUE   2 /* net_dev_queue on the way out: forwarded (bridge, OVS, routing) */
-#define VMNET_T_XMIT    3 /* net_dev_start_xmit: out of the qdisc, to the driver */
-#define VMNET_T_DONE    4 /* TX: net_dev_xmit, the driver took it; RX: the VM's reader copied it out of the TAP */
-#define VMNET_STAMPS    5
+#define VMNET_T_UPCALL  2 /* OVS: its datapath found no flow and sent the packet up to ovs-vswitchd */
+#define VMNET_T_EXECUTE 3 /* OVS: ovs-vswitchd sent it back down to be executed (a new skb) */
+#define VMNET_T_QUEUE   4 /* net_dev_queue on the way out: forwarded (bridge, OVS, routing) */
+#define VMNET_T_XMIT    5 /* net_dev_start_xmit: out of the qdisc, to the driver */
+#define VMNET_T_DONE    6 /* TX: net_dev_xmit, the driver took it; RX: the VM's reader copied it out of the TAP */
+#define VMNET_STAMPS    7
+
+/* Packets the OVS datapath sent up to ovs-vswitchd and not yet back, by fingerprint. */
+#define VMNET_UPCALLS_MAX 4096
 
 struct vmnet_key {
 	__u32 vm_ifindex;
@@ -36,7 +41,8 @@ struct vmnet_stats {
 	__u64 lost;                     /* came out with their start forgotten (the session table let it go) */
 	/* The stages, each when both its stamps were seen. */
 	struct nst_hist backlog_ns;     /* netif_rx -> netif_receive_skb: waiting in a CPU's backlog */
-	struct nst_hist forward_ns;     /* netif_receive_skb -> net_dev_queue: bridge, OVS, routing, netfilter */
+	struct nst_hist forward_ns;     /* netif_receive_skb -> net_dev_queue, less any upcall: bridge, OVS, routing, netfilter */
+	struct nst_hist upcall_ns;      /* OVS: up to ovs-vswitchd -> back down to the datapath */
 	struct nst_hist qdisc_ns;       /* net_dev_queue -> net_dev_start_xmit: the out device's qdisc */
 	struct nst_hist out_ns;         /* TX: to the driver -> it took it; RX: into the TAP's ring -> read out */
 	struct nst_hist total_ns;       /* first stamp -> done */
@@ -65,11 +71,17 @@ struct vmnet_event {
 	char  comm[16];
 };
 
-_Static_assert(sizeof(struct vmnet_event) == 120, "vmnet_event size is mirrored in src/layout.ts");
+/* A packet up in ovs-vswitchd: its path so far, and the skb that went up. */
+struct vmnet_upcall {
+	__u64 skb;
+	struct vmnet_session s;
+};
+
+_Static_assert(sizeof(struct vmnet_event) == 136, "vmnet_event size is mirrored in src/layout.ts");
 NST_BTF_STRUCT(vmnet_event);
 
 _Static_assert(sizeof(struct vmnet_key) == 8, "vmnet_key size is mirrored in src/layout.ts");
-_Static_assert(sizeof(struct vmnet_stats) == 32 + VMNET_STAMPS * sizeof(struct nst_hist), "vmnet_stats size is mirrored in src/layout.ts");
+_Static_assert(sizeof(struct vmnet_stats) == 32 + 6 * sizeof(struct nst_hist), "vmnet_stats size is mirrored in src/layout.ts");
 NST_BTF_STRUCT(vmnet_key);
 NST_BTF_STRUCT(vmnet_stats);
 

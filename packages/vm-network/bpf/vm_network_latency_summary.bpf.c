@@ -63,7 +63,13 @@ static __always_inline void vmnet_done(const struct vmnet_session *s, __u64 now)
 		return;
 	__sync_fetch_and_add(&st->completed, 1);
 	stage(&st->backlog_ns, s->ts[VMNET_T_BACKLOG], s->ts[VMNET_T_RECEIVE]);
-	stage(&st->forward_ns, s->ts[VMNET_T_RECEIVE], s->ts[VMNET_T_QUEUE]);
+	/* Forwarding is the kernel's time: an upcall's, spent in ovs-vswitchd, is its own stage. */
+	__u64 up = s->ts[VMNET_T_UPCALL] && s->ts[VMNET_T_EXECUTE] >= s->ts[VMNET_T_UPCALL] ? s->ts[VMNET_T_EXECUTE] - s->ts[VMNET_T_UPCALL] : 0;
+
+	if (up)
+		nst_hist_add(&st->upcall_ns, up);
+	if (s->ts[VMNET_T_RECEIVE] && s->ts[VMNET_T_QUEUE] >= s->ts[VMNET_T_RECEIVE] + up)
+		nst_hist_add(&st->forward_ns, s->ts[VMNET_T_QUEUE] - s->ts[VMNET_T_RECEIVE] - up);
 	stage(&st->qdisc_ns, s->ts[VMNET_T_QUEUE], s->ts[VMNET_T_XMIT]);
 	stage(&st->out_ns, s->ts[VMNET_T_XMIT], now);
 	if (first && now >= first)

@@ -237,4 +237,135 @@ NST_TP_FLAVOURS(skb, skb_copy_datagram_iovec, (const struct sk_buff *skb, int le
 
 #include "netstrata/kfree_skb_flavours.h"
 
+/* OVS: a packet its datapath has no flow for goes up to ovs-vswitchd (openvswitch:ovs_dp_upcall),
+ * which sends it back down to be executed as a new skb (the first openvswitch:ovs_do_execute_action
+ * of a packet with no input interface: received packets have one). The two are matched by a
+ * fingerprint of the frame; the path goes on with the new skb, the upcall timed as its own stage.
+ * A packet ovs-vswitchd drops or never sends back is not followed further (nor counted). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VMNET_UPCALLS_MAX);
+	__type(key, __u64);
+	__type(value, struct vmnet_upcall);
+} upcalls SEC(".maps");
+
+/* The first 64 bytes of the frame (skb->data is at its Ethernet header at both hooks) and its
+ * length, less the L4 checksum: the upcall completes a checksum the sender left to offload
+ * (CHECKSUM_PARTIAL) before ovs-vswitchd sees the packet. 0 when the frame's linear part is shorter
+ * than what would be read. */
+static __always_inline __u64 vmnet_fingerprint(const struct sk_buff *skb)
+{
+	__u64 words[8] = {};
+	const __u8 *b = (const __u8 *)words;
+	__u32 len = BPF_CORE_READ(skb, len);
+	__u32 linear = len - BPF_CORE_READ(skb, data_len);
+	__u32 n = len < sizeof(words) ? len : sizeof(words);
+	__u64 h = 0xcbf29ce484222325ULL ^ len;
+	__u32 l4 = 0, proto = 0, csum = 0;
+
+	if (!n || linear < n)
+		return 0;
+	n &= 0x7f; /* for the verifier: n <= 64 already */
+	if (n > sizeof(words) || bpf_probe_read_kernel(words, n, BPF_CORE_READ(skb, data)))
+		return 0;
+	if (b[12] == 0x08 && b[13] == 0x00) {
+		l4 = 14 + (b[14] & 0xf) * 4;
+		proto = b[23];
+	} else if (b[12] == 0x86 && b[13] == 0xdd) {
+		l4 = 14 + 40;
+		proto = b[20];
+	}
+	if (proto == NST_IPPROTO_UDP)
+		csum = l4 + 6;
+	else if (proto == NST_IPPROTO_TCP)
+		csum = l4 + 16;
+	else if (proto == NST_IPPROTO_ICMP || proto == NST_IPPROTO_ICMPV6)
+		csum = l4 + 2;
+	/* The checksum's two bytes, as masks of the little-endian words that hold them. */
+	__u32 w1 = csum >> 3, w2 = (csum + 1) >> 3;
+	__u64 m1 = csum ? ~(0xffULL << ((csum & 7) * 8)) : ~0ULL;
+	__u64 m2 = csum ? ~(0xffULL << (((csum + 1) & 7) * 8)) : ~0ULL;
+
+	for (int i = 0; i < 8; i++) {
+		__u64 v = words[i];
+
+		if (i == w1)
+			v &= m1;
+		if (i == w2)
+			v &= m2;
+		h ^= v;
+		h *= 0x100000001b3ULL;
+	}
+	return h ? h : 1;
+}
+
+static __always_inline int on_upcall(const struct sk_buff *skb)
+{
+	__u64 addr = (__u64)skb;
+
+	/* Newer kernels type these tracepoints' skb as possibly NULL under tp_btf. */
+	if (!skb)
+		return 0;
+	struct vmnet_session *s = bpf_map_lookup_elem(&sessions, &addr);
+
+	if (!s || !s->ts[VMNET_T_RECEIVE] || s->ts[VMNET_T_UPCALL] || s->ts[VMNET_T_QUEUE])
+		return 0;
+	__u64 fp = vmnet_fingerprint(skb);
+
+	if (!fp)
+		return 0;
+	/* The skb that goes up is consumed (freed with no tracepoint of ours) or, when the upcall fails,
+	 * dropped: its session leaves the table now, so that the address, once reused, carries no stale
+	 * path. A failed upcall is the datapath's lost count (ovs-dpctl show), not this tool's drop. */
+	struct vmnet_upcall u = { .skb = addr, .s = *s };
+
+	u.s.ts[VMNET_T_UPCALL] = bpf_ktime_get_ns();
+	bpf_map_delete_elem(&sessions, &addr);
+	if (bpf_map_update_elem(&upcalls, &fp, &u, BPF_ANY))
+		nst_count_loss(NST_MAP_FULL);
+	return 0;
+}
+
+static __always_inline int on_execute(const struct sk_buff *skb)
+{
+	if (!skb)
+		return 0;
+	/* Received packets (the datapath's flow hit) have an input interface; a packet sent back down
+	 * by ovs-vswitchd has none. */
+	if (BPF_CORE_READ(skb, skb_iif))
+		return 0;
+	__u32 ifindex = dev_ifindex(BPF_CORE_READ(skb, dev));
+
+	if (!is_vm(ifindex) && !is_phy(ifindex))
+		return 0;
+	__u64 addr = (__u64)skb;
+	struct vmnet_session *s = bpf_map_lookup_elem(&sessions, &addr);
+
+	if (s && s->ts[VMNET_T_EXECUTE])
+		return 0; /* matched at an earlier action */
+	__u64 fp = vmnet_fingerprint(skb);
+	struct vmnet_upcall *u = fp ? bpf_map_lookup_elem(&upcalls, &fp) : NULL;
+
+	if (!u)
+		return 0;
+	struct vmnet_session n = u->s;
+
+	bpf_map_delete_elem(&upcalls, &fp);
+	n.ts[VMNET_T_EXECUTE] = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&sessions, &addr, &n, BPF_ANY))
+		nst_count_loss(NST_MAP_FULL);
+	return 0;
+}
+
+/* Module tracepoints: the programs attach only where the openvswitch module is loaded. */
+struct datapath;
+struct sw_flow_key;
+struct dp_upcall_info;
+struct nlattr;
+
+NST_BTF_FLAVOURS(ovs_dp_upcall, (struct datapath *dp, struct sk_buff *skb, const struct sw_flow_key *key, const struct dp_upcall_info *info),
+		 on_upcall(skb))
+NST_BTF_FLAVOURS(ovs_do_execute_action, (struct datapath *dp, struct sk_buff *skb, struct sw_flow_key *key, const struct nlattr *a, int rem),
+		 on_execute(skb))
+
 #endif

@@ -27,8 +27,17 @@ export function withInterfaceOptions<T>(y: Argv<T>) {
 
 export const interfaceSchema = { vmInterface: z.string().optional(), phyInterface: z.string().optional(), netns: z.string().optional() };
 
-/** The options' interfaces as this kernel's indexes; usage errors name the option. */
+const resolved = new WeakMap<InterfaceOptions, Interfaces>();
+
+/** The options' interfaces as this kernel's indexes, looked up once per run (the check, the rodata
+ * and the report see the same devices); usage errors name the option. */
 export function interfaces(o: InterfaceOptions): Interfaces {
+  let i = resolved.get(o);
+  if (!i) resolved.set(o, (i = resolveOptions(o)));
+  return i;
+}
+
+function resolveOptions(o: InterfaceOptions): Interfaces {
   if (o.vmInterface === undefined) throw new UsageError("--vm-interface: required (the VMs' interfaces, such as vnet0)");
   const ns = o.netns === undefined ? undefined : resolveNetns(o.netns);
   if (ns && !ns.path) throw new UsageError(`--netns: cannot look up interfaces in namespace inode ${o.netns}; give --netns as a name or path`);
@@ -56,5 +65,6 @@ export function interfaceRodata(i: Interfaces): Record<string, RodataValue> {
 export const PATH_EPILOG =
   "From the VM (tx): its TAP receives the packet (netif_rx, netif_receive_skb), a bridge, OVS or routing sends it to the physical interface (net_dev_queue), its qdisc lets it go (net_dev_start_xmit), its driver takes it (net_dev_xmit). " +
   "To the VM (rx): the physical interface receives it, it is queued to the VM's TAP, the TAP puts it in its ring (net_dev_start_xmit), and the VM's reader (vhost-net's worker, or QEMU) copies it out (skb:skb_copy_datagram_iovec). " +
+  'Through Open vSwitch (where the openvswitch module is loaded), a packet its datapath has no flow for goes up to ovs-vswitchd and comes back down as a new skb: the tool follows it across and times the upcall as its own stage. ' +
   'A packet is followed by its skb from end to end. Without --phy-interface, every other interface of the namespace counts as physical: every packet any of them receives is then followed until it goes elsewhere. ' +
   'Cost: one BPF run per packet at each device tracepoint for every packet of the host (the filters run inside), and one per packet any socket reads.';

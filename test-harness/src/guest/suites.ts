@@ -2,7 +2,7 @@
  * A package's vitest file run inside a guest (or on this host, for the same record): its counts,
  * its log, and the flavour outcomes its verifier suite recorded (NETSTRATA_SUPPORT_REPORT).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -16,8 +16,10 @@ const VITEST = join(dirname(createRequire(import.meta.url).resolve('vitest/packa
 export interface Suite {
   /** The package directory, from the repository root. */
   dir: string;
-  /** The test file, from the package directory. */
-  file: string;
+  /** The test file, from the package directory (default: every file the config includes). */
+  file?: string;
+  /** A vitest config of the package directory other than its own. */
+  config?: string;
   /** Verifier suites: the tools' own rodata only, no variants (NETSTRATA_VERIFY_BASE_ONLY). */
   baseOnly?: boolean;
   /** Only the tests whose names match (vitest -t). */
@@ -31,6 +33,8 @@ export interface SuiteResult {
   failed: number;
   skipped: number;
   seconds: number;
+  /** The test files that ran. */
+  files: number;
   /** The end of the run's output, for a failure message. */
   log: string;
   outcomes: FlavourOutcome[];
@@ -39,11 +43,11 @@ export interface SuiteResult {
 let runs = 0;
 
 function vitestArgs(suite: Suite, json: string): string[] {
-  return [VITEST, 'run', suite.file, ...(suite.only ? [`--testNamePattern=${suite.only}`] : []), '--reporter=default', '--reporter=json', `--outputFile.json=${json}`];
+  return [VITEST, 'run', ...(suite.config ? [`--config=${suite.config}`] : []), ...(suite.file ? [suite.file] : []), ...(suite.only ? [`--testNamePattern=${suite.only}`] : []), '--reporter=default', '--reporter=json', `--outputFile.json=${json}`];
 }
 
 function result(json: string, support: string, log: string, seconds: number): SuiteResult {
-  const counts = existsSync(json) ? (JSON.parse(readFileSync(json, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number }) : undefined;
+  const counts = existsSync(json) ? (JSON.parse(readFileSync(json, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number; testResults: unknown[] }) : undefined;
   const outcomes = existsSync(support)
     ? readFileSync(support, 'utf8')
         .split('\n')
@@ -55,6 +59,7 @@ function result(json: string, support: string, log: string, seconds: number): Su
     failed: counts ? counts.numFailedTests : 1,
     skipped: (counts?.numPendingTests ?? 0) + (counts?.numTodoTests ?? 0),
     seconds,
+    files: counts?.testResults.length ?? 0,
     log: log.split('\n').slice(-60).join('\n'),
     outcomes,
   };
@@ -75,19 +80,24 @@ export async function runSuite(guest: Guest, suite: Suite): Promise<SuiteResult>
   return result(join(guest.outDir, `suite-${n}.json`), join(guest.outDir, `support-${n}.jsonl`), r.stdout + r.stderr, (performance.now() - t) / 1000);
 }
 
-/** The same suite on this host, for the matrix's first column. */
-export function runSuiteOnHost(suite: Suite): SuiteResult {
+/** The same suite on this host, for the matrix's first column (asynchronous: the guests' lanes run
+ * in the same process meanwhile). */
+export async function runSuiteOnHost(suite: Suite): Promise<SuiteResult> {
   const n = ++runs;
   const json = `/tmp/nst-host-suite-${process.pid}-${n}.json`;
   const support = `/tmp/nst-host-support-${process.pid}-${n}.jsonl`;
   const t = performance.now();
-  const r = spawnSync(process.execPath, vitestArgs(suite, json), {
+  const child = spawn(process.execPath, vitestArgs(suite, json), {
     cwd: join(REPO, suite.dir),
     env: { ...process.env, NO_COLOR: '1', NETSTRATA_SUPPORT_REPORT: support },
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const res = result(json, support, r.stdout + r.stderr, (performance.now() - t) / 1000);
+  let log = '';
+  const keep = (d: Buffer) => void (log = (log + d.toString('utf8')).slice(-200_000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  await new Promise((resolve) => child.once('close', resolve));
+  const res = result(json, support, log, (performance.now() - t) / 1000);
   rmSync(json, { force: true });
   rmSync(support, { force: true });
   return res;

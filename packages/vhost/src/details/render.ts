@@ -5,7 +5,8 @@ import type { VhostEvent } from '../layout.ts';
 export interface VhostEventFields {
   time: string;
   /** rx_empty: an RX ring found empty while a packet waited (the guest did not refill its buffers);
-   * suppressed: used entries given back with no signal to the guest for at least the threshold. */
+   * tx_full: a TX run began with the guest's whole ring posted and waiting (its transmit queue
+   * stopped); suppressed: used entries given back with no signal to the guest for at least the threshold. */
   kind: VhostEvent['kind'];
   /** The vhost device, as the kernel's address of it (vhost_signal_summary's `device`). */
   device: string;
@@ -13,7 +14,7 @@ export interface VhostEventFields {
   role: 'rx' | 'tx';
   worker: { tid: number; pid: number; comm: string };
   /** The queue's indexes (each mod 2^16): vhost's next avail descriptor, the guest's avail index as
-   * vhost last read it, vhost's next used entry, the used index at its last signal, and its flags to
+   * vhost last read it (tx_full: as the guest wrote it), vhost's next used entry, the used index at its last signal, and its flags to
    * the guest (1: VRING_USED_F_NO_NOTIFY, kicks off). */
   ring: { size: number; last_avail_idx: number; avail_idx: number; last_used_idx: number; signalled_used: number; used_flags: number };
   /** Time since the queue's last signal to the guest, µs (null: none seen since the tool started). */
@@ -45,7 +46,9 @@ export function renderEventText(r: VhostEventRecord): string {
   const what =
     r.kind === 'rx_empty'
       ? 'RX ring empty with a packet waiting: the guest has not refilled its buffers'
-      : `${r.suppressed} signal${r.suppressed === 1 ? '' : 's'} suppressed by the guest, ${r.since_signal_us === null ? 'none signalled since start' : `${formatValue(Math.round(r.since_signal_us * 1000), 'ns')} since the last`}`;
+      : r.kind === 'tx_full'
+        ? `TX ring full: all ${r.ring.size} descriptors posted by the guest wait for vhost (the guest cannot send)`
+        : `${r.suppressed} signal${r.suppressed === 1 ? '' : 's'} suppressed by the guest, ${r.since_signal_us === null ? 'none signalled since start' : `${formatValue(Math.round(r.since_signal_us * 1000), 'ns')} since the last`}`;
   return `${t} ${r.worker.comm}(${r.worker.tid}) ${r.role} ${r.queue} ${r.device}: ${what}; ${ring}`;
 }
 

@@ -10,7 +10,7 @@ export const vhostQueueDetails = defineDetails({
   name: 'vhost_queue_details',
   domain: 'vhost',
   describe:
-    "Which vhost virtqueues hit a notable state, and when? One event per RX ring found empty while a packet waits (the guest did not refill its buffers), and per stretch of buffers given back with no interrupt to the guest for at least the threshold (the guest's flags suppressed them), with the queue's indexes.",
+    "Which vhost virtqueues hit a notable state, and when? One event per RX ring found empty while a packet waits (the guest did not refill its buffers), per TX run that finds the guest's whole TX ring posted and waiting (the guest cannot send until vhost catches up), and per stretch of buffers given back with no interrupt to the guest for at least the threshold (the guest's flags suppressed them), with the queue's indexes.",
   examples: [
     ['$0', 'every RX ring a guest left empty, and every stretch of 1 ms or more without an interrupt'],
     ['$0 --suppressed-threshold-us 10000 --output json', 'stretches of 10 ms or more without an interrupt, as NDJSON'],

@@ -1,6 +1,6 @@
 /** vm_network_latency_details records: one slow packet each, every stage of its path timed. */
 import { formatFlow, formatValue, timeOfDay, type EventEnvelope, type Flow, type WallClock } from '@netstrata/bpf-common';
-import { STAGES, type Direction, type PathEvent, type Stage } from '../layout.ts';
+import { STAGES, pathEnds, stageSpans, type Direction, type PathEvent, type Stage } from '../layout.ts';
 import { STAGE_TEXT } from '../summary/report.ts';
 
 export interface PathEventFields {
@@ -19,20 +19,17 @@ export interface PathEventFields {
 export type PathEventRecord = EventEnvelope & PathEventFields;
 
 export function eventFields(e: PathEvent, clock: WallClock, vmName: (ifindex: number) => string): PathEventFields {
-  const t = e.ts;
-  const first = t[0] || t[1]!;
-  const stages: PathEventFields['stages'] = [];
-  STAGES.forEach((stage, k) => {
-    if (t[k] && t[k + 1] && t[k + 1]! >= t[k]!) stages.push({ stage, us: Number(t[k + 1]! - t[k]!) / 1000 });
-  });
+  const spans = stageSpans(e.ts);
+  const { first, done } = pathEnds(e.ts);
+  const stages = STAGES.filter((stage) => spans[stage] !== undefined).map((stage) => ({ stage, us: Number(spans[stage]!) / 1000 }));
   return {
-    time: clock.toIso(t[4]!),
+    time: clock.toIso(done),
     vm_interface: vmName(e.vmIfindex),
     ifindex: e.vmIfindex,
     direction: e.dir,
     flow: e.flow ?? null,
     stages,
-    total_us: Number(t[4]! - first) / 1000,
+    total_us: Number(done - first) / 1000,
     end: { cpu: e.cpu, pid: e.pid, tid: e.tid, comm: e.comm },
   };
 }

@@ -77,8 +77,8 @@ export function pathRows(entries: readonly PathEntry[], vms: readonly { name: st
 
 /** What each stage is, by direction, for people. */
 export const STAGE_TEXT: Record<Direction, Record<Stage | 'total', string>> = {
-  tx: { backlog: 'backlog (netif_rx -> receive)', forward: 'VM interface -> physical queue', qdisc: 'physical qdisc', out: 'physical driver', total: 'VM interface -> physical driver' },
-  rx: { backlog: 'backlog (netif_rx -> receive)', forward: 'physical interface -> VM queue', qdisc: 'VM interface qdisc', out: 'TAP ring -> read by the VM', total: 'physical interface -> read by the VM' },
+  tx: { backlog: 'backlog (netif_rx -> receive)', forward: 'VM interface -> physical queue', upcall: 'OVS upcall (ovs-vswitchd)', qdisc: 'physical qdisc', out: 'physical driver', total: 'VM interface -> physical driver' },
+  rx: { backlog: 'backlog (netif_rx -> receive)', forward: 'physical interface -> VM queue', upcall: 'OVS upcall (ovs-vswitchd)', qdisc: 'VM interface qdisc', out: 'TAP ring -> read by the VM', total: 'physical interface -> read by the VM' },
 };
 
 export function renderVmNetworkText(rec: VmNetworkRecord, histograms: boolean): string {

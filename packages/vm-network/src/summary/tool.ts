@@ -11,7 +11,7 @@ export const vmNetworkLatencySummary = defineSummary({
   name: 'vm_network_latency_summary',
   domain: 'vm-network',
   describe:
-    "Where do a VM's packets wait on the host? Per VM interface and direction, the stages of each packet's path between the VM's TAP and the physical interface (backlog, forwarding by the bridge, OVS or routing, the out device's qdisc, its driver or the TAP's ring until the VM reads it) as histograms, with the packets dropped on the way.",
+    "Where do a VM's packets wait on the host? Per VM interface and direction, the stages of each packet's path between the VM's TAP and the physical interface (backlog, forwarding by the bridge, OVS or routing, an OVS upcall to ovs-vswitchd, the out device's qdisc, its driver or the TAP's ring until the VM reads it) as histograms, with the packets dropped on the way.",
   examples: [
     ['$0 --vm-interface vnet0 --phy-interface eth0', "one VM's packets between its TAP and the uplink, both ways, every 5 seconds"],
     ['$0 --vm-interface vnet0,vnet2 --phy-interface bond0 --histograms', 'two VMs, with every stage drawn'],
