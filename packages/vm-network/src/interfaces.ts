@@ -67,4 +67,4 @@ export const PATH_EPILOG =
   "To the VM (rx): the physical interface receives it, it is queued to the VM's TAP, the TAP puts it in its ring (net_dev_start_xmit), and the VM's reader (vhost-net's worker, or QEMU) copies it out (skb:skb_copy_datagram_iovec). " +
   'Through Open vSwitch (where the openvswitch module is loaded), a packet its datapath has no flow for goes up to ovs-vswitchd and comes back down as a new skb: the tool follows it across and times the upcall as its own stage. ' +
   'A packet is followed by its skb from end to end. Without --phy-interface, every other interface of the namespace counts as physical: every packet any of them receives is then followed until it goes elsewhere. ' +
-  'Cost: one BPF run per packet at each device tracepoint for every packet of the host (the filters run inside), and one per packet any socket reads.';
+  'Cost: one BPF run per packet at each device tracepoint for every packet of the host (the filters run inside), one per packet any socket reads, and with OVS one per datapath action (a received packet leaves at the first check).';
