@@ -120,6 +120,11 @@ export class Lab {
     return lab;
   }
 
+  /** The lab's namespaces, in the order they were made. */
+  get nets(): readonly Netns[] {
+    return this.namespaces;
+  }
+
   netns(name: string): Netns {
     const ns = new Netns(this, `${this.id}-${name}`);
     run('ip', ['netns', 'add', ns.name]);

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { tracepointDefined } from '@netstrata/bpf-common';
-import { bucketOf, Lab, rank, routed, sendTcp, shapeTbf, requireRoot, sendPaced, sendPacedAsync, sendUdp, startSlowReader, startTool, ToolGroup, toolPath, twoHosts, type Host, type ToolRecord } from './index.ts';
+import { bucketOf, Lab, XmitWitness, rank, routed, sendTcp, shapeTbf, requireRoot, sendPaced, sendPacedAsync, sendUdp, startSlowReader, startTool, ToolGroup, toolPath, twoHosts, type Host, type ToolRecord } from './index.ts';
 
 const run = requireRoot('system_network_latency end-to-end tests');
 
@@ -174,17 +174,16 @@ describe.runIf(run)('system_network_latency_summary', () => {
     });
   }
 
-  // Retried: in about 2 runs of 100, one of the 50 sessions is still open at the end (in_flight 1,
-  // completed 49) with no recursion miss counted. Most likely the packet left in a softirq served in
-  // the context of the development VM's agent, where that kernel runs no BPF program
-  // (docs/kernel-support.md, "Packets no BPF program sees on this machine").
-  for (const stages of [true, false]) it(`a tbf at a known rate: the ${stages ? 'qdisc stage' : 'device queue -> xmit step'} moves to rate x queued bytes, every packet sent${stages ? ' (--stages)' : ''}`, { retry: 2 }, async () => {
+  // A packet the kernel sends without showing it to any BPF program (see the GSO test below) stays
+  // in flight: the witness counts those, and the tool is held exact for every other packet.
+  for (const stages of [true, false]) it(`a tbf at a known rate: the ${stages ? 'qdisc stage' : 'device queue -> xmit step'} moves to rate x queued bytes, every packet sent${stages ? ' (--stages)' : ''}`, async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
     // 1 Mbit/s with a burst of about one frame: each packet waits its turn in the qdisc (the
     // sender is far faster than the shaper).
     const tbf = shapeTbf(a, { rateBps: 125_000, burst: 2000 });
-    await using tool = await startTool(toolPath('systemNetworkLatencySummary'), ['--direction', 'tx', '--netns', a.ns.name, '--protocol', 'udp', '--interval', '3600', ...(stages ? ['--stages'] : [])]);
+    await using tool = await startTool(toolPath('systemNetworkLatencySummary'), ['--direction', 'tx', '--netns', a.ns.name, '--protocol', 'udp', '--interval', '3600', '--bpf-stats', ...(stages ? ['--stages'] : [])]);
+    const witness = new XmitWitness(lab);
     const N = 50;
     const size = 1000;
     const frame = size + 8 + 20 + 14;
@@ -192,15 +191,18 @@ describe.runIf(run)('system_network_latency_summary', () => {
     const sent = sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41100, count: N, size, gapMs: 0 });
     expect(sent.sent).toBe(N);
     expect(await sink.done).toBe(N); // the queue drained: every packet left a and reached b
+    const withheld = witness.withheld();
     const rec = final((await tool.stop()).records);
     const tx = direction(rec, 'tx');
-    expect(tx.packets).toMatchObject({ started: N, completed: N, ...ALL_DONE });
+    const done = N - tx.packets.in_flight;
+    expect(tx.packets.in_flight).toBeLessThanOrEqual(withheld);
+    expect(tx.packets).toMatchObject({ started: N, completed: done, ...ALL_DONE, in_flight: tx.packets.in_flight });
     const predicted = tbf.waitsUs(N, frame, sent.timesUs);
     const qdisc = stages ? pair(tx, 'qdisc_enqueue', 'qdisc_dequeue')! : pair(tx, 'dev_queue', 'xmit')!;
-    expect(qdisc.count).toBe(N);
+    expect(qdisc.count).toBe(done);
     expectNear(qdisc.histogram, rank(predicted, 0.5), rank(predicted, 0.99));
     expectNear(tx.end_to_end!.histogram, rank(predicted, 0.5), rank(predicted, 0.99));
-    if (stages) expect(pair(tx, 'start_xmit', 'xmit')!.count).toBe(N);
+    if (stages) expect(pair(tx, 'start_xmit', 'xmit')!.count).toBe(done);
     console.log(`tbf tx ${stages ? 'qdisc' : 'dev_queue -> xmit'}: p50 [${qdisc.histogram.percentiles!.p50.low}, ${qdisc.histogram.percentiles!.p50.high}) µs (predicted ${Math.round(rank(predicted, 0.5))}), p99 [${qdisc.histogram.percentiles!.p99.low}, ${qdisc.histogram.percentiles!.p99.high}) µs (predicted ${Math.round(rank(predicted, 0.99))})`);
   });
 
@@ -265,12 +267,13 @@ describe.runIf(run)('system_network_latency_summary', () => {
     expect(pair(tx, 'dev_queue', 'xmit')!.count).toBe(Math.ceil(N / 4));
   });
 
-  // Retried, for a defect not yet found: on this machine about half the runs end with 1 to 4 GSO
-  // packets still in flight and those packets' segments missing from the count (a packet's segments
-  // are counted at its last one): the last segment of a split packet was not matched to the packet's
-  // copy (packages/system-network/bpf, lat_tx_own / lat_gso_segment_of). Each attempt prints its
-  // figures; every attempt that ends with nothing in flight is exact.
-  it('TCP through a tbf on a router: every GSO packet the qdisc splits is followed to its last segment, none unexplained', { retry: 6 }, async () => {
+  // On this machine the kernel runs no BPF program for a packet sent by a softirq served in the
+  // context of the VM agent's threads, and counts no miss (docs/kernel-support.md, "Packets no BPF
+  // program sees on this machine"). At this rate about half the attempts here lose a transmission
+  // or more that way; a last segment lost leaves its GSO packet in flight. The witness counts the
+  // transmissions withheld: none, and the tool is held exact; some, and it is held to account for
+  // every packet with no more in flight than transmissions withheld.
+  it('TCP through a tbf on a router: every GSO packet the qdisc splits is followed to its last segment, none unexplained', async () => {
     using lab = Lab.create();
     const { a, r, b, rB } = routed(lab);
     // 50 Mbit/s with a burst of about one frame: tbf splits every GSO packet it queues
@@ -282,20 +285,27 @@ describe.runIf(run)('system_network_latency_summary', () => {
     const stats = () => (JSON.parse(r.exec('tc', ['-s', '-j', 'qdisc', 'show', 'dev', rB.dev])) as { kind: string; packets: number; drops: number }[]).find((q) => q.kind === 'tbf')!;
     const before = stats();
     // Every packet the device sends is followed (no protocol filter): the qdisc's count is the truth.
-    await using tool = await startTool(toolPath('systemNetworkLatencySummary'), ['--netns', r.name, '--interface', rB.dev, '--direction', 'tx', '--interval', '3600']);
+    await using tool = await startTool(toolPath('systemNetworkLatencySummary'), ['--netns', r.name, '--interface', rB.dev, '--direction', 'tx', '--interval', '3600', '--bpf-stats']);
+    const witness = new XmitWitness(lab);
     expect(sendTcp(a.ns, { dst: b.v4, dport: 41800, count: CHUNKS, size: SIZE }).bytes).toBe(CHUNKS * SIZE);
     expect(await sink.done).toBe(CHUNKS);
+    const withheld = witness.withheld();
     const rec = final((await tool.stop()).records);
     const tx = direction(rec, 'tx');
     const after = stats();
-    console.log(`gso: qdisc sent ${after.packets - before.packets}; tool ${JSON.stringify(tx.packets)}, lost ${rec.lost}, map_full ${rec.map_full}, missed ${rec.missed}`);
+    const sent = after.packets - before.packets;
+    console.log(`gso: qdisc sent ${sent}; tool ${JSON.stringify(tx.packets)}, lost ${rec.lost}, map_full ${rec.map_full}, missed ${rec.missed}; transmissions withheld from BPF ${withheld}`);
     expect(after.drops - before.drops).toBe(0);
-    // Every packet that started ended: sent whole, or split and followed to its last segment.
-    expect(tx.packets).toMatchObject({ started: tx.packets.completed + tx.packets.segmented, dropped: 0, consumed: 0, timed_out: 0, evicted: 0, in_flight: 0 });
+    // Every packet that started ended (sent whole, or split and followed to its last segment), or
+    // is in flight for a transmission the kernel withheld.
+    expect(tx.packets).toMatchObject({ started: tx.packets.completed + tx.packets.segmented + tx.packets.in_flight, dropped: 0, consumed: 0, timed_out: 0, evicted: 0 });
+    expect(tx.packets.in_flight).toBeLessThanOrEqual(withheld);
     expect(tx.packets.segmented).toBeGreaterThan(0);
-    // What the qdisc sent is what the tool saw leave: whole packets plus the segments of split ones.
-    expect(tx.packets.completed + tx.packets.segments).toBe(after.packets - before.packets);
-    expect(tx.end_to_end!.count).toBe(tx.packets.started);
+    // What the qdisc sent is what the tool saw leave: whole packets plus the segments of split ones
+    // (less those of packets whose last segment was withheld).
+    if (withheld === 0) expect(tx.packets.completed + tx.packets.segments).toBe(sent);
+    else expect(tx.packets.completed + tx.packets.segments).toBeLessThanOrEqual(sent);
+    expect(tx.end_to_end!.count).toBe(tx.packets.completed + tx.packets.segmented);
   });
 });
 
@@ -354,17 +364,20 @@ describe.runIf(run)('system_network_latency_details', () => {
     // 320 kbit/s: 26 ms per 1042-byte frame, so even a slow sender (an emulated guest's) fills the queue.
     const tbf = shapeTbf(a, { rateBps: 40_000, burst: 2084 });
     const sink = await startSlowReader(b.ns, { protocol: 'udp', bind: b.v4, port: 41601, count: 16, delayMs: 0 });
-    await using tx = await startTool(toolPath('systemNetworkLatencyDetails'), ['--direction', 'tx', '--netns', a.ns.name, '--dst-port', '41601', '--latency-threshold-us', '20000', '--stack', '--stages']);
+    await using tx = await startTool(toolPath('systemNetworkLatencyDetails'), ['--direction', 'tx', '--netns', a.ns.name, '--dst-port', '41601', '--latency-threshold-us', '20000', '--stack', '--stages', '--bpf-stats']);
+    const witness = new XmitWitness(lab);
     const sent = sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41601, count: 16, size: 1000, gapMs: 0 });
     expect(await sink.done).toBe(16);
+    const withheld = witness.withheld();
     const txEvents = (await tx.stop()).records.filter((r) => r.type === 'event') as unknown as (LatencyEvent & { stack: string[]; stack_stage: string })[];
     // The packets that waited over the threshold, from when each was really sent (16, so that a
     // sender stalled between sends still leaves some).
     const waits = tbf.waitsUs(16, 1042, sent.timesUs);
     const over = waits.filter((w) => w >= 20_000 * 1.1).length;
     expect(over).toBeGreaterThan(0);
-    // (How many is system_network_latency_details' exact test above; here, where each stack ends.)
-    expect(txEvents.length).toBeGreaterThanOrEqual(over);
+    // (How many is system_network_latency_details' exact test above; here, where each stack ends.
+    // A transmission the kernel showed no BPF program ends no event: see the GSO test.)
+    expect(txEvents.length).toBeGreaterThanOrEqual(over - withheld);
     for (const e of txEvents) {
       expect(e.stack_stage).toBe('qdisc_dequeue');
       // Dequeued by the qdisc run, not at the driver (the last stage).
@@ -373,10 +386,9 @@ describe.runIf(run)('system_network_latency_details', () => {
     }
   });
 
-  // Retried: a packet the tbf releases from a softirq served in the development VM's agent's context
-  // runs no BPF program there, so its event never comes (docs/kernel-support.md, "Packets no BPF
-  // program sees on this machine").
-  it('a TX threshold over a tbf reports the packets that waited in the qdisc, each with its stages', { retry: 2 }, async () => {
+  // A packet the tbf releases from a softirq the kernel runs no BPF program in ends no event (see the
+  // GSO test): the witness counts those transmissions.
+  it('a TX threshold over a tbf reports the packets that waited in the qdisc, each with its stages', async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
     // 320 kbit/s and 1042-byte frames: 26 ms per frame after the burst, so with 2 frames of burst
@@ -388,18 +400,21 @@ describe.runIf(run)('system_network_latency_details', () => {
     const size = 1000;
     const frame = size + 8 + 20 + 14;
     const sink = await startSlowReader(b.ns, { protocol: 'udp', bind: b.v4, port: 41400, count: N, delayMs: 0 });
-    await using tool = await startTool(toolPath('systemNetworkLatencyDetails'), ['--direction', 'tx', '--netns', a.ns.name, '--protocol', 'udp', '--latency-threshold-us', '20000', '--stages']);
+    await using tool = await startTool(toolPath('systemNetworkLatencyDetails'), ['--direction', 'tx', '--netns', a.ns.name, '--protocol', 'udp', '--latency-threshold-us', '20000', '--stages', '--bpf-stats']);
+    const witness = new XmitWitness(lab);
     const sent = sendPaced(a.ns, { protocol: 'udp', dst: b.v4, dport: 41400, count: N, size, gapMs: 0 });
     expect(sent.sent).toBe(N);
     expect(await sink.done).toBe(N);
+    const withheld = witness.withheld();
     const waits = tbf.waitsUs(N, frame, sent.timesUs);
     const k = waits.filter((w) => w >= 20_000 * 1.1).length;
     const near = waits.filter((w) => w >= 20_000 * 0.9 && w < 20_000 * 1.1).length;
     expect(k).toBeGreaterThan(0);
     const { records } = await tool.stop();
     const events = records.filter((r) => r.type === 'event') as unknown as LatencyEvent[];
-    // Every packet clearly over the threshold; one within 10 % of it may go either way.
-    expect(events.length).toBeGreaterThanOrEqual(k);
+    // Every packet clearly over the threshold (less those whose transmission the kernel withheld);
+    // one within 10 % of it may go either way.
+    expect(events.length).toBeGreaterThanOrEqual(k - withheld);
     expect(events.length).toBeLessThanOrEqual(k + near);
     for (const e of events) {
       expect(e.direction).toBe('tx');
