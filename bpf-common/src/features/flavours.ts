@@ -49,19 +49,32 @@ export function tracepointFlavours(event: string, stem: string = event.split(':'
  */
 export function moduleTracepointFlavours(module: string, event: string): HookFlavour[] {
   const name = event.split(':')[1]!;
-  const available = () => moduleTracepointDefined(module, name);
+  const available = () => tracepointDefined(event, 'btf', module);
   return [
     { name: 'tp_btf', programs: [`${name}_tp_btf`], needs: 'tp_btf', available },
     { name: 'raw_tp', programs: [`${name}_raw_tp`], needs: 'raw_tp', available },
   ];
 }
 
-function moduleTracepointDefined(module: string, name: string): true | string {
+/** Why a module's types or hooks are not there: not loaded yet (with what loads it), or a kernel
+ * that loads no modules at all (CONFIG_MODULES off: no /proc/modules). */
+export function moduleMissing(module: string, loadedBy = `modprobe ${module}`): string {
+  return existsSync('/proc/modules') ? `the ${module} module is not loaded (${loadedBy})` : `this kernel loads no modules, and ${module} is not built in`;
+}
+
+/** Tracepoints found in a loaded module's BTF, by module (what was not found is asked again: the
+ * module may be loaded meanwhile). */
+const moduleEvents = new Map<string, Set<string>>();
+
+function moduleDefines(module: string, name: string): boolean | undefined {
+  if (moduleEvents.get(module)?.has(name)) return true;
   const path = `/sys/kernel/btf/${module}`;
-  if (!existsSync(path)) return Btf.vmlinux().hasType(`btf_trace_${name}`, 'typedef') ? true : `the ${module} module is not loaded`;
+  if (!existsSync(path)) return undefined;
   // A module's BTF is split BTF (its names go on from the kernel's): its own string table holds the
   // typedef's name when the module defines the event.
-  return readFileSync(path).includes(`\0btf_trace_${name}\0`) ? true : `the ${module} module has no ${name} tracepoint`;
+  if (!readFileSync(path).includes(`\0btf_trace_${name}\0`)) return false;
+  moduleEvents.set(module, (moduleEvents.get(module) ?? new Set()).add(name));
+  return true;
 }
 
 /** Text symbols of /proc/kallsyms, with the module each is in ('' for the kernel itself). */
@@ -119,10 +132,18 @@ export function functionFlavours(...fns: [string, ...string[]]): HookFlavour[] {
 }
 
 /** A tracepoint this kernel defines (tracepoints come and go between versions): BTF for the BTF
- * flavours, tracefs for the classic one. `event` is group:name (or group/name). */
-export function tracepointDefined(event: string, flavour: 'btf' | 'tracefs'): true | string {
+ * flavours, tracefs for the classic one. `event` is group:name (or group/name). With `module`, the
+ * BTF flavours also look in that module's BTF, once it is loaded (a module built into the kernel
+ * has its events in the kernel's own). */
+export function tracepointDefined(event: string, flavour: 'btf' | 'tracefs', module?: string): true | string {
   const [group, name] = event.split(/[:/]/);
-  if (flavour === 'btf') return Btf.vmlinux().hasType(`btf_trace_${name}`, 'typedef') ? true : `no ${group}:${name} tracepoint in this kernel`;
+  if (flavour === 'btf') {
+    if (Btf.vmlinux().hasType(`btf_trace_${name}`, 'typedef')) return true;
+    if (!module) return `no ${group}:${name} tracepoint in this kernel`;
+    const found = moduleDefines(module, name!);
+    if (found === undefined) return moduleMissing(module);
+    return found ? true : `the ${module} module has no ${group}:${name} tracepoint`;
+  }
   const dirs = ['/sys/kernel/tracing/events', '/sys/kernel/debug/tracing/events'];
   return dirs.some((d) => existsSync(`${d}/${group}/${name}`)) ? true : `no ${group}:${name} in tracefs`;
 }

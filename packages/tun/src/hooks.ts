@@ -1,12 +1,12 @@
 /** Hooks of the tun tools, with their flavours in order of preference. */
 import { existsSync } from 'node:fs';
-import { functionFlavours, kernelBtf, tracepointFlavours, type Hook, type HookFlavour } from '@netstrata/bpf-common';
+import { functionFlavours, kernelBtf, moduleMissing, tracepointFlavours, type Hook, type HookFlavour } from '@netstrata/bpf-common';
 
 /** The TAP's private structs (tun_struct, tun_file) are in the kernel's BTF, or in the tun module's
  * once it is loaded (the first TAP or TUN device loads it). */
 export function tunTypes(): true | string {
   if (existsSync('/sys/kernel/btf/tun') || kernelBtf().hasType('tun_struct', 'struct')) return true;
-  return 'the tun module is not loaded, so there is no TAP or TUN device yet (modprobe tun, or start a VM)';
+  return moduleMissing('tun', 'no TAP or TUN device yet: modprobe tun, or start a VM');
 }
 
 const needingTun = (f: HookFlavour): HookFlavour => ({

@@ -1,13 +1,13 @@
 /** Hooks of the vhost tools, with their flavours in order of preference. vhost has no tracepoints:
  * every hook is a function of the vhost or vhost_net module (fentry, else kprobe). */
 import { existsSync } from 'node:fs';
-import { functionFlavours, kernelBtf, tracepointFlavours, type Hook, type HookFlavour } from '@netstrata/bpf-common';
+import { functionFlavours, kernelBtf, moduleMissing, tracepointFlavours, type Hook, type HookFlavour } from '@netstrata/bpf-common';
 
 /** vhost's private structs are in the vhost module's BTF once it is loaded (a VM started with
  * vhost=on, or modprobe vhost_net), or in the kernel's when it is built in. */
 export function vhostTypes(): true | string {
   if (existsSync('/sys/kernel/btf/vhost') || kernelBtf().hasType('vhost_virtqueue', 'struct')) return true;
-  return 'the vhost module is not loaded: no VM on this host uses vhost-net (modprobe vhost_net, or start a VM with vhost=on)';
+  return moduleMissing('vhost', 'no VM on this host uses vhost-net: modprobe vhost_net, or start a VM with vhost=on');
 }
 
 const needingVhost = (f: HookFlavour): HookFlavour => ({

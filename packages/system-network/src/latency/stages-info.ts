@@ -1,6 +1,6 @@
 /** Which stages a run measures, with the flavour of each, and why the others are not measured. */
 import { existsSync } from 'node:fs';
-import type { FlavourChoice } from '@netstrata/bpf-common';
+import { moduleMissing, type FlavourChoice } from '@netstrata/bpf-common';
 import { OVS_FUNCTIONS, type Direction } from './hooks.ts';
 import type { Dir } from '../layout.ts';
 import { DEFAULT_STAGES, STAGES } from './stages.ts';
@@ -48,7 +48,7 @@ export function stagesInfo(direction: Direction, choices: readonly FlavourChoice
   }
   const ovs = existsSync('/sys/module/openvswitch')
     ? 'the openvswitch module is loaded, but these tools do not follow packets through its datapath'
-    : 'the openvswitch module is not loaded';
+    : moduleMissing('openvswitch');
   out.push(`OVS datapath stages (${OVS_FUNCTIONS.join(', ')}) not measured: ${ovs}`);
   return out;
 }
