@@ -65,6 +65,16 @@ export class OvsSwitch implements Disposable {
     for (const [from, to] of flows) this.cmd('ovs-ofctl', 'add-flow', name, `in_port=${ofport(from)},actions=output:${ofport(to)}`);
   }
 
+  /** ovs-appctl to ovs-vswitchd (upcall/disable-megaflows, say). */
+  appctl(...args: string[]): string {
+    return this.cmd('ovs-appctl', ...args);
+  }
+
+  /** The flows the kernel datapath holds, one line each (ovs-dpctl asks the kernel). */
+  datapathFlows(): string[] {
+    return this.cmd('ip', 'netns', 'exec', this.ns.name, 'ovs-dpctl', 'dump-flows').split('\n').filter((l) => l.trim());
+  }
+
   /** The datapath's counters, from the kernel itself (ovs-dpctl asks the datapath, not the daemon:
    * it answers while ovs-vswitchd is stopped). */
   lookups(): DatapathLookups {
@@ -86,6 +96,11 @@ export class OvsSwitch implements Disposable {
 
   resume(): void {
     process.kill(this.pid('ovs-vswitchd')!, 'SIGCONT');
+  }
+
+  /** Kills ovs-vswitchd (SIGKILL): its datapath stays, with no handler to take an upcall. */
+  kill(): void {
+    process.kill(this.pid('ovs-vswitchd')!, 'SIGKILL');
   }
 
   stop(): void {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -25,10 +26,12 @@ describe('netstrata', () => {
     expect(r.features.btf.answer).toBe('yes');
     expect(r.features.tp_btf.answer).toBe('yes');
     expect(r.tools.find((t) => t.name === 'packet_drop_summary')!.hooks[0]!.flavour).toBe('tp_btf');
-    // Every tool runs, but those whose hooks are all functions of a module this kernel lacks, or
-    // that it cannot hook (the vhost tools, where vhost is not loaded or there are no function hooks).
+    // Every tool runs, but those whose hooks are all in a module this kernel lacks, or that it cannot
+    // hook (the vhost tools, where vhost is not loaded or there are no function hooks; the OVS tool,
+    // where openvswitch is not loaded).
     const functionHooks = r.features.fentry.answer === 'yes' || r.features.kprobe.answer === 'yes';
-    expect(r.tools.filter((t) => !t.runs).map((t) => t.name)).toEqual(functionHooks && vhostTypes() === true ? [] : ['vhost_signal_summary', 'vhost_queue_details']);
+    const cannot = [...(functionHooks && vhostTypes() === true ? [] : ['vhost_signal_summary', 'vhost_queue_details']), ...(existsSync('/sys/module/openvswitch') ? [] : ['ovs_upcall_latency_summary'])];
+    expect(r.tools.filter((t) => !t.runs).map((t) => t.name)).toEqual(cannot);
     const text = renderDoctor(r);
     expect(text).toMatch(/packet_drop_summary: runs\n    skb:kfree_skb: uses tp_btf; fallback raw_tp, tracepoint/);
     // Every flavour not chosen is listed as a fallback or with why it is out.

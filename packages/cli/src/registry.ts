@@ -4,9 +4,10 @@ import { tools as packetDropTools } from '@netstrata/packet-drop';
 import { tools as systemNetworkTools } from '@netstrata/system-network';
 import { tools as cpuTools } from '@netstrata/cpu';
 import { tools as tunTools } from '@netstrata/tun';
+import { tools as ovsTools } from '@netstrata/ovs';
 import { tools as vhostTools } from '@netstrata/vhost';
 import { tools as vmNetworkTools } from '@netstrata/vm-network';
 
 export type ToolInfo = Tool;
 
-export const TOOLS: readonly Tool[] = [...packetDropTools, ...systemNetworkTools, ...vmNetworkTools, ...tunTools, ...vhostTools, ...cpuTools];
+export const TOOLS: readonly Tool[] = [...packetDropTools, ...systemNetworkTools, ...vmNetworkTools, ...tunTools, ...vhostTools, ...ovsTools, ...cpuTools];

@@ -18,6 +18,8 @@
 #include "netstrata/skb.h"
 #include "netstrata/loss.h"
 #include "netstrata/flavours.h"
+#include "netstrata/frame.h"
+#include "netstrata/ovs_flavours.h"
 #include "vm_network.h"
 
 #define VMNET_STARTED 0
@@ -249,56 +251,6 @@ struct {
 	__type(value, struct vmnet_upcall);
 } upcalls SEC(".maps");
 
-/* The first 64 bytes of the frame (skb->data is at its Ethernet header at both hooks) and its
- * length, less the L4 checksum: the upcall completes a checksum the sender left to offload
- * (CHECKSUM_PARTIAL) before ovs-vswitchd sees the packet. 0 when the frame's linear part is shorter
- * than what would be read. */
-static __always_inline __u64 vmnet_fingerprint(const struct sk_buff *skb)
-{
-	__u64 words[8] = {};
-	const __u8 *b = (const __u8 *)words;
-	__u32 len = BPF_CORE_READ(skb, len);
-	__u32 linear = len - BPF_CORE_READ(skb, data_len);
-	__u32 n = len < sizeof(words) ? len : sizeof(words);
-	__u64 h = 0xcbf29ce484222325ULL ^ len;
-	__u32 l4 = 0, proto = 0, csum = 0;
-
-	if (!n || linear < n)
-		return 0;
-	n &= 0x7f; /* for the verifier: n <= 64 already */
-	if (n > sizeof(words) || bpf_probe_read_kernel(words, n, BPF_CORE_READ(skb, data)))
-		return 0;
-	if (b[12] == 0x08 && b[13] == 0x00) {
-		l4 = 14 + (b[14] & 0xf) * 4;
-		proto = b[23];
-	} else if (b[12] == 0x86 && b[13] == 0xdd) {
-		l4 = 14 + 40;
-		proto = b[20];
-	}
-	if (proto == NST_IPPROTO_UDP)
-		csum = l4 + 6;
-	else if (proto == NST_IPPROTO_TCP)
-		csum = l4 + 16;
-	else if (proto == NST_IPPROTO_ICMP || proto == NST_IPPROTO_ICMPV6)
-		csum = l4 + 2;
-	/* The checksum's two bytes, as masks of the little-endian words that hold them. */
-	__u32 w1 = csum >> 3, w2 = (csum + 1) >> 3;
-	__u64 m1 = csum ? ~(0xffULL << ((csum & 7) * 8)) : ~0ULL;
-	__u64 m2 = csum ? ~(0xffULL << (((csum + 1) & 7) * 8)) : ~0ULL;
-
-	for (int i = 0; i < 8; i++) {
-		__u64 v = words[i];
-
-		if (i == w1)
-			v &= m1;
-		if (i == w2)
-			v &= m2;
-		h ^= v;
-		h *= 0x100000001b3ULL;
-	}
-	return h ? h : 1;
-}
-
 static __always_inline int on_upcall(const struct sk_buff *skb)
 {
 	__u64 addr = (__u64)skb;
@@ -310,7 +262,7 @@ static __always_inline int on_upcall(const struct sk_buff *skb)
 
 	if (!s || !s->ts[VMNET_T_RECEIVE] || s->ts[VMNET_T_UPCALL] || s->ts[VMNET_T_QUEUE])
 		return 0;
-	__u64 fp = vmnet_fingerprint(skb);
+	__u64 fp = nst_frame_fingerprint(skb);
 
 	if (!fp)
 		return 0;
@@ -343,7 +295,7 @@ static __always_inline int on_execute(const struct sk_buff *skb)
 
 	if (s && s->ts[VMNET_T_EXECUTE])
 		return 0; /* matched at an earlier action */
-	__u64 fp = vmnet_fingerprint(skb);
+	__u64 fp = nst_frame_fingerprint(skb);
 	struct vmnet_upcall *u = fp ? bpf_map_lookup_elem(&upcalls, &fp) : NULL;
 
 	if (!u)
@@ -357,15 +309,8 @@ static __always_inline int on_execute(const struct sk_buff *skb)
 	return 0;
 }
 
-/* Module tracepoints: the programs attach only where the openvswitch module is loaded. */
-struct datapath;
-struct sw_flow_key;
-struct dp_upcall_info;
-struct nlattr;
-
-NST_BTF_FLAVOURS(ovs_dp_upcall, (struct datapath *dp, struct sk_buff *skb, const struct sw_flow_key *key, const struct dp_upcall_info *info),
-		 on_upcall(skb))
-NST_BTF_FLAVOURS(ovs_do_execute_action, (struct datapath *dp, struct sk_buff *skb, struct sw_flow_key *key, const struct nlattr *a, int rem),
-		 on_execute(skb))
+/* The datapath's tracepoints: the programs attach only where the openvswitch module is loaded. */
+NST_OVS_UPCALL_FLAVOURS(on_upcall(skb))
+NST_OVS_EXECUTE_FLAVOURS(on_execute(skb))
 
 #endif

@@ -1,0 +1,162 @@
+/**
+ * ovs_upcall_latency_summary on an Open vSwitch bridge (kernel datapath) with two ports, each a
+ * veth to a namespace of its own. Megaflows are off (ovs-appctl upcall/disable-megaflows), so each
+ * new flow is one datapath flow and its first packet one upcall. Truth: the datapath's own counters
+ * (ovs-dpctl show: missed = upcalls, lost = upcalls that failed) and flows (ovs-dpctl dump-flows),
+ * the packets the far side received, and ovs-vswitchd stopped (SIGSTOP) for as long as the test
+ * measures.
+ *
+ * This host's kernel has no openvswitch module, so the file runs in the guest tier only; the host's
+ * test run leaves it out (vitest.config.ts).
+ */
+import { fileURLToPath } from 'node:url';
+import { publish } from './examples.ts';
+import { describe, expect, it } from 'vitest';
+import type { UpcallRecord } from '@netstrata/ovs';
+import { Lab, OvsSwitch, ToolGroup, ovsAvailable, requireRoot, sendUdp, startTool, until, type Netns, type ToolRecord } from './index.ts';
+
+const SUMMARY = fileURLToPath(new URL('../../packages/ovs/dist/ovs_upcall_latency_summary.js', import.meta.url));
+
+const available = ovsAvailable();
+if (available !== true && process.env.CI) throw new Error(`OVS tests: ${available}`);
+const run = requireRoot('OVS upcall end-to-end tests') && available === true;
+
+const final = (records: ToolRecord[]) => records.find((r) => r.type === 'final') as unknown as UpcallRecord;
+const rx = (ns: Netns, dev: string): number => ns.linkStats(dev).rx.packets;
+
+const ADDRS = { v4: ['10.230.0.1', '10.230.0.2'], v6: ['fd00:230::1', 'fd00:230::2'] } as const;
+
+/** a -- pa [OVS bridge in sw] pb -- b, each port's packets sent to the other by one OpenFlow rule. */
+function switched(lab: Lab) {
+  const [a, sw, b] = [lab.netns('a'), lab.netns('sw'), lab.netns('b')];
+  const la = lab.veth(a, 'eth0', sw, 'pa');
+  const lb = lab.veth(b, 'eth0', sw, 'pb');
+  for (const [ns, i] of [[a, 0], [b, 1]] as const) {
+    ns.addr('eth0', `${ADDRS.v4[i]}/24`);
+    ns.addr('eth0', `${ADDRS.v6[i]}/64`);
+  }
+  // Permanent neighbours: no ARP or neighbour discovery, so every upcall is one of the test's packets.
+  for (const f of ['v4', 'v6'] as const) {
+    a.neigh('eth0', ADDRS[f][1], lb.aMac);
+    b.neigh('eth0', ADDRS[f][0], la.aMac);
+  }
+  const ovs = OvsSwitch.start(sw);
+  ovs.bridge('nstbr0', ['pa', 'pb'], [['pa', 'pb'], ['pb', 'pa']]);
+  ovs.appctl('upcall/disable-megaflows');
+  return { a, sw, b, ovs };
+}
+
+describe.runIf(run)('ovs_upcall_latency_summary', () => {
+  for (const family of ['v4', 'v6'] as const) {
+    it(`N new flows: N upcalls, each answered and timed; every upcall the datapath counts, counted (IP${family})`, async () => {
+      using lab = Lab.create();
+      const N = 20;
+      const { a, b, ovs } = switched(lab);
+      using _ovs = ovs;
+      await using group = new ToolGroup();
+      // One tool sees every upcall (the datapath's own count is its truth, whatever else the ports
+      // carry); one only the test's UDP flows, a row each.
+      const [all, flows] = await Promise.all([
+        group.start(SUMMARY, ['--netns', ovs.ns.name, '--interval', '3600']),
+        group.start(SUMMARY, ['--netns', ovs.ns.name, '--by', 'flow', '--protocol', 'udp', '--interval', '3600']),
+      ]);
+      const l0 = ovs.lookups();
+      const got = rx(b, 'eth0');
+      // One packet to each of N ports: N flows, each new to the datapath.
+      const sent = sendUdp(a, { dst: ADDRS[family][1], dport: 9000, dportCount: N, count: N });
+      expect(sent.sent).toBe(N);
+      await until(() => rx(b, 'eth0') - got >= N, 'the far side to receive');
+      const l1 = ovs.lookups();
+      const [everything, udp] = await Promise.all([all, flows].map(async (t) => final((await t!.stop()).records)));
+      const missed = l1.missed - l0.missed;
+      expect(l1.lost - l0.lost).toBe(0);
+      expect(everything).toMatchObject({ by: 'port', upcalls: missed, executed: missed, failed: 0, unanswered: 0, untimed: 0, waiting: 0 });
+      expect(everything!.latency.count).toBe(missed);
+      expect(everything!.rows.find((r) => r.port!.name === 'pa')!.upcalls).toBeGreaterThanOrEqual(N);
+      expect(ovs.datapathFlows().filter((f) => /udp\(src=\d+,dst=90(0\d|1\d)\)/.test(f))).toHaveLength(N);
+      expect(udp).toMatchObject({ by: 'flow', upcalls: N, executed: N, failed: 0, unanswered: 0, untimed: 0 });
+      expect(udp!.rows.map((r) => r.flow!.dport).sort((x, y) => x - y)).toEqual(Array.from({ length: N }, (_, i) => 9000 + i));
+      for (const r of udp!.rows) expect(r).toMatchObject({ flow: { src: ADDRS[family][0], dst: ADDRS[family][1], sport: sent.flow.sport, protocol: 'UDP' }, upcalls: 1, executed: 1 });
+      expect([everything!.lost, everything!.map_full, udp!.lost, udp!.map_full]).toEqual([0, 0, 0, 0]);
+    });
+  }
+
+  it('ovs-vswitchd held 300 ms: the one upcall waits that long, answered by a handler thread (--by handler)', async () => {
+    using lab = Lab.create();
+    const { a, b, ovs } = switched(lab);
+    using _ovs = ovs;
+    await using tool = await startTool(SUMMARY, ['--netns', ovs.ns.name, '--protocol', 'udp', '--by', 'handler', '--interval', '3600']);
+    // The documentation's example: the same run as people see it.
+    const example = ['--netns', ovs.ns.name, '--protocol', 'udp', '--interval', '60'];
+    await using text = await startTool(SUMMARY, example, { json: false });
+    const got = rx(b, 'eth0');
+    // A flow's first packet goes up while ovs-vswitchd is stopped; it waits for the resume.
+    ovs.pause();
+    const sending = performance.now();
+    let sent = 0;
+    let resumed = 0;
+    try {
+      expect(sendUdp(a, { dst: ADDRS.v4[1], dport: 9100, count: 1 }).sent).toBe(1);
+      sent = performance.now();
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      ovs.resume();
+      resumed = performance.now();
+    }
+    await until(() => rx(b, 'eth0') - got >= 1, 'the far side to receive');
+    const rec = final((await tool.stop()).records);
+    publish('ovs_upcall_latency_summary', `ovs_upcall_latency_summary ${example.join(' ')}`, (await text.stop()).stdout);
+    expect(rec).toMatchObject({ by: 'handler', upcalls: 1, executed: 1, failed: null, unanswered: 0 });
+    expect(rec.rows).toHaveLength(1);
+    expect(rec.rows[0]!.handler!.comm).toMatch(/^handler/);
+    // The one sample: the packet went up between the sender's start and its return, and came back
+    // after the resume: at least the hold after the send returned, at most the hold from the
+    // sender's start and the handler's own work (slow under an emulated CPU).
+    const p = rec.latency.percentiles!.p50;
+    const [least, most] = [resumed - sent, resumed - sending];
+    console.log(`held ${least.toFixed(1)} to ${most.toFixed(1)} ms; the upcall's latency [${p.low}, ${p.high}) ns`);
+    expect(p.high / 1e6).toBeGreaterThan(least);
+    expect(p.low / 1e6).toBeLessThan(most + 1000);
+  });
+
+  it('ovs-vswitchd stopped past --timeout-ms: every upcall of the N new flows counted unanswered, none timed', async () => {
+    using lab = Lab.create();
+    const N = 50;
+    const { a, ovs } = switched(lab);
+    using _ovs = ovs;
+    await using tool = await startTool(SUMMARY, ['--netns', ovs.ns.name, '--protocol', 'udp', '--interval', '1', '--timeout-ms', '300']);
+    ovs.pause();
+    try {
+      expect(sendUdp(a, { dst: ADDRS.v4[1], dport: 10000, dportCount: N, count: N }).sent).toBe(N);
+      // Held until a report has let every waiting upcall go (each past the timeout).
+      for (let n = 1; ; n++) {
+        const last = (await tool.intervals(n)).at(-1) as unknown as UpcallRecord;
+        if (last.unanswered > 0 && last.waiting === 0) break;
+        if (n >= 60) throw new Error('no report let the waiting upcalls go');
+      }
+    } finally {
+      ovs.resume();
+    }
+    const rec = final((await tool.stop()).records);
+    expect(rec).toMatchObject({ upcalls: N, failed: 0, executed: 0, unanswered: N, untimed: 0, waiting: 0 });
+  });
+
+  it("ovs-vswitchd killed: every upcall fails (no handler), each counted as the datapath's lost", async () => {
+    using lab = Lab.create();
+    const N = 30;
+    const { a, ovs } = switched(lab);
+    using _ovs = ovs;
+    await using tool = await startTool(SUMMARY, ['--netns', ovs.ns.name, '--interval', '3600', '--timeout-ms', '300']);
+    const l0 = ovs.lookups();
+    ovs.kill();
+    expect(sendUdp(a, { dst: ADDRS.v4[1], dport: 11000, dportCount: N, count: N }).sent).toBe(N);
+    await until(() => ovs.lookups().missed - l0.missed >= N, 'the datapath to miss every flow');
+    const l1 = ovs.lookups();
+    const rec = final((await tool.stop()).records);
+    const missed = l1.missed - l0.missed;
+    const lost = l1.lost - l0.lost;
+    console.log(`datapath: missed ${missed}, lost ${lost}; tool: ${JSON.stringify({ upcalls: rec.upcalls, executed: rec.executed, failed: rec.failed, unanswered: rec.unanswered })}`);
+    expect(lost).toBeGreaterThanOrEqual(N);
+    expect(rec).toMatchObject({ upcalls: missed, failed: lost, executed: 0 });
+  });
+});
