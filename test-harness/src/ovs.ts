@@ -70,9 +70,24 @@ export class OvsSwitch implements Disposable {
     return this.cmd('ovs-appctl', ...args);
   }
 
-  /** The flows the kernel datapath holds, one line each (ovs-dpctl asks the kernel). */
+  /** ovs-dpctl (it asks the kernel datapath itself), one line of output each. */
+  dpctl(...args: string[]): string[] {
+    return this.cmd('ip', 'netns', 'exec', this.ns.name, 'ovs-dpctl', ...args).split('\n').filter((l) => l.trim());
+  }
+
+  /** The flows the kernel datapath holds, one line each. */
   datapathFlows(): string[] {
-    return this.cmd('ip', 'netns', 'exec', this.ns.name, 'ovs-dpctl', 'dump-flows').split('\n').filter((l) => l.trim());
+    return this.dpctl('dump-flows');
+  }
+
+  /** The datapath's port numbers, by port name (ovs-dpctl show). */
+  datapathPorts(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const line of this.dpctl('show')) {
+      const m = /^\s*port (\d+): (\S+)/.exec(line);
+      if (m) out.set(m[2]!, Number(m[1]));
+    }
+    return out;
   }
 
   /** The datapath's counters, from the kernel itself (ovs-dpctl asks the datapath, not the daemon:

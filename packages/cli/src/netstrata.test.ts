@@ -27,10 +27,15 @@ describe('netstrata', () => {
     expect(r.features.tp_btf.answer).toBe('yes');
     expect(r.tools.find((t) => t.name === 'packet_drop_summary')!.hooks[0]!.flavour).toBe('tp_btf');
     // Every tool runs, but those whose hooks are all in a module this kernel lacks, or that it cannot
-    // hook (the vhost tools, where vhost is not loaded or there are no function hooks; the OVS tool,
-    // where openvswitch is not loaded).
+    // hook (the vhost tools, where vhost is not loaded or there are no function hooks; the OVS tools,
+    // where openvswitch is not loaded, and the megaflow one without function hooks).
     const functionHooks = r.features.fentry.answer === 'yes' || r.features.kprobe.answer === 'yes';
-    const cannot = [...(functionHooks && vhostTypes() === true ? [] : ['vhost_signal_summary', 'vhost_queue_details']), ...(existsSync('/sys/module/openvswitch') ? [] : ['ovs_upcall_latency_summary'])];
+    const ovs = existsSync('/sys/module/openvswitch');
+    const cannot = [
+      ...(functionHooks && vhostTypes() === true ? [] : ['vhost_signal_summary', 'vhost_queue_details']),
+      ...(ovs ? [] : ['ovs_upcall_latency_summary']),
+      ...(ovs && functionHooks ? [] : ['ovs_megaflow_details']),
+    ];
     expect(r.tools.filter((t) => !t.runs).map((t) => t.name)).toEqual(cannot);
     const text = renderDoctor(r);
     expect(text).toMatch(/packet_drop_summary: runs\n    skb:kfree_skb: uses tp_btf; fallback raw_tp, tracepoint/);

@@ -62,4 +62,64 @@ struct ovs_upcalling {
 	struct ovs_row_key key;
 };
 
+/* ovs_megaflow_details ------------------------------------------------------------------------ */
+
+/* The fields of a struct sw_flow_key the tool decodes: of a flow's key, its mask, or an upcall's
+ * key. Addresses by the key's Ethernet type: IPv4 in the first 4 bytes, IPv6 all 16. */
+struct ovs_key_fields {
+	__u8  eth_src[6];
+	__u8  eth_dst[6];
+	__u16 eth_type;                /* network order */
+	__u16 vlan_tci;                /* network order; 0: no VLAN */
+	__u32 recirc_id;
+	__u16 in_port;                 /* the datapath's port number */
+	__u8  ip_proto;
+	__u8  ip_tos;
+	__u8  ip_ttl;
+	__u8  ip_frag;
+	__u8  ct_state;
+	__u8  _pad;
+	__u16 ct_zone;
+	__u16 tp_src;                  /* network order */
+	__u16 tp_dst;
+	__u16 tcp_flags;
+	__u8  src[16];
+	__u8  dst[16];
+};
+
+#define OVS_ACTIONS_MAX 256
+
+#define OVS_EV_FLOW   1
+#define OVS_EV_UPCALL 2
+
+/* A megaflow installed (ovs_flow_tbl_insert), by the ovs-vswitchd thread that asked for it. */
+struct ovs_flow_event {
+	__u32 kind;                    /* OVS_EV_FLOW */
+	__u32 tid;
+	__u64 ts_ns;
+	__u32 pid;
+	char  comm[OVS_NAME_LEN];
+	__u32 ufid_len;                /* 0: the flow is known by its key (no UFID) */
+	__u32 ufid[4];
+	__u16 mask_start;              /* the bytes of sw_flow_key the mask covers */
+	__u16 mask_end;
+	struct ovs_key_fields key;     /* the flow's key (masked) */
+	struct ovs_key_fields mask;
+	__u32 actions_len;             /* the whole action list, bytes */
+	__u32 actions_copied;          /* of which in `actions` */
+	__u8  actions[OVS_ACTIONS_MAX];
+};
+
+/* A miss sent up: the user side matches it to the flow it causes (its key under the flow's mask). */
+struct ovs_upcall_event {
+	__u32 kind;                    /* OVS_EV_UPCALL */
+	__u32 _pad;
+	__u64 ts_ns;
+	struct ovs_key_fields key;
+};
+
+NST_BTF_STRUCT(ovs_key_fields);
+NST_BTF_STRUCT(ovs_flow_event);
+NST_BTF_STRUCT(ovs_upcall_event);
+
 #endif

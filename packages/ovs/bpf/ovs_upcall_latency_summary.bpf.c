@@ -88,7 +88,7 @@ static __always_inline int on_upcall(struct sk_buff *skb, const void *info)
 	} else if (targ_by == OVS_BY_FLOW) {
 		key.flow = flow;
 	}
-	__u8 cmd = info ? BPF_CORE_READ((const struct dp_upcall_info___nst *)info, cmd) : OVS_CMD_MISS;
+	__u8 cmd = info && bpf_core_type_exists(struct dp_upcall_info___nst) ? BPF_CORE_READ((const struct dp_upcall_info___nst *)info, cmd) : OVS_CMD_MISS;
 	struct ovs_row *r = targ_by == OVS_BY_HANDLER ? NULL : row_of(&key);
 
 	if (r && targ_by == OVS_BY_PORT) {

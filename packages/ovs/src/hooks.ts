@@ -27,3 +27,10 @@ export const upcallReturnHook: Hook = {
 };
 
 export const ovsUpcallHooks: Hook[] = [upcallHook, executeHook, upcallReturnHook];
+
+/** A megaflow installed: ovs_flow_tbl_insert (fentry, kprobe); the datapath has no tracepoint there. */
+const [insFentry, insKprobe] = functionFlavours('ovs_flow_tbl_insert');
+export const insertHook: Hook = { name: 'ovs_flow_tbl_insert', flavours: [insFentry!, insKprobe!].map(inOvs) };
+
+/** ovs_megaflow_details: the installs, and the upcalls (optional: without them no install is timed). */
+export const ovsMegaflowHooks: Hook[] = [insertHook, { ...upcallHook, optional: true }];

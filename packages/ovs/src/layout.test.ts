@@ -1,6 +1,8 @@
-/** The structs the OVS decoders declare, member by member against the built object. */
+/** The structs the OVS decoders declare, member by member against the built objects. */
 import { describeLayouts } from '@netstrata/bpf-common/testing';
 import summary from '../build/bpf/ovs_upcall_latency_summary.bpf.o';
-import { LAYOUTS } from './layout.ts';
+import megaflow from '../build/bpf/ovs_megaflow_details.bpf.o';
+import { LAYOUTS, MEGAFLOW_LAYOUTS } from './layout.ts';
 
 describeLayouts('ovs', { ovs_upcall_latency_summary: summary }, LAYOUTS);
+describeLayouts('ovs', { ovs_megaflow_details: megaflow }, MEGAFLOW_LAYOUTS);

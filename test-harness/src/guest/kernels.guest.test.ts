@@ -54,8 +54,8 @@ const TUN: Suite = {
 const VMNET: Suite = { dir: 'test-harness', file: 'src/vm-network.e2e.test.ts' };
 /** The vm-network tools on a VM switched by Open vSwitch's kernel datapath. */
 const VMNET_OVS: Suite = { dir: 'test-harness', file: 'src/vm-network-ovs.in-guest.test.ts' };
-/** ovs_upcall_latency_summary on an OVS bridge between two namespaces. */
-const OVS_UPCALL: Suite = { dir: 'test-harness', file: 'src/ovs-upcall.in-guest.test.ts', env: { NETSTRATA_EXAMPLES_OUT: '/mnt/out/examples' } };
+/** ovs_upcall_latency_summary and ovs_megaflow_details on an OVS bridge between two namespaces. */
+const OVS: Suite = { dir: 'test-harness', file: 'src/ovs.in-guest.test.ts', env: { NETSTRATA_EXAMPLES_OUT: '/mnt/out/examples' } };
 /** The guest CI runs an end-to-end suite in ('none': the whole tier only). */
 type CiGuest = 'oldest' | 'newest' | 'none';
 
@@ -199,8 +199,8 @@ describe.runIf(guestTierRuns())('kernel support', () => {
       });
       suiteTest('tun_ring_summary and _details see each TAP ring fill, drop FULL_RING and hold packets for a slow reader, exactly', TUN, 'oldest', TUN.only ? 4 : 9, ['tun']);
       suiteTest("vm_network_latency_summary and _details follow a VM's packets through an Open vSwitch datapath, its upcalls to ovs-vswitchd timed, exactly", VMNET_OVS, 'newest', 3, ['tun']);
-      suiteTest("ovs_upcall_latency_summary times every upcall to ovs-vswitchd and counts the failed and unanswered ones as the datapath does, exactly", OVS_UPCALL, 'newest', 5, [], () => {
-        if (kernel === GUEST_KERNELS.at(-1)) expect(publishCaptured(join(guest.outDir, 'examples'))).toContain('ovs_upcall_latency_summary.txt');
+      suiteTest("ovs_upcall_latency_summary times every upcall to ovs-vswitchd and counts the failed and unanswered ones as the datapath does, and ovs_megaflow_details shows each flow installed as the datapath lists it, exactly", OVS, 'newest', 7, [], () => {
+        if (kernel === GUEST_KERNELS.at(-1)) expect(publishCaptured(join(guest.outDir, 'examples'))).toEqual(expect.arrayContaining(['ovs_upcall_latency_summary.txt', 'ovs_megaflow_details.txt']));
       });
       suiteTest("vm_network_latency_summary and _details time every stage of a bridged VM's packets both ways, exactly", VMNET, 'none', 7, ['tun', 'bridge']);
       suiteTest("packet_drop_summary counts injected faults exactly, with the kernel's own reason numbering", DROPS, 'oldest', DROPS.only ? 6 : 20);

@@ -1,7 +1,8 @@
 /**
- * ovs_upcall_latency_summary on an Open vSwitch bridge (kernel datapath) with two ports, each a
- * veth to a namespace of its own. Megaflows are off (ovs-appctl upcall/disable-megaflows), so each
- * new flow is one datapath flow and its first packet one upcall. Truth: the datapath's own counters
+ * ovs_upcall_latency_summary and ovs_megaflow_details on an Open vSwitch bridge (kernel datapath)
+ * with two ports, each a veth to a namespace of its own. Megaflows are off (ovs-appctl
+ * upcall/disable-megaflows) unless a test says otherwise, so each new flow is one datapath flow and
+ * its first packet one upcall. Truth: the datapath's own counters
  * (ovs-dpctl show: missed = upcalls, lost = upcalls that failed) and flows (ovs-dpctl dump-flows),
  * the packets the far side received, and ovs-vswitchd stopped (SIGSTOP) for as long as the test
  * measures.
@@ -12,10 +13,11 @@
 import { fileURLToPath } from 'node:url';
 import { publish } from './examples.ts';
 import { describe, expect, it } from 'vitest';
-import type { UpcallRecord } from '@netstrata/ovs';
+import type { MegaflowRecord, UpcallRecord } from '@netstrata/ovs';
 import { Lab, OvsSwitch, ToolGroup, ovsAvailable, requireRoot, sendUdp, startTool, until, type Netns, type ToolRecord } from './index.ts';
 
 const SUMMARY = fileURLToPath(new URL('../../packages/ovs/dist/ovs_upcall_latency_summary.js', import.meta.url));
+const MEGAFLOWS = fileURLToPath(new URL('../../packages/ovs/dist/ovs_megaflow_details.js', import.meta.url));
 
 const available = ovsAvailable();
 if (available !== true && process.env.CI) throw new Error(`OVS tests: ${available}`);
@@ -27,7 +29,7 @@ const rx = (ns: Netns, dev: string): number => ns.linkStats(dev).rx.packets;
 const ADDRS = { v4: ['10.230.0.1', '10.230.0.2'], v6: ['fd00:230::1', 'fd00:230::2'] } as const;
 
 /** a -- pa [OVS bridge in sw] pb -- b, each port's packets sent to the other by one OpenFlow rule. */
-function switched(lab: Lab) {
+function switched(lab: Lab, o: { megaflows?: boolean } = {}) {
   const [a, sw, b] = [lab.netns('a'), lab.netns('sw'), lab.netns('b')];
   const la = lab.veth(a, 'eth0', sw, 'pa');
   const lb = lab.veth(b, 'eth0', sw, 'pb');
@@ -42,7 +44,7 @@ function switched(lab: Lab) {
   }
   const ovs = OvsSwitch.start(sw);
   ovs.bridge('nstbr0', ['pa', 'pb'], [['pa', 'pb'], ['pb', 'pa']]);
-  ovs.appctl('upcall/disable-megaflows');
+  if (!o.megaflows) ovs.appctl('upcall/disable-megaflows');
   return { a, sw, b, ovs };
 }
 
@@ -158,5 +160,71 @@ describe.runIf(run)('ovs_upcall_latency_summary', () => {
     console.log(`datapath: missed ${missed}, lost ${lost}; tool: ${JSON.stringify({ upcalls: rec.upcalls, executed: rec.executed, failed: rec.failed, unanswered: rec.unanswered })}`);
     expect(lost).toBeGreaterThanOrEqual(N);
     expect(rec).toMatchObject({ upcalls: missed, failed: lost, executed: 0 });
+  });
+});
+
+/** The datapath's flows as ovs-dpctl lists them (-m: with the UFID), by UFID. */
+function dumped(ovs: OvsSwitch): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of ovs.dpctl('dump-flows', '-m')) {
+    const m = /^ufid:([0-9a-f-]+), (.*)$/.exec(line.trim());
+    if (m) out.set(m[1]!, m[2]!);
+  }
+  return out;
+}
+
+describe.runIf(run)('ovs_megaflow_details', () => {
+  it('N new flows with megaflows off: N flows installed, each as ovs-dpctl lists it (UFID, ports, actions), each timed from its upcall', async () => {
+    using lab = Lab.create();
+    const N = 10;
+    const { a, b, ovs } = switched(lab);
+    using _ovs = ovs;
+    await using tool = await startTool(MEGAFLOWS, []);
+    const got = rx(b, 'eth0');
+    const sent = sendUdp(a, { dst: ADDRS.v4[1], dport: 9200, dportCount: N, count: N });
+    expect(sent.sent).toBe(N);
+    await until(() => rx(b, 'eth0') - got >= N, 'the far side to receive');
+    const events = (await tool.stop()).records.filter((r) => r.type === 'event') as unknown as MegaflowRecord[];
+    const flows = dumped(ovs);
+    const port = ovs.datapathPorts();
+    const ours = events.filter((e) => /udp\(src=\d+,dst=92\d\d\)/.test(e.match));
+    expect(ours).toHaveLength(N);
+    expect(ours.map((e) => Number(/dst=(92\d\d)\)/.exec(e.match)![1])).sort((x, y) => x - y)).toEqual(Array.from({ length: N }, (_, i) => 9200 + i));
+    for (const e of ours) {
+      // The kernel's own listing of the flow with that UFID: the same ports, the same actions.
+      const dpctl = flows.get(e.ufid!);
+      expect(dpctl, `ufid ${e.ufid} in ovs-dpctl dump-flows -m`).toBeDefined();
+      const udp = /udp\(src=(\d+),dst=(\d+)\)/.exec(e.match)!;
+      expect(dpctl).toContain(`udp(src=${udp[1]},dst=${udp[2]})`);
+      expect(Number(udp[1])).toBe(sent.flow.sport);
+      expect(e.match).toContain(`in_port(${port.get('pa')})`);
+      expect(e.actions).toEqual([`output:${port.get('pb')}`]);
+      // ovs-dpctl names the ports.
+      expect(dpctl).toMatch(/in_port\(pa\).*actions:pb$/);
+      expect(e.thread.comm).toMatch(/^handler/);
+      expect(e.since_upcall_us).toBeGreaterThan(0);
+    }
+  });
+
+  it('N new flows with megaflows on and rules that never look at ports: one flow installed for all, its mask leaving the ports out', async () => {
+    using lab = Lab.create();
+    const N = 10;
+    const { a, b, ovs } = switched(lab, { megaflows: true });
+    using _ovs = ovs;
+    await using tool = await startTool(MEGAFLOWS, []);
+    // The documentation's example: the same run as people see it.
+    await using text = await startTool(MEGAFLOWS, [], { json: false });
+    const got = rx(b, 'eth0');
+    expect(sendUdp(a, { dst: ADDRS.v4[1], dport: 9300, dportCount: N, count: N }).sent).toBe(N);
+    await until(() => rx(b, 'eth0') - got >= N, 'the far side to receive');
+    const events = (await tool.stop()).records.filter((r) => r.type === 'event') as unknown as MegaflowRecord[];
+    publish('ovs_megaflow_details', 'ovs_megaflow_details', (await text.stop()).stdout);
+    const port = ovs.datapathPorts();
+    // The flows from port pa: as many as the datapath holds from it (the test's UDP flows share one).
+    const fromA = events.filter((e) => e.match.includes(`in_port(${port.get('pa')})`));
+    const held = [...dumped(ovs).values()].filter((f) => f.includes('in_port(pa)'));
+    expect(fromA).toHaveLength(held.length);
+    expect(fromA.filter((e) => e.match.includes('eth_type(0x0800)'))).toHaveLength(1);
+    for (const e of fromA) expect(e.match).not.toMatch(/udp\(/);
   });
 });
