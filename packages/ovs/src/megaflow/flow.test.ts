@@ -27,12 +27,12 @@ describe('megaflows as ovs-dpctl prints them', () => {
 
   it('prints the fields the mask covers, in order, partial masks with their mask', () => {
     const k = key({ port: 2, type: 0x0800, proto: 17, src: [10, 230, 0, 1], dst: [10, 230, 0, 2], sport: 40000, dport: 9000 });
-    expect(formatMatch(k, fullMask)).toBe('recirc_id(0x0),in_port(2),eth_type(0x0800),ipv4(src=10.230.0.1,dst=10.230.0.2,proto=17),udp(src=40000,dst=9000)');
+    expect(formatMatch(k, fullMask)).toBe('recirc_id(0),in_port(2),eth_type(0x0800),ipv4(src=10.230.0.1,dst=10.230.0.2,proto=17),udp(src=40000,dst=9000)');
     const m = key({ port: ALL, type: ALL, proto: 0xff, dst: [255, 255, 255, 0], dport: 0xff00 });
-    expect(formatMatch(k, m)).toBe('recirc_id(0x0),in_port(2),eth_type(0x0800),ipv4(dst=10.230.0.2/255.255.255.0,proto=17),udp(dst=9000/0xff00)');
+    expect(formatMatch(k, m)).toBe('recirc_id(0),in_port(2),eth_type(0x0800),ipv4(dst=10.230.0.2/255.255.255.0,proto=17),udp(dst=9000/0xff00)');
     const v6 = key({ port: 1, type: 0x86dd, proto: 6, src: [0xfd, 0, 2, 0x30, ...new Array(11).fill(0), 1], sport: 22, dport: 0 });
     const m6 = key({ port: ALL, type: ALL, proto: 0xff, src: new Array(16).fill(255), sport: ALL });
-    expect(formatMatch(v6, m6)).toBe('recirc_id(0x0),in_port(1),eth_type(0x86dd),ipv6(src=fd00:230::1,proto=6),tcp(src=22)');
+    expect(formatMatch(v6, m6)).toBe('recirc_id(0),in_port(1),eth_type(0x86dd),ipv6(src=fd00:230::1,proto=6),tcp(src=22)');
   });
 
   it('decodes the action list: outputs by port, values, names; none is a drop; a cut list ends with ...', () => {

@@ -47,11 +47,12 @@ function field(name: string, value: string, mask: string, full: string): string 
 
 /**
  * The flow's match, the fields its mask covers (any field whose mask is not zero), in ovs-dpctl's
- * order and notation: `recirc_id(0),in_port(2),eth(src=..,dst=..),eth_type(0x0800),ipv4(...),udp(...)`.
+ * order and notation: `recirc_id(0),in_port(2),eth(src=..,dst=..),eth_type(0x0800),ipv4(...),udp(...)`
+ * (ports by the datapath's numbers, where ovs-dpctl may print their names).
  */
 export function formatMatch(key: KeyFields, mask: KeyFields): string {
   const out: string[] = [];
-  out.push(`recirc_id(${hex(key.recirc_id)})`);
+  out.push(`recirc_id(${key.recirc_id})`);
   if (mask.in_port) out.push(`in_port(${key.in_port})`);
   if (mask.ct_state) out.push(`ct_state(${hex(key.ct_state)}/${hex(mask.ct_state)})`);
   if (mask.ct_zone) out.push(`ct_zone(${hex(key.ct_zone)})`);
@@ -62,7 +63,8 @@ export function formatMatch(key: KeyFields, mask: KeyFields): string {
     if (macMask(mask.eth_dst)) parts.push(field('dst', mac(key.eth_dst), mac(mask.eth_dst), 'ff:ff:ff:ff:ff:ff'));
     out.push(`eth(${parts.join(',')})`);
   }
-  if (mask.vlan_tci) out.push(`vlan(tci=${hex(be16(key.vlan_tci), 4)}/${hex(be16(mask.vlan_tci), 4)})`);
+  // As ovs-dpctl: an untagged match (tci 0) is not printed.
+  if (mask.vlan_tci && key.vlan_tci) out.push(`vlan(tci=${hex(be16(key.vlan_tci), 4)}/${hex(be16(mask.vlan_tci), 4)})`);
   const type = be16(key.eth_type);
   if (mask.eth_type) out.push(`eth_type(${hex(type, 4)})`);
   if (type === ETH_IP || type === ETH_IPV6) {

@@ -108,7 +108,7 @@ export function renderUpcallText(rec: UpcallRecord): string {
   const p = rec.latency.percentiles;
   const failed = rec.failed === null ? 'failed not measured' : `${rec.failed} failed`;
   const lines = [
-    `${spanHeading(rec)}: ${rec.upcalls} upcalls (${rec.upcalls_per_s}/s), ${rec.executed} executed, ${failed}, ${rec.unanswered} unanswered, ${rec.waiting} waiting` +
+    `${spanHeading(rec)}: ${rec.upcalls} upcall${rec.upcalls === 1 ? '' : 's'} (${rec.upcalls_per_s}/s), ${rec.executed} executed, ${failed}, ${rec.unanswered} unanswered, ${rec.waiting} waiting` +
       (p ? `; latency p50 ${formatBounds(p.p50, 'ns')}, p99 ${formatBounds(p.p99, 'ns')}, p99.9 ${formatBounds(p.p999, 'ns')}` : ''),
   ];
   if (rec.rows.length) {
