@@ -119,7 +119,10 @@ describe.runIf(run)('tun_ring_summary', () => {
     const samples = q!.dwell!.buckets.flatMap((b) => new Array<Bucket>(b.count).fill(b));
     expect(samples).toHaveLength(N);
     samples.forEach((b, i) => {
-      expect(bounds[i]!.low).toBeGreaterThanOrEqual(4e6);
+      // The lab did what it meant: each read returned at least 4 ms after its packet's send began.
+      // (The low bound can be negative: a sender preempted right after its packet entered the ring
+      // returns after the read, as in a guest under emulation.)
+      expect(bounds[i]!.high).toBeGreaterThanOrEqual(4e6);
       expect(b.start).toBeLessThanOrEqual(bounds[i]!.high);
       expect(b.end).toBeGreaterThan(bounds[i]!.low);
     });
