@@ -15,4 +15,4 @@ export { bridgedVm, tapVm, TapRelay, tapStats } from './tap-vm.ts';
 export { OvsSwitch, ovsAvailable, type DatapathLookups } from './ovs.ts';
 export { until } from './wait.ts';
 export { VhostDriver, vhostNetAvailable, VHOST_NET, type DriverStats } from './vhost-driver.ts';
-export { XmitWitness } from './witness.ts';
+export { SwitchWitness, XmitWitness, type Block } from './witness.ts';

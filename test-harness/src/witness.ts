@@ -14,7 +14,7 @@
  * runs for every transmission on every device. Run counts need the kernel's statistics on: start
  * the tool with `--bpf-stats`.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { run } from './exec.ts';
 import type { Lab } from './lab.ts';
 
@@ -74,5 +74,66 @@ export class XmitWitness {
     const tx = this.transmits() - this.tx0;
     const runs = runsOf(this.prefix) - this.runs0;
     return Math.max(0, tx - runs);
+  }
+}
+
+/** One stretch a thread spent off CPU, as the kernel's own `sched:sched_switch` event saw it. */
+export interface Block {
+  /** The thread's state when it left: S, D, R+ (preempted), … as ftrace prints it. */
+  state: string;
+  us: number;
+}
+
+const TRACEFS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
+
+/**
+ * The context switches of one thread, recorded by ftrace in a tracefs instance of its own.
+ *
+ * On this project's development machine (a Firecracker guest, 6.18) a thread sometimes comes back
+ * on its CPU without any `sched:sched_switch` for it: ftrace's event and every BPF program on the
+ * tracepoint miss the same switch, and no miss is counted. A tool cannot time a block whose end it
+ * is never shown, so the truth of an off-CPU test is the blocks this witness saw, not the sleeps
+ * the thread made.
+ */
+export class SwitchWitness {
+  private readonly dir: string;
+
+  /** Starts recording now: take after the tool is ready and before the thread's workload. */
+  constructor(private readonly tid: number) {
+    const root = TRACEFS.find((d) => existsSync(`${d}/instances`));
+    if (!root) throw new Error('witness: tracefs is not mounted (mount -t tracefs nodev /sys/kernel/tracing)');
+    this.dir = `${root}/instances/nst-witness-${process.pid}-${tid}`;
+    mkdirSync(this.dir);
+    writeFileSync(`${this.dir}/events/sched/sched_switch/filter`, `prev_pid == ${tid} || next_pid == ${tid}`);
+    writeFileSync(`${this.dir}/events/sched/sched_switch/enable`, '1');
+  }
+
+  /** Stops recording and returns each block whose leaving and coming back were both seen. */
+  blocks(): Block[] {
+    writeFileSync(`${this.dir}/events/sched/sched_switch/enable`, '0');
+    const text = readFileSync(`${this.dir}/trace`, 'utf8');
+    this.close();
+    const out: Block[] = [];
+    let left: { ts: number; state: string } | undefined;
+    for (const line of text.split('\n')) {
+      const m = / (\d+\.\d+): sched_switch: .*prev_pid=(\d+) .*prev_state=(\S+) ==> .*next_pid=(\d+) /.exec(line);
+      if (!m) continue;
+      const ts = Number(m[1]) * 1e6;
+      if (Number(m[2]) === this.tid) left = { ts, state: m[3]! };
+      else if (Number(m[4]) === this.tid) {
+        if (left) out.push({ state: left.state, us: ts - left.ts });
+        left = undefined;
+      }
+    }
+    return out;
+  }
+
+  /** Removes the instance (idempotent). */
+  close(): void {
+    if (existsSync(this.dir)) rmdirSync(this.dir);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
   }
 }
