@@ -26,7 +26,10 @@ ip link set lo up
 addr=$(arg nst.addr)
 if [ -n "$addr" ]; then
   modprobe virtio_net
-  dev=$(ls /sys/class/net | grep -v '^lo$' | head -1)
+  mac=$(arg nst.mac)
+  dev=
+  for d in /sys/class/net/*; do [ "$(cat "$d/address")" = "$mac" ] && dev=${d##*/}; done
+  [ -n "$dev" ] || dev=$(ls /sys/class/net | grep -v '^lo$' | head -1)
   ip addr add "$addr" dev "$dev" && ip link set "$dev" up
 fi
 # A script the host asked to run before the agent (early in boot), in the background.

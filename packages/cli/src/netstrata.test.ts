@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { requireRoot } from '@netstrata/bpf-common/testing/root';
 import { listText } from './netstrata.ts';
 import { doctor, renderDoctor } from './doctor.ts';
-import { vhostTypes } from '@netstrata/vhost';
+import { kvmLoaded, vhostTypes } from '@netstrata/vhost';
+import { virtioNet } from '@netstrata/virtio';
 
 describe('netstrata', () => {
   it('lists every tool with its question', () => {
@@ -27,12 +28,15 @@ describe('netstrata', () => {
     expect(r.features.tp_btf.answer).toBe('yes');
     expect(r.tools.find((t) => t.name === 'packet_drop_summary')!.hooks[0]!.flavour).toBe('tp_btf');
     // Every tool runs, but those whose hooks are all in a module this kernel lacks, or that it cannot
-    // hook (the vhost tools, where vhost is not loaded or there are no function hooks; the OVS tools,
+    // hook (the vhost tools, where vhost is not loaded or there are no function hooks; the virtio
+    // tools outside a guest with a virtio-net NIC; kvm_irqfd_summary without KVM; the OVS tools,
     // where openvswitch is not loaded, and the megaflow one without function hooks).
     const functionHooks = r.features.fentry.answer === 'yes' || r.features.kprobe.answer === 'yes';
     const ovs = existsSync('/sys/module/openvswitch');
     const cannot = [
       ...(functionHooks && vhostTypes() === true ? [] : ['vhost_signal_summary', 'vhost_queue_details']),
+      ...(kvmLoaded() === true ? [] : ['kvm_irqfd_summary']),
+      ...(virtioNet() === true ? [] : ['virtnet_poll_summary', 'virtnet_irq_summary']),
       ...(ovs ? [] : ['ovs_upcall_latency_summary']),
       ...(ovs && functionHooks ? [] : ['ovs_megaflow_details']),
     ];

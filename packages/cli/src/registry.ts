@@ -7,7 +7,8 @@ import { tools as tunTools } from '@netstrata/tun';
 import { tools as ovsTools } from '@netstrata/ovs';
 import { tools as vhostTools } from '@netstrata/vhost';
 import { tools as vmNetworkTools } from '@netstrata/vm-network';
+import { tools as virtioTools } from '@netstrata/virtio';
 
 export type ToolInfo = Tool;
 
-export const TOOLS: readonly Tool[] = [...packetDropTools, ...systemNetworkTools, ...vmNetworkTools, ...tunTools, ...vhostTools, ...ovsTools, ...cpuTools];
+export const TOOLS: readonly Tool[] = [...packetDropTools, ...systemNetworkTools, ...vmNetworkTools, ...tunTools, ...vhostTools, ...virtioTools, ...ovsTools, ...cpuTools];

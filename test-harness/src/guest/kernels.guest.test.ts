@@ -56,6 +56,10 @@ const VMNET: Suite = { dir: 'test-harness', file: 'src/vm-network.e2e.test.ts' }
 const VMNET_OVS: Suite = { dir: 'test-harness', file: 'src/vm-network-ovs.in-guest.test.ts' };
 /** ovs_upcall_latency_summary and ovs_megaflow_details on an OVS bridge between two namespaces. */
 const OVS: Suite = { dir: 'test-harness', file: 'src/ovs.in-guest.test.ts', env: { NETSTRATA_EXAMPLES_OUT: '/mnt/out/examples' } };
+/** The virtio tools on the guest's own probe NICs (guest/vm.ts PROBE_NICS). */
+const VIRTIO: Suite = { dir: 'test-harness', file: 'src/virtio.in-guest.test.ts', env: { NETSTRATA_EXAMPLES_OUT: '/mnt/out/examples' } };
+/** kvm_irqfd_summary on VMs an agent makes through the KVM API (KVM under TCG's emulated SVM). */
+const KVM: Suite = { dir: 'test-harness', file: 'src/kvm.in-guest.test.ts', env: { NETSTRATA_EXAMPLES_OUT: '/mnt/out/examples' } };
 /** The guest CI runs an end-to-end suite in ('none': the whole tier only). */
 type CiGuest = 'oldest' | 'newest' | 'none';
 
@@ -201,6 +205,12 @@ describe.runIf(guestTierRuns())('kernel support', () => {
       suiteTest("vm_network_latency_summary and _details follow a VM's packets through an Open vSwitch datapath, its upcalls to ovs-vswitchd timed, exactly", VMNET_OVS, 'newest', 3, ['tun']);
       suiteTest("ovs_upcall_latency_summary times every upcall to ovs-vswitchd and counts the failed and unanswered ones as the datapath does, and ovs_megaflow_details shows each flow installed as the datapath lists it, exactly", OVS, 'newest', 7, [], () => {
         if (kernel === GUEST_KERNELS.at(-1)) expect(publishCaptured(join(guest.outDir, 'examples'))).toEqual(expect.arrayContaining(['ovs_upcall_latency_summary.txt', 'ovs_megaflow_details.txt']));
+      });
+      suiteTest("virtnet_poll_summary and virtnet_irq_summary count every packet at its queue's polls and every interrupt on its CPU as the driver and the kernel do, and busy polling's polls without interrupts", VIRTIO, 'oldest', 3, [], () => {
+        if (kernel === GUEST_KERNELS[0]) expect(publishCaptured(join(guest.outDir, 'examples'))).toEqual(expect.arrayContaining(['virtnet_poll_summary.txt', 'virtnet_irq_summary.txt']));
+      });
+      suiteTest('kvm_irqfd_summary counts every irqfd injection by its path (fast, deferred) and every LAPIC accept per VM, GSI and vCPU, exactly as the agent wrote and its vCPU received', KVM, 'oldest', 5, ['kvm_amd'], () => {
+        if (kernel === GUEST_KERNELS[0]) expect(publishCaptured(join(guest.outDir, 'examples'))).toEqual(expect.arrayContaining(['kvm_irqfd_summary.txt']));
       });
       suiteTest("vm_network_latency_summary and _details time every stage of a bridged VM's packets both ways, exactly", VMNET, 'none', 7, ['tun', 'bridge']);
       suiteTest("packet_drop_summary counts injected faults exactly, with the kernel's own reason numbering", DROPS, 'oldest', DROPS.only ? 6 : 20);

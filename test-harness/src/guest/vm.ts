@@ -42,7 +42,19 @@ interface Pending {
 }
 
 /** The lab addresses of the guest's NIC and of its TAP on the host side. */
-export const GUEST_NET = { host: '10.250.0.1', guest: '10.250.0.2', prefix: 24, hostIp6: 'fd00:250::1', guestIp6: 'fd00:250::2' };
+export const GUEST_NET = { host: '10.250.0.1', guest: '10.250.0.2', prefix: 24, hostIp6: 'fd00:250::1', guestIp6: 'fd00:250::2', mac: '52:54:00:4e:53:00' };
+
+/**
+ * Two more virtio-net NICs, each on a TAP of one host bridge: a test in the guest sends from one to
+ * the other through the host, and the receiving NIC's RX queues, NAPI polls and interrupts are the
+ * guest's own (packages/virtio). The second has two queue pairs, one MSI-X vector per queue. The
+ * host side carries no traffic of its own (no IPv6 on the TAPs or the bridge).
+ */
+export const PROBE_NICS = [
+  { mac: '52:54:00:4e:53:01', tap: 'gtap1', queues: 1 },
+  { mac: '52:54:00:4e:53:02', tap: 'gtap2', queues: 2 },
+] as const;
+const PROBE_BRIDGE = 'gbr0';
 
 const live = new Set<Guest>();
 process.on('exit', () => {
@@ -82,6 +94,14 @@ export class Guest {
     hostNs.addr(tap, `${GUEST_NET.host}/${GUEST_NET.prefix}`);
     hostNs.addr(tap, `${GUEST_NET.hostIp6}/64`);
     hostNs.up(tap);
+    hostNs.exec('sysctl', ['-qw', 'net.ipv6.conf.default.disable_ipv6=1']);
+    hostNs.ip('link', 'add', PROBE_BRIDGE, 'type', 'bridge');
+    for (const nic of PROBE_NICS) {
+      hostNs.ip('tuntap', 'add', 'dev', nic.tap, 'mode', 'tap', ...(nic.queues > 1 ? ['multi_queue'] : []));
+      hostNs.ip('link', 'set', nic.tap, 'master', PROBE_BRIDGE);
+      hostNs.up(nic.tap);
+    }
+    hostNs.up(PROBE_BRIDGE);
     const outDir = mkdtempSync('/tmp/nst-guest-');
     const sock = join(outDir, 'agent.sock');
     const append = [
@@ -94,6 +114,7 @@ export class Guest {
       `nst.modules=${image.modules}`,
       `nst.agent=${agentPath('guest-agent.mjs')}`,
       `nst.addr=${GUEST_NET.guest}/${GUEST_NET.prefix}`,
+      `nst.mac=${GUEST_NET.mac}`,
       ...(opts.early ? [`nst.early=${opts.early}`] : []),
     ].join(' ');
     // One TCG thread for all vCPUs: with a thread per vCPU (thread=multi), QEMU 7.2 livelocks on the
@@ -119,7 +140,11 @@ export class Guest {
       '-device', 'virtio-serial-pci',
       '-device', 'virtserialport,chardev=agent,name=nst.agent',
       '-netdev', `tap,id=n0,ifname=${tap},script=no,downscript=no,vhost=off`,
-      '-device', 'virtio-net-pci,netdev=n0,romfile=',
+      '-device', `virtio-net-pci,netdev=n0,mac=${GUEST_NET.mac},romfile=`,
+      ...PROBE_NICS.flatMap((nic, i) => [
+        '-netdev', `tap,id=p${i},ifname=${nic.tap},script=no,downscript=no,vhost=off${nic.queues > 1 ? `,queues=${nic.queues}` : ''}`,
+        '-device', `virtio-net-pci,netdev=p${i},mac=${nic.mac},romfile=${nic.queues > 1 ? `,mq=on,vectors=${2 * nic.queues + 2}` : ''}`,
+      ]),
     ];
     const qemu = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let consoleText = '';
