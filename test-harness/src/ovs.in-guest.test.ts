@@ -13,9 +13,11 @@
 import { fileURLToPath } from 'node:url';
 import { publish } from './examples.ts';
 import { describe, expect, it } from 'vitest';
+import { DropReasons } from '@netstrata/bpf-common';
 import type { MegaflowRecord, UpcallRecord } from '@netstrata/ovs';
 import { Lab, OvsSwitch, ToolGroup, ovsAvailable, requireRoot, sendUdp, startTool, until, type Netns, type ToolRecord } from './index.ts';
 
+const DROPS = fileURLToPath(new URL('../../packages/packet-drop/dist/packet_drop_summary.js', import.meta.url));
 const SUMMARY = fileURLToPath(new URL('../../packages/ovs/dist/ovs_upcall_latency_summary.js', import.meta.url));
 const MEGAFLOWS = fileURLToPath(new URL('../../packages/ovs/dist/ovs_megaflow_details.js', import.meta.url));
 
@@ -226,5 +228,40 @@ describe.runIf(run)('ovs_megaflow_details', () => {
     expect(fromA).toHaveLength(held.length);
     expect(fromA.filter((e) => e.match.includes('eth_type(0x0800)'))).toHaveLength(1);
     for (const e of fromA) expect(e.match).not.toMatch(/udp\(/);
+  });
+});
+
+describe.runIf(run)('drops in the datapath', () => {
+  it("a flow whose actions drop: each packet is a drop with the kernel's own OVS reason where it names one (6.8+), none where the datapath frees it as consumed", async () => {
+    using lab = Lab.create();
+    const N = 20;
+    const { a, sw, b, ovs } = switched(lab);
+    using _ovs = ovs;
+    // Above the bridge's forwarding rules (OpenFlow's default priority, 32768).
+    ovs.addFlow('nstbr0', 'priority=40000,udp,tp_dst=9400,actions=drop');
+    // The flow's first packet goes up to ovs-vswitchd, which installs the datapath flow (no
+    // actions: a drop); the test's packets all hit it, and the datapath counts each hit once it
+    // has executed (dropped) the packet.
+    sendUdp(a, { dst: ADDRS.v4[1], dport: 9400, sport: 40400, count: 1 });
+    await until(() => ovs.datapathFlows().some((f) => f.includes('dst=9400')), 'the drop flow in the datapath');
+    await using tool = await startTool(DROPS, ['--netns', sw.name, '--protocol', 'udp', '--port', '9400', '--group-by', 'reason,location', '--interval', '3600']);
+    const l0 = ovs.lookups();
+    const got = rx(b, 'eth0');
+    expect(sendUdp(a, { dst: ADDRS.v4[1], dport: 9400, sport: 40400, count: N }).sent).toBe(N);
+    await until(() => ovs.lookups().hit - l0.hit >= N, 'the datapath to execute every packet');
+    // Every packet hit the flow, and the flow dropped it: nothing reached the far side.
+    expect(ovs.lookups().missed - l0.missed).toBe(0);
+    expect(ovs.datapathFlows().find((f) => f.includes('dst=9400'))).toMatch(/actions:drop$/);
+    expect(rx(b, 'eth0') - got).toBe(0);
+    const rows = (final((await tool.stop()).records) as unknown as { rows: { reason: string; location: { symbol: string }; count: number }[] }).rows;
+    const reasons = DropReasons.fromKernel();
+    if (reasons.code('OVS_DROP_LAST_ACTION') !== undefined) {
+      // The kernel names the drop: the datapath ran out of actions.
+      expect(rows.map((r) => [r.reason, r.count])).toEqual([['OVS_DROP_LAST_ACTION', N]]);
+      expect(rows[0]!.location.symbol).toMatch(/execute_actions|ovs_kfree_skb_reason/);
+    } else {
+      // Before 6.8 the datapath frees a packet with no action left as consumed: not a drop.
+      expect(rows).toEqual([]);
+    }
   });
 });

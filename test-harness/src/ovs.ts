@@ -65,6 +65,11 @@ export class OvsSwitch implements Disposable {
     for (const [from, to] of flows) this.cmd('ovs-ofctl', 'add-flow', name, `in_port=${ofport(from)},actions=output:${ofport(to)}`);
   }
 
+  /** One more OpenFlow rule on a bridge (ovs-ofctl add-flow syntax). */
+  addFlow(bridge: string, flow: string): void {
+    this.cmd('ovs-ofctl', 'add-flow', bridge, flow);
+  }
+
   /** ovs-appctl to ovs-vswitchd (upcall/disable-megaflows, say). */
   appctl(...args: string[]): string {
     return this.cmd('ovs-appctl', ...args);

@@ -3,7 +3,7 @@
  * table in our code would lie somewhere. Subsystem reasons (the high 16 bits name a subsystem)
  * come from the subsystem's own enum when the kernel has it.
  */
-import type { Btf } from '@netstrata/libbpf-ts';
+import { Btf } from '@netstrata/libbpf-ts';
 import { kernelBtf } from '../features/kernel-btf.ts';
 
 const PREFIX = 'SKB_DROP_REASON_';
@@ -20,19 +20,30 @@ export class DropReasons {
     this.subsys = subsys;
   }
 
-  static fromBtf(btf: Btf): DropReasons {
+  /**
+   * The reasons `btf` names. A subsystem's reasons (openvswitch's, mac80211's) are the enum whose
+   * values carry the subsystem's id in their high 16 bits: in the kernel's BTF, or in its module's
+   * (`module(name)`, asked for the first word of the subsystem's name: openvswitch, mac80211) when the
+   * module defines them and is loaded.
+   */
+  static fromBtf(btf: Btf, module: (name: string) => Btf | undefined = () => undefined): DropReasons {
     const core = btf.enumValues('skb_drop_reason');
     if (!core) return new DropReasons(new Map());
     const subsys = new Map<number, Map<number, string>>();
     // enum skb_drop_reason_subsys { SKB_DROP_REASON_SUBSYS_CORE, _MAC80211_UNUSABLE, _OPENVSWITCH, ... }
     const ids = btf.enumValues('skb_drop_reason_subsys');
     if (ids) {
-      const enums = btf.enumNames().filter((n) => n.endsWith('_drop_reason') && n !== 'skb_drop_reason');
       for (const [id, idName] of ids) {
+        if (id === 0 || idName.endsWith('_NUM')) continue;
         const tag = idName.replace('SKB_DROP_REASON_SUBSYS_', '').toLowerCase();
-        const match = enums.find((e) => tag.split('_').some((part) => part.length > 2 && e.startsWith(part)));
-        const values = match ? btf.enumValues(match) : undefined;
-        if (values && id !== 0) subsys.set(id, values);
+        const values = subsystemReasons(btf, id);
+        if (values) {
+          subsys.set(id, values);
+          continue;
+        }
+        const mod = module(tag.split('_')[0]!);
+        const inModule = mod ? subsystemReasons(mod, id) : undefined;
+        if (inModule) subsys.set(id, inModule);
       }
     }
     return new DropReasons(core, subsys);
@@ -40,7 +51,8 @@ export class DropReasons {
 
   /** The running kernel's reasons (its BTF is parsed once per process: kernelBtf). */
   static fromKernel(): DropReasons {
-    return DropReasons.fromBtf(kernelBtf());
+    const kernel = kernelBtf();
+    return DropReasons.fromBtf(kernel, (name) => Btf.module(name, kernel));
   }
 
   get size(): number {
@@ -57,10 +69,26 @@ export class DropReasons {
   }
 
   code(name: string): number | undefined {
-    return this.byName.get(name.toUpperCase().replace(PREFIX, ''));
+    const want = name.toUpperCase().replace(PREFIX, '');
+    const core = this.byName.get(want);
+    if (core !== undefined) return core;
+    for (const values of this.subsys.values()) for (const [v, n] of values) if (n === want) return v;
+    return undefined;
   }
 
+  /** Every name: the core reasons, then the subsystems'. */
   names(): string[] {
-    return [...this.byName.keys()];
+    return [...this.byName.keys(), ...[...this.subsys.values()].flatMap((m) => [...m.values()])];
   }
+}
+
+/** The reasons of subsystem `id` in any `*_drop_reason` enum of `btf`: those whose values carry the
+ * id in their high 16 bits (the enum's own markers, __FOO and FOO_MAX, left out). */
+function subsystemReasons(btf: Btf, id: number): Map<number, string> | undefined {
+  for (const name of btf.enumNames()) {
+    if (!name.endsWith('_drop_reason') || name === 'skb_drop_reason') continue;
+    const mine = [...btf.enumValues(name)!].filter(([v, n]) => v >>> SUBSYS_SHIFT === id && !n.startsWith('__') && !n.endsWith('_MAX'));
+    if (mine.length) return new Map(mine);
+  }
+  return undefined;
 }

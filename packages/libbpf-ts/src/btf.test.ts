@@ -48,8 +48,44 @@ function blob(): Uint8Array {
   return new Uint8Array(Buffer.concat([hdr, typeBytes, strBytes]));
 }
 
+/** A module's split BTF over blob(): its names go on from the base's strings. */
+function splitBlob(baseStrLen: number, baseRed: number): Uint8Array {
+  const strings = ['', 'mod_drop_reason', 'MOD_DROP_X'];
+  const local: Record<string, number> = {};
+  let len = 0;
+  for (const t of strings) {
+    local[t] = len;
+    len += Buffer.byteLength(t) + 1;
+  }
+  // One ENUM, its name and one enumerator from the module's strings, one enumerator from the base's.
+  const words = [baseStrLen + local.mod_drop_reason!, ((BTF_KIND.ENUM << 24) | 2) >>> 0, 4, baseStrLen + local.MOD_DROP_X!, 0x30001, baseRed, 0x30002];
+  const typeBytes = Buffer.alloc(words.length * 4);
+  words.forEach((w, i) => typeBytes.writeUInt32LE(w >>> 0, i * 4));
+  const strBytes = Buffer.concat(strings.map((t) => Buffer.from(`${t}\0`)));
+  const hdr = Buffer.alloc(24);
+  hdr.writeUInt16LE(0xeb9f, 0);
+  hdr.writeUInt8(1, 2);
+  hdr.writeUInt32LE(24, 4);
+  hdr.writeUInt32LE(0, 8);
+  hdr.writeUInt32LE(typeBytes.length, 12);
+  hdr.writeUInt32LE(typeBytes.length, 16);
+  hdr.writeUInt32LE(strBytes.length, 20);
+  return new Uint8Array(Buffer.concat([hdr, typeBytes, strBytes]));
+}
+
 describe('Btf', () => {
   const btf = Btf.parse(blob());
+
+  it("reads a module's split BTF: names from its own strings and from the kernel's", () => {
+    const base = blob();
+    const strLen = new DataView(base.buffer, base.byteOffset).getUint32(20, true);
+    // 'RED' is the base's fourth string: '' int color RED.
+    const red = 1 + 4 + 6;
+    const split = Btf.parseSplit(splitBlob(strLen, red), btf);
+    expect(split.enumValues('mod_drop_reason')).toEqual(new Map([[0x30001, 'MOD_DROP_X'], [0x30002, 'RED']]));
+    expect(split.enumNames()).toEqual(['mod_drop_reason']);
+    expect(split.enumerator('MOD_DROP_X')).toBe(0x30001);
+  });
 
   it('reads enums, signed and 64-bit', () => {
     expect(btf.enumValues('color')).toEqual(new Map([[1, 'RED'], [-2, 'BLUE']]));

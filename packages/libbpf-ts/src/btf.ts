@@ -4,7 +4,7 @@
  * choice, and struct member layouts for checking a TypeScript decoder against the C it mirrors.
  * Parsed once, lazily: vmlinux BTF is several MB.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 export const BTF_KIND = {
   INT: 1, PTR: 2, ARRAY: 3, STRUCT: 4, UNION: 5, ENUM: 6, FWD: 7, TYPEDEF: 8, VOLATILE: 9, CONST: 10,
@@ -89,7 +89,11 @@ export class Btf {
   private readonly view: DataView;
   private readonly decoder = new TextDecoder();
 
-  private constructor(private readonly bytes: Uint8Array) {
+  private constructor(
+    private readonly bytes: Uint8Array,
+    /** For split BTF (a module's): the BTF its names go on from. */
+    private readonly base?: Btf,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.parse();
   }
@@ -106,6 +110,33 @@ export class Btf {
 
   static parse(bytes: Uint8Array): Btf {
     return new Btf(bytes);
+  }
+
+  /**
+   * A loaded module's BTF (/sys/kernel/btf/<module>), split from the kernel's: its string offsets go
+   * on from the kernel's strings. Names and enums are read (a module's own drop reasons, say); its
+   * type ids go on from the kernel's too, so a member's type is not looked up here. Undefined when
+   * the module is not loaded or has no BTF.
+   */
+  static module(name: string, base: Btf = Btf.vmlinux()): Btf | undefined {
+    const path = `/sys/kernel/btf/${name}`;
+    if (name === 'vmlinux' || !existsSync(path)) return undefined;
+    return Btf.parseSplit(readFileSync(path), base);
+  }
+
+  /** Split BTF over `base` (Btf.module). */
+  static parseSplit(bytes: Uint8Array, base: Btf): Btf {
+    return new Btf(bytes, base);
+  }
+
+  /** Where a name offset points: the base's strings below their end, else this blob's own. */
+  private strAt(off: number): { btf: Btf; off: number } {
+    const b = this.base;
+    return b && off < b.strLen + b.baseStrLen() ? b.strAt(off) : { btf: this, off: off - this.baseStrLen() };
+  }
+
+  private baseStrLen(): number {
+    return this.base ? this.base.strLen + this.base.baseStrLen() : 0;
   }
 
   private parse(): void {
@@ -141,8 +172,17 @@ export class Btf {
     this.count = id;
   }
 
-  private str(off: number): string {
-    if (off === 0) return '';
+  private str(at: number): string {
+    if (at === 0) return '';
+    if (this.base) {
+      const { btf, off } = this.strAt(at);
+      if (btf !== this) return btf.str(off);
+      return this.ownStr(off);
+    }
+    return this.ownStr(at);
+  }
+
+  private ownStr(off: number): string {
     const start = this.strOff + off;
     const limit = this.strOff + this.strLen;
     let end = start;
@@ -180,7 +220,15 @@ export class Btf {
   }
 
   /** Whether the string at `off` is exactly `want`. */
-  private nameIs(off: number, want: Uint8Array): boolean {
+  private nameIs(at: number, want: Uint8Array): boolean {
+    if (this.base) {
+      const { btf, off } = this.strAt(at);
+      return btf.ownNameIs(off, want);
+    }
+    return this.ownNameIs(at, want);
+  }
+
+  private ownNameIs(off: number, want: Uint8Array): boolean {
     const start = this.strOff + off;
     if (start + want.length >= this.strOff + this.strLen) return false;
     const b = this.bytes;

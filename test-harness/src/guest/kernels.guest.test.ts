@@ -203,7 +203,7 @@ describe.runIf(guestTierRuns())('kernel support', () => {
       });
       suiteTest('tun_ring_summary and _details see each TAP ring fill, drop FULL_RING and hold packets for a slow reader, exactly', TUN, 'oldest', TUN.only ? 4 : 9, ['tun']);
       suiteTest("vm_network_latency_summary and _details follow a VM's packets through an Open vSwitch datapath, its upcalls to ovs-vswitchd timed, exactly", VMNET_OVS, 'newest', 3, ['tun']);
-      suiteTest("ovs_upcall_latency_summary times every upcall to ovs-vswitchd and counts the failed and unanswered ones as the datapath does, and ovs_megaflow_details shows each flow installed as the datapath lists it, exactly", OVS, 'newest', 7, [], () => {
+      suiteTest("ovs_upcall_latency_summary times every upcall to ovs-vswitchd and counts the failed and unanswered ones as the datapath does, ovs_megaflow_details shows each flow installed as the datapath lists it, and the datapath's drops carry the kernel's OVS reasons, exactly", OVS, 'newest', 8, [], () => {
         if (kernel === GUEST_KERNELS.at(-1)) expect(publishCaptured(join(guest.outDir, 'examples'))).toEqual(expect.arrayContaining(['ovs_upcall_latency_summary.txt', 'ovs_megaflow_details.txt']));
       });
       suiteTest("virtnet_poll_summary and virtnet_irq_summary count every packet at its queue's polls and every interrupt on its CPU as the driver and the kernel do, and busy polling's polls without interrupts", VIRTIO, 'oldest', 3, [], () => {
