@@ -71,5 +71,17 @@ static __always_inline int on_poll(struct napi_struct *napi)
 
 NST_TP_FLAVOURS(irq, irq_handler_exit, (int irq, struct irqaction *action, int ret), on_exit(irq, ret),
 		irq_handler_exit, on_exit(args->irq, args->ret))
+SEC("fexit/virtnet_poll")
+int BPF_PROG(virtnet_poll_fexit, struct napi_struct *napi, int budget, int ret)
+{
+	return on_poll(napi);
+}
+
+SEC("fexit/virtnet_poll_tx")
+int BPF_PROG(virtnet_poll_tx_fexit, struct napi_struct *napi, int budget, int ret)
+{
+	return on_poll(napi);
+}
+
 NST_TP_FLAVOURS(napi, napi_poll, (struct napi_struct *napi, int work, int budget), on_poll(napi),
 		napi_poll, on_poll(args->napi))

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* virtnet_poll_summary: how does each virtio-net queue of this guest get polled?
- * napi:napi_poll runs after every NAPI poll of every device; a poll whose function is virtio_net's
- * RX (or TX) poll is counted against its device and queue, by what ran it, with the packets it took
+ * At the return of virtio_net's poll functions (fexit), else napi:napi_poll, which runs after every
+ * NAPI poll of every device: a poll whose function is virtio_net's RX (or TX) poll is counted against
+ * its device and queue, by what ran it, with the packets it took
  * against its budget and the queue's interrupt state as the driver left it. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -52,6 +53,20 @@ static __always_inline int on_poll(struct napi_struct *napi, int work, int budge
 	if (virtio_note_state(&key, vq))
 		__sync_fetch_and_add(&r->irq_off, 1);
 	return 0;
+}
+
+/* virtio_net's own poll functions, at their return (the packets taken): they run for virtio-net
+ * queues only, where napi:napi_poll runs for every device's polls. */
+SEC("fexit/virtnet_poll")
+int BPF_PROG(virtnet_poll_fexit, struct napi_struct *napi, int budget, int ret)
+{
+	return on_poll(napi, ret, budget);
+}
+
+SEC("fexit/virtnet_poll_tx")
+int BPF_PROG(virtnet_poll_tx_fexit, struct napi_struct *napi, int budget, int ret)
+{
+	return on_poll(napi, ret, budget);
 }
 
 NST_TP_FLAVOURS(napi, napi_poll, (struct napi_struct *napi, int work, int budget), on_poll(napi, work, budget),

@@ -1,6 +1,6 @@
 /** Hooks of the virtio tools, with their flavours in order of preference, and what the programs
  * need to know of this kernel (virtio_net's poll functions, napi_struct's state bits). */
-import { KallsymsSymbolizer, functionInKallsyms, kernelBtf, moduleMissing, tracepointFlavours, type Hook, type HookFlavour } from '@netstrata/bpf-common';
+import { KallsymsSymbolizer, functionFlavours, functionInKallsyms, kernelBtf, moduleMissing, tracepointFlavours, type Hook, type HookFlavour } from '@netstrata/bpf-common';
 
 /** virtio_net is in this kernel (built in, or its module loaded): its NAPI poll is a text symbol. */
 export function virtioNet(): true | string {
@@ -15,9 +15,15 @@ const needingVirtio = (f: HookFlavour): HookFlavour => ({
   },
 });
 
-/** Every NAPI poll of every device, after the poll: the virtio-net queues' are picked out by their
- * poll function (one BPF run per poll, none per packet). */
-export const pollHook: Hook = { name: 'napi:napi_poll', flavours: tracepointFlavours('napi:napi_poll').map(needingVirtio) };
+/** A virtio-net queue's poll, after it: at the return of virtio_net's own poll functions (fexit:
+ * one BPF run per virtio-net poll, nothing for other devices), else napi:napi_poll, which runs after
+ * every NAPI poll of every device (the virtio-net queues' picked out by their poll function: on a
+ * host flooding veth pairs that is a run per packet). */
+const [fentry] = functionFlavours('virtnet_poll', 'virtnet_poll_tx');
+export const pollHook: Hook = {
+  name: 'virtnet_poll',
+  flavours: [{ ...fentry!, name: 'fexit', programs: ['virtnet_poll_fexit', 'virtnet_poll_tx_fexit'] }, ...tracepointFlavours('napi:napi_poll')].map(needingVirtio),
+};
 /** Every interrupt handler's return: the virtio-net devices' interrupts are picked out by number. */
 export const irqExitHook: Hook = { name: 'irq:irq_handler_exit', flavours: tracepointFlavours('irq:irq_handler_exit').map(needingVirtio) };
 /** virtnet_irq_summary: the queues' interrupt state after their polls (optional: without it the

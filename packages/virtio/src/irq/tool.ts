@@ -22,7 +22,7 @@ export const virtnetIrqSummary = defineSummary({
     'Run it inside the guest. Each virtio-net queue has its own interrupt vector where the device offers enough (virtioN-input.Q for RX queue Q, virtioN-output.Q for TX, virtioN-config), else one for all queues (virtioN-virtqueues) or a legacy line (virtioN). The tool finds them by those names in /proc/interrupts, for the virtio devices virtio_net drives. ' +
     "IRQ_NONE: the handler found no new used buffer on its queue (the device interrupted for nothing, or a busy poller took the buffers first). CPUS shows where the vector is delivered: one CPU taking every queue's interrupts is a bottleneck (irqbalance, smp_affinity). " +
     "INTERRUPTS is the queue's state after its last NAPI poll: 'off' while a poll (or a busy poller) owns the queue; off with buffers waiting and no poll for a second is STALLED. " +
-    'Hooks irq:irq_handler_exit (one BPF run per interrupt of any device) and napi:napi_poll for the state (one per NAPI poll); nothing per packet. Output fields: docs/output-fields.md',
+    "Hooks irq:irq_handler_exit (one BPF run per interrupt of any device) and, for the state, virtio_net's poll functions (fexit: one run per virtio-net poll) else napi:napi_poll (one per NAPI poll of any device). Output fields: docs/output-fields.md",
   hooks: virtnetIrqHooks,
   uses: { filter: 'device', interval: 5, top: 20 },
   object,
