@@ -219,6 +219,7 @@ describe.runIf(run)('examples for the documentation', () => {
     await relay.command('pause');
     sendUdp(host, { dst: addrs.guest.v4, dport: 9, count: 80 });
     const res = await tool.stop();
+    expect({ exitCode: res.exitCode, signal: res.signal }, res.stderr).toEqual({ exitCode: 0, signal: null });
     // Every transmit that found the ring full was dropped FULL_RING.
     expect(res.stdout).toMatch(/tap0\s+0\s+32\s+100\s+(\d+)\s.*FULL_RING \1\n/);
     publish('tun_ring_summary', `tun_ring_summary ${args.join(' ').replace(host.name, 'vm1-host')}`, res.stdout);

@@ -104,6 +104,8 @@ export class SwitchWitness {
     if (!root) throw new Error('witness: tracefs is not mounted (mount -t tracefs nodev /sys/kernel/tracing)');
     this.dir = `${root}/instances/nst-witness-${process.pid}-${tid}`;
     mkdirSync(this.dir);
+    // The clock of bpf_ktime_get_ns(), so that the blocks are timed as the tools time them.
+    writeFileSync(`${this.dir}/trace_clock`, 'mono');
     writeFileSync(`${this.dir}/events/sched/sched_switch/filter`, `prev_pid == ${tid} || next_pid == ${tid}`);
     writeFileSync(`${this.dir}/events/sched/sched_switch/enable`, '1');
   }
