@@ -34,10 +34,13 @@ describe('the configurations', () => {
     expect(CONFIGS.filter((c) => c.kind === 'details').map((c) => c.id)).toEqual([
       'packet_drop_details_nomatch',
       'packet_drop_details_match',
+      'packet_path_details_nomatch',
+      'packet_path_details_match',
       'system_network_latency_details_nomatch',
       'system_network_latency_details_match',
       'tun_ring_details_nomatch',
       'tun_ring_details_match',
+      'icmp_rtt_details',
     ]);
     for (const c of CONFIGS.filter((x) => x.bpftrace)) expect(CONFIGS.some((b) => b.id === c.bpftrace && b.kind === 'bpftrace')).toBe(true);
   });
@@ -45,7 +48,7 @@ describe('the configurations', () => {
   it('start each binary once for start-up, and the flood-matching details config for memory', () => {
     // Every tool's binary (the details tools that follow packets: the others have no workload
     // here), and bpftrace for each of its two scripts.
-    const measured = TOOL_LIST.filter((t) => t.kind === 'summary' || t.packetFilters);
+    const measured = TOOL_LIST.filter((t) => t.kind === 'summary' || t.packetFilters || t.name === 'icmp_rtt_details');
     expect(startupConfigs(CONFIGS)).toHaveLength(measured.length + 2);
     const mem = memoryConfigs(CONFIGS).map((c) => c.id);
     expect(mem).toHaveLength(measured.length + 2);

@@ -87,9 +87,13 @@ export const CONFIGS: readonly BenchConfig[] = [
   ),
   // The details tools that follow packets: with a filter no packet matches, and one every packet does.
   ...TOOL_LIST.filter((t) => t.kind === 'details' && t.packetFilters).flatMap((t): BenchConfig[] => [
-    { id: `${t.name}_nomatch`, label: `${t.name} ${NO_MATCH.join(' ')}`, kind: 'details', binary: t.name, command: tool(t, () => NO_MATCH) },
-    { id: `${t.name}_match`, label: `${t.name} ${MATCH.join(' ')}`, kind: 'details', binary: t.name, command: tool(t, () => MATCH) },
+    { id: `${t.name}_nomatch`, label: `${t.name} ${[...needs(t)({ sinkPid: -1 }), ...NO_MATCH].join(' ')}`, kind: 'details', binary: t.name, command: tool(t, (c) => [...needs(t)(c), ...NO_MATCH]) },
+    { id: `${t.name}_match`, label: `${t.name} ${[...needs(t)({ sinkPid: -1 }), ...MATCH].join(' ')}`, kind: 'details', binary: t.name, command: tool(t, (c) => [...needs(t)(c), ...MATCH]) },
   ]),
+  // Details tools of one protocol (pings): what they cost the rest of the host's traffic.
+  ...TOOL_LIST.filter((t) => t.name === 'icmp_rtt_details').map(
+    (t): BenchConfig => ({ id: t.name, label: `${t.name} ${needsLabel(t)}`, kind: 'details', binary: t.name, command: tool(t, needs(t)) }),
+  ),
   { id: 'bpftrace_drops', label: 'bpftrace: kfree_skb count by reason, location', kind: 'bpftrace', binary: 'bpftrace (drops)', command: bpftrace(BPFTRACE_DROPS) },
   { id: 'bpftrace_dev_queue', label: 'bpftrace: net_dev_queue → net_dev_xmit hist', kind: 'bpftrace', binary: 'bpftrace (dev_queue → xmit)', command: bpftrace(BPFTRACE_DEV_QUEUE) },
 ];

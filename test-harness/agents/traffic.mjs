@@ -91,4 +91,99 @@ function tcpConnectRefused() {
   c.on('error', (e) => console.log(JSON.stringify({ sent: 1, refused: e.code === 'ECONNREFUSED' })));
 }
 
-({ 'tcp-refused': tcpConnectRefused, 'udp-send': udpSend, 'udp-sink': udpSink, 'tcp-sink': tcpSink, 'tcp-send': tcpSend })[spec.mode]();
+// Answers every request: each datagram back to its sender, each TCP byte back on its connection.
+function echo() {
+  let received = 0;
+  const done = () => {
+    console.log(JSON.stringify({ received }));
+    process.exit(0);
+  };
+  process.on('SIGTERM', done);
+  const listening = () => console.log(JSON.stringify({ listening: true }));
+  if (spec.protocol === 'udp') {
+    const sock = dgram.createSocket({ type: spec.bind.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 8 << 20 });
+    sock.on('message', (m, from) => {
+      received++;
+      sock.send(m, from.port, from.address);
+    });
+    sock.bind(spec.port, spec.bind, listening);
+  } else {
+    net.createServer((c) => {
+      c.setNoDelay(true);
+      c.on('data', (d) => {
+        received += d.length;
+        c.write(d);
+      });
+      c.on('end', () => c.end());
+      c.on('error', () => {});
+    }).listen(spec.port, spec.bind, listening);
+  }
+}
+
+// Requests one at a time: each waits for its answer (or, UDP, for waitMs) before the next.
+// Each UDP request carries its number, so no two are alike.
+function ask() {
+  const size = Math.max(8, spec.size ?? 32);
+  const payload = (i) => {
+    const b = Buffer.alloc(size, 0x61);
+    b.writeBigUInt64BE(BigInt(i));
+    return b;
+  };
+  let sent = 0;
+  let answered = 0;
+  if (spec.protocol === 'udp') {
+    const sock = dgram.createSocket(spec.dst.includes(':') ? 'udp6' : 'udp4');
+    let timer;
+    let waiting = -1;
+    const next = () => {
+      clearTimeout(timer);
+      if (sent === spec.count) {
+        const sport = sock.address().port;
+        sock.close();
+        console.log(JSON.stringify({ sent, answered, sport }));
+        return;
+      }
+      waiting = sent++;
+      sock.send(payload(waiting), spec.dport, spec.dst);
+      timer = setTimeout(next, spec.waitMs ?? 100);
+    };
+    sock.on('message', (m) => {
+      if (m.length >= 8 && Number(m.readBigUInt64BE()) === waiting) {
+        answered++;
+        waiting = -1;
+        setImmediate(next);
+      }
+    });
+    sock.bind(0, next);
+    return;
+  }
+  const c = net.connect({ host: spec.dst, port: spec.dport }, () => {
+    c.setNoDelay(true);
+    let got = 0;
+    const next = () => {
+      if (sent === spec.count) {
+        const sport = c.localPort;
+        c.end();
+        c.on('close', () => console.log(JSON.stringify({ sent, answered, sport })));
+        return;
+      }
+      sent++;
+      got = 0;
+      c.write(payload(sent));
+    };
+    c.on('data', (d) => {
+      got += d.length;
+      if (got >= size) {
+        answered++;
+        next();
+      }
+    });
+    next();
+  });
+  c.on('error', (e) => {
+    console.error(`connect failed: ${e.message}`);
+    process.exit(1);
+  });
+}
+
+({ 'tcp-refused': tcpConnectRefused, 'udp-send': udpSend, 'udp-sink': udpSink, 'tcp-sink': tcpSink, 'tcp-send': tcpSend, echo, ask })[spec.mode]();

@@ -90,6 +90,15 @@ const CASES: Case[] = [
   { tool: 'systemNetworkLatencyDetails', args: ['--ring-size', '96'], message: /^--ring-size: must be a power of two$/ },
   { tool: 'systemNetworkLatencyDetails', args: ['--duration', '-5'], message: /^--duration: '-5' must be at least 0$/ },
   { tool: 'systemNetworkLatencyDetails', args: ['--netns', NS, '--interface', 'nosuchdev0'], message: /^--interface: no device 'nosuchdev0' in network namespace nstlab\w+-x$/ },
+  // packet_path_summary, packet_path_details
+  { tool: 'packetPathSummary', args: [], message: /^--rx-interface: required \(where requests enter this host\)$/ },
+  { tool: 'packetPathSummary', args: ['--rx-interface', 'lo', '--tx-interface', 'lo'], message: /^--tx-interface: lo is also the --rx-interface/ },
+  { tool: 'packetPathSummary', args: ['--rx-interface', 'lo', '--tx-interface', 'lo', '--interface', 'lo'], message: /^unknown option --interface$/ },
+  { tool: 'packetPathDetails', args: ['--rx-interface', 'lo', '--tx-interface', 'nosuchdev0'], message: /^--tx-interface: no device 'nosuchdev0'/ },
+  { tool: 'packetPathDetails', args: ['--timeout-ms', '5'], message: /^--timeout-ms: at least 10$/ },
+  // icmp_rtt_details
+  { tool: 'icmpRttDetails', args: [], message: /^--tx-interface: required/ },
+  { tool: 'icmpRttDetails', args: ['--tx-interface', 'lo', '--latency-threshold-us', '-1'], message: /^--latency-threshold-us: '-1' must be at least 0$/ },
   // softirq_latency_summary
   { tool: 'softirqLatencySummary', args: ['--cpu', '9999'], message: /^--cpu: CPU 9999 does not exist here \(CPUs 0-\d+\)$/ },
   { tool: 'softirqLatencySummary', args: ['--cpu', '1-0'], message: /^--cpu: '1-0': the range runs backwards$/ },

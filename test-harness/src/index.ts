@@ -1,6 +1,6 @@
 export { Lab, Netns, sweepStaleLabs, LAB_PREFIX } from './lab.ts';
 export { twoHosts, routed, type Host } from './topology.ts';
-export { sendUdp, sendTcp, sendPaced, sendPacedAsync, tcpSynToClosedPort, ping, startSink, startSlowReader, type Flow, type Sent, type Sink } from './traffic.ts';
+export { sendUdp, sendTcp, sendPaced, sendPacedAsync, tcpSynToClosedPort, ping, startSink, startEcho, ask, startSlowReader, type Flow, type Sent, type Sink } from './traffic.ts';
 export { startTool, runToolOnce, parseNdjson, ToolGroup, DISPOSE_GRACE_MS, type RunningTool, type ToolRecord, type ToolResult } from './runner.ts';
 export { bpfState, bpfAdded, heldBy, heldByProcesses, mapEntries, mapsHeldBy, programsAddedSince, waitForNoLeftovers, type BpfState, type HeldMap } from './bpf-state.ts';
 export { isRoot, requireRoot } from '@netstrata/bpf-common/testing/root';
@@ -15,4 +15,4 @@ export { bridgedVm, tapVm, TapRelay, tapStats } from './tap-vm.ts';
 export { OvsSwitch, ovsAvailable, type DatapathLookups } from './ovs.ts';
 export { until } from './wait.ts';
 export { VhostDriver, vhostNetAvailable, VHOST_NET, type DriverStats } from './vhost-driver.ts';
-export { SwitchWitness, XmitWitness, type Block } from './witness.ts';
+export { AgentContextWitness, SwitchWitness, XmitWitness, type Block } from './witness.ts';

@@ -3,7 +3,8 @@
  * are reported, with the fault's reason, location, device and flow, and none elsewhere.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Lab, faults, requireRoot, runToolOnce, startTool, sweepStaleLabs, ToolGroup, toolPath, twoHosts, sendUdp, type FaultCase, type ToolRecord } from './index.ts';
+import { DropReasons } from '@netstrata/bpf-common';
+import { AgentContextWitness, Lab, faults, requireRoot, runToolOnce, startTool, sweepStaleLabs, ToolGroup, toolPath, twoHosts, sendUdp, type FaultCase, type ToolRecord } from './index.ts';
 
 const N = 100;
 const run = requireRoot('packet_drop_summary end-to-end tests');
@@ -56,13 +57,19 @@ describe.runIf(run)('packet_drop_summary: injected faults', () => {
       await using tool = await startTool(toolPath('packetDropSummary'), [
         '--netns', fault.dropNs.name, '--group-by', 'reason,location,device,flow', '--interval', '3600', '--top', '1000',
       ]);
+      // Drops the kernel showed to no BPF program (on this machine, those in the VM agent's
+      // context: timer-driven ones such as ARP probes can land there).
+      const code = DropReasons.fromKernel().code(fault.reason)!;
+      using witness = new AgentContextWitness('skb:kfree_skb', `reason == ${code} && ${fault.protocol === 'ARP' ? 'protocol == 2054' : '(protocol == 2048 || protocol == 34525)'}`);
       const flow = fault.send(N);
       const res = await tool.stop();
       expect(res.exitCode).toBe(0);
+      const { withheld } = witness.counts();
+      if (withheld) console.log(`${name}: ${withheld} of the ${N} drops happened where the kernel runs no BPF program`);
       const rows = finalRows(res.records);
       const ours = rows.filter((r) => r.flow?.dport === flow.dport && r.flow.sport === flow.sport);
       // Every packet of the flow is in one row: the injected reason at the injected location.
-      expect(ours.map((r) => [r.reason, atFault(fault, r.location.symbol), r.count])).toEqual([[fault.reason, fault.location, N]]);
+      expect(ours.map((r) => [r.reason, atFault(fault, r.location.symbol), r.count])).toEqual([[fault.reason, fault.location, N - withheld]]);
       const row = ours[0]!;
       expect(row.netns).toBe(fault.dropNs.inode);
       expect(row.device).toBe(fault.dropDev);

@@ -3,7 +3,7 @@
  * as soon as its package lists it. Keys are the binaries' names in camel case
  * (foo_bar_summary → fooBarSummary), and `netstrata` for the cli.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chooseFlavours } from '@netstrata/bpf-common';
 import { TOOLS } from '@netstrata/cli';
@@ -39,7 +39,7 @@ export const TOOL_LIST: readonly ListedTool[] = TOOLS.map((t) => ({
   kind: t.kind,
   describe: t.describe,
   classic: t.hooks.every((h) => h.optional || h.flavours.some((f) => f.name === 'tracepoint')),
-  packetFilters: t.uses.filter === 'packet',
+  packetFilters: t.uses.filter === 'packet' || t.uses.filter === 'flow',
 }));
 
 /** Whether a tool can run on this kernel: true, or the one line it says when it cannot (a hook it
@@ -61,6 +61,9 @@ export function requiredArgs(name: string, targetPid: () => number): string[] {
   if (name === 'lock_wait_summary') return ['--pid', String(targetPid())];
   // Loopback is in every namespace: a valid interface to follow, if an idle one.
   if (name.startsWith('vm_network_latency_')) return ['--vm-interface', 'lo'];
+  // A path enters by one device and leaves by another: loopback and any other of this namespace.
+  if (name.startsWith('packet_path_')) return ['--rx-interface', 'lo', '--tx-interface', otherInterface()];
+  if (name === 'icmp_rtt_details') return ['--tx-interface', 'lo'];
   return [];
 }
 
@@ -73,6 +76,13 @@ export function everyDetailArgs(name: string): string[] {
   return Object.entries(t.spec.schema ?? {})
     .filter(([, v]) => v instanceof z.ZodBoolean)
     .map(([k]) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+}
+
+/** A device of this namespace other than loopback (a host that fetched its packages has one). */
+function otherInterface(): string {
+  const dev = readdirSync('/sys/class/net').sort().find((d) => d !== 'lo');
+  if (!dev) throw new Error('no network device but loopback in this namespace');
+  return dev;
 }
 
 /** --interval for tools that have intervals (details tools refuse it): one report at most. */

@@ -65,7 +65,23 @@ export interface Sink {
 
 /** A UDP or TCP sink in a namespace, ready (listening) when the promise resolves. */
 export function startSink(ns: Netns, o: { protocol: 'udp' | 'tcp'; bind: string; port: number }): Promise<Sink> {
-  const child = spawn('ip', ['netns', 'exec', ns.name, process.execPath, AGENT, JSON.stringify({ mode: `${o.protocol}-sink`, ...o })], {
+  return startServer(ns, { mode: `${o.protocol}-sink`, ...o });
+}
+
+/** A UDP or TCP echo server in a namespace: it answers every request; `stop` gives what it
+ * received (datagrams, or TCP bytes). */
+export function startEcho(ns: Netns, o: { protocol: 'udp' | 'tcp'; bind: string; port: number }): Promise<Sink> {
+  return startServer(ns, { mode: 'echo', ...o });
+}
+
+/** Requests one at a time to an echo server, each waiting for its answer (UDP: or for `waitMs`,
+ * default 100): how many were sent and answered, and the client's port. */
+export function ask(ns: Netns, o: { protocol: 'udp' | 'tcp'; dst: string; dport: number; count: number; size?: number; waitMs?: number }): { sent: number; answered: number; sport: number } {
+  return JSON.parse(agent(ns, { mode: 'ask', ...o })) as { sent: number; answered: number; sport: number };
+}
+
+function startServer(ns: Netns, spec: object): Promise<Sink> {
+  const child = spawn('ip', ['netns', 'exec', ns.name, process.execPath, AGENT, JSON.stringify(spec)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

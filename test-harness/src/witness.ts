@@ -139,3 +139,60 @@ export class SwitchWitness {
     this.close();
   }
 }
+
+/** The threads of PID 1 now. */
+function initThreads(): Set<number> {
+  return new Set(readdirSync('/proc/1/task').map(Number));
+}
+
+/**
+ * The events of one tracepoint that fired while a thread of PID 1 was on the CPU. On this
+ * project's development machine PID 1 is the VM's agent, and the kernel runs no BPF program in
+ * the context of its threads (docs/kernel-support.md, "Packets no BPF program sees"): a softirq
+ * that drops or sends a packet while one of them is interrupted is shown to ftrace, not to any
+ * tool. Timer-driven work (neighbour probes, a qdisc's watchdog) lands in whatever thread runs.
+ * A test whose truth is "every such packet" holds a tool to the truth less these.
+ */
+export class AgentContextWitness {
+  private readonly dir: string;
+  private readonly threads = initThreads();
+
+  /** Starts recording `category:event` (e.g. skb:kfree_skb) where `filter` (a tracefs filter) holds. */
+  constructor(event: string, filter: string) {
+    const root = TRACEFS.find((d) => existsSync(`${d}/instances`));
+    if (!root) throw new Error('witness: tracefs is not mounted (mount -t tracefs nodev /sys/kernel/tracing)');
+    const [category, name] = event.split(':') as [string, string];
+    this.dir = `${root}/instances/nst-agent-${process.pid}-${Date.now()}`;
+    mkdirSync(this.dir);
+    writeFileSync(`${this.dir}/events/${category}/${name}/filter`, filter);
+    writeFileSync(`${this.dir}/events/${category}/${name}/enable`, '1');
+    this.event = `${category}/${name}`;
+  }
+
+  private readonly event: string;
+
+  /** Stops recording; the events that fired in the context of a thread of PID 1, and all of them. */
+  counts(): { withheld: number; all: number } {
+    writeFileSync(`${this.dir}/events/${this.event}/enable`, '0');
+    const text = readFileSync(`${this.dir}/trace`, 'utf8');
+    this.close();
+    for (const t of initThreads()) this.threads.add(t);
+    let withheld = 0;
+    let all = 0;
+    for (const line of text.split('\n')) {
+      const m = /^\s*.+-(\d+)\s+\[\d+\]/.exec(line);
+      if (!m || line.startsWith('#')) continue;
+      all++;
+      if (this.threads.has(Number(m[1]))) withheld++;
+    }
+    return { withheld, all };
+  }
+
+  close(): void {
+    if (existsSync(this.dir)) rmdirSync(this.dir);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -37,6 +37,9 @@ describe('CLI scaffolding', () => {
   it("turns yargs' messages into one line", () => {
     expect(yargsMessage('Unknown arguments: no-such-flag, x', ['--no-such-flag'])).toBe('unknown option --no-such-flag');
     expect(yargsMessage('Unknown argument: stray', ['stray'])).toBe("unexpected argument 'stray' (options start with --)");
+    // The option named, not a known one whose name ends the same way.
+    expect(yargsMessage('Unknown argument: interface', ['--rx-interface', 'lo', '--interface', 'lo'])).toBe('unknown option --interface');
+    expect(yargsMessage('Unknown argument: fooBar', ['--no-foo-bar'])).toBe('unknown option --no-foo-bar');
     expect(yargsMessage('Not enough arguments following: src-ip')).toBe('--src-ip: needs a value');
   });
 

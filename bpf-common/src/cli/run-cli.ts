@@ -165,7 +165,7 @@ export function yargsMessage(msg: string, argv: readonly string[] = []): string 
     if (argv.includes(first)) return `unexpected argument '${first}' (options start with --)`;
     // yargs reports --no-x as x and camel-cases names: show the token the user typed.
     const flat = (t: string) => t.replace(/^-+/, '').replace(/=.*$/, '').replace(/-/g, '').toLowerCase();
-    const typed = argv.find((t) => t.startsWith('-') && flat(t).endsWith(flat(first)));
+    const typed = argv.find((t) => t.startsWith('-') && (flat(t) === flat(first) || flat(t) === `no${flat(first)}`));
     return `unknown option ${typed?.replace(/=.*$/, '') ?? `--${first}`}`;
   }
   const missing = /^Not enough arguments following: (.*)$/.exec(msg);

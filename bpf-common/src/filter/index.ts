@@ -2,6 +2,8 @@ export { parseAddress, parsePrefix, formatAddress, type Prefix } from './address
 export {
   withFilterOptions,
   withDeviceFilterOptions,
+  withFlowFilterOptions,
+  flowFilterSchema,
   deviceFilterSchema,
   filterSchema,
   checkFilter,

@@ -12,7 +12,14 @@ import { parsePrefix, type Prefix } from './address.ts';
 import { bytes, struct } from '../layout/struct.ts';
 
 export function withFilterOptions<T>(y: Argv<T>) {
-  const g = 'Filters (applied in the kernel):';
+  return withFlowFilterOptions(y).option('interface', { type: 'string', describe: 'device name (in --netns if given, else in this namespace)', group: FILTERS });
+}
+
+const FILTERS = 'Filters (applied in the kernel):';
+
+/** The packet filters without --interface, for tools whose devices are options of their own. */
+export function withFlowFilterOptions<T>(y: Argv<T>) {
+  const g = FILTERS;
   return y
     .option('src-ip', { type: 'string', describe: 'source address or prefix (IPv4 or IPv6), e.g. 10.0.0.0/24', group: g })
     .option('dst-ip', { type: 'string', describe: 'destination address or prefix', group: g })
@@ -21,7 +28,6 @@ export function withFilterOptions<T>(y: Argv<T>) {
     .option('dst-port', { type: 'number', describe: 'destination TCP/UDP port', group: g })
     .option('port', { type: 'number', describe: 'TCP/UDP port in either direction', group: g })
     .option('protocol', { type: 'string', describe: 'tcp, udp or icmp (icmp matches ICMPv6 too)', group: g })
-    .option('interface', { type: 'string', describe: 'device name (in --netns if given, else in this namespace)', group: g })
     .option('netns', { type: 'string', describe: 'network namespace: a name from ip netns, a path such as /proc/PID/ns/net, or an inode number', group: g });
 }
 
@@ -84,6 +90,7 @@ export const filterSchema = z
 export type FilterOptions = z.infer<typeof filterSchema>;
 
 export const deviceFilterSchema = filterSchema.pick({ interface: true, netns: true });
+export const flowFilterSchema = filterSchema.omit({ interface: true });
 
 /** Checks that need the options together. */
 export function checkFilter(f: Partial<FilterOptions>): void {

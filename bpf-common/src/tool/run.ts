@@ -84,6 +84,7 @@ async function runSummary(spec: SummaryToolSpec<Uses, {}, unknown, unknown>, ctx
   };
   try {
     await everyInterval({ intervalMs: (o.interval ?? 1) * 1000, durationMs: o.duration * 1000, signal: lc.signal }, () => report('interval'));
+    await run.finish?.();
     report('final');
   } finally {
     await run.stop?.();
@@ -105,13 +106,24 @@ async function runDetails(
   {
     using reader = new RingReader(lc.obj.map(eventsMap), events.onRecord);
     reader.start();
-    await untilStopped({ durationMs: o.duration * 1000, signal: lc.signal });
+    const poll = run.poll?.bind(run);
+    const timer = poll && setInterval(() => poll(events.emit, false), run.pollMs ?? POLL_MS);
+    try {
+      await untilStopped({ durationMs: o.duration * 1000, signal: lc.signal });
+      await run.finish?.();
+    } finally {
+      clearInterval(timer);
+    }
     reader.drain();
+    poll?.(events.emit, true);
   }
   const count = events.count();
   const rec = { type: 'final' as const, tool, time: new Date().toISOString(), events: count, ...(run.final?.() ?? {}), ...lossFields(lc.obj, run.losses?.()), cost: cost.sample(true) };
   sink.record(rec, () => footer(run.renderFinal ? run.renderFinal(rec as never) : `${count} events`, rec, o.verbose));
 }
+
+/** How often a details tool's own poll runs (DetailsRun.poll), by default. */
+const POLL_MS = 100;
 
 /**
  * What the reader does with each ring record: the event's line, made with as little as possible
@@ -119,9 +131,18 @@ async function runDetails(
  * `json` (straight from the ring's bytes) when it has one, else from its record; in text, the
  * record rendered. Lines are gathered by the sink and written in large chunks.
  */
-export function detailsEvents(run: DetailsRun<unknown, unknown>, tool: string, sink: Sink): { onRecord: RecordCallback; count: () => number } {
+export function detailsEvents(
+  run: DetailsRun<unknown, unknown>,
+  tool: string,
+  sink: Sink,
+): { onRecord: RecordCallback; emit: (fields: { time: string }) => void; count: () => number } {
   let count = 0;
   const prefix = `{"type":"event","tool":${JSON.stringify(tool)},`;
+  // An event the tool found itself (DetailsRun.poll), already decoded.
+  const emit = (fields: { time: string }) => {
+    count++;
+    sink.event(sink.format === 'json' ? `${prefix}${toJson(fields).slice(1)}\n` : `${run.render({ type: 'event', tool, ...fields } as never)}\n`);
+  };
   let onRecord: RecordCallback;
   if (sink.format === 'json' && run.json) {
     const json = run.json.bind(run);
@@ -147,7 +168,7 @@ export function detailsEvents(run: DetailsRun<unknown, unknown>, tool: string, s
       sink.event(`${run.render({ type: 'event', tool, ...fields } as never)}\n`);
     };
   }
-  return { onRecord, count: () => count };
+  return { onRecord, emit, count: () => count };
 }
 
 /** Whether the kernel counts program runs: this run holds the statistics on (--bpf-stats), or the

@@ -17,7 +17,7 @@ import type { BpfObject } from '@netstrata/libbpf-ts';
 import { num } from '../cli/options.ts';
 import type { ToolCommand } from '../cli/run-cli.ts';
 import type { Hook, FlavourChoice } from '../features/flavours.ts';
-import { deviceFilterSchema, filterSchema, withDeviceFilterOptions, withFilterOptions, type ResolvedFilter } from '../filter/options.ts';
+import { deviceFilterSchema, filterSchema, flowFilterSchema, withDeviceFilterOptions, withFilterOptions, withFlowFilterOptions, type ResolvedFilter } from '../filter/options.ts';
 import type { Envelope } from '../output/sink.ts';
 import type { WallClock } from '../time/clock.ts';
 import type { StructLayout, Fields } from '../layout/struct.ts';
@@ -30,9 +30,10 @@ export type ToolKind = 'summary' | 'details';
 
 /** Options the runner declares, validates and carries out for a tool that says it uses them. */
 export interface Uses {
-  /** Packet filters (addresses, ports, protocol, interface, netns) or only interface and netns;
-   * resolved before load and set as the `targ_filter` rodata. */
-  readonly filter?: 'packet' | 'device';
+  /** Packet filters (addresses, ports, protocol, interface, netns), the same without --interface
+   * (`flow`: a tool whose devices are options of its own), or only interface and netns; resolved
+   * before load and set as the `targ_filter` rodata. */
+  readonly filter?: 'packet' | 'flow' | 'device';
   /** Summary tools: seconds between reports (the default shown in --help). */
   readonly interval?: number;
   /** Rows shown per report (the default). */
@@ -72,7 +73,7 @@ const ringShape = {
 type Shape<U extends Uses, K extends ToolKind> = typeof baseShape &
   (U['interval'] extends number ? typeof intervalShape : {}) &
   (U['top'] extends number ? typeof topShape : {}) &
-  (U['filter'] extends 'packet' ? typeof filterSchema.shape : U['filter'] extends 'device' ? typeof deviceFilterSchema.shape : {}) &
+  (U['filter'] extends 'packet' ? typeof filterSchema.shape : U['filter'] extends 'flow' ? typeof flowFilterSchema.shape : U['filter'] extends 'device' ? typeof deviceFilterSchema.shape : {}) &
   (K extends 'details' ? typeof ringShape : {});
 
 /** Parsed options: the runner's, the capabilities', the tool's own. */
@@ -116,6 +117,9 @@ export interface SummaryRun<Snap, R> {
   render(rec: SummaryEnvelope & R): string;
   /** Loss counters the tool measures itself (e.g. evicted by difference), added to the block. */
   losses?(): Partial<LossFields>;
+  /** Once asked to stop, before the final record: time to finish what is in flight (a second
+   * signal still exits at once). */
+  finish?(): Promise<void>;
   /** After the final record (a tool's own printing, timers). */
   stop?(): void | Promise<void>;
 }
@@ -132,6 +136,16 @@ export interface DetailsRun<R, F> {
    */
   json?(ring: DataView, offset: number, length: number): string | undefined;
   render(rec: EventEnvelope & R): string;
+  /**
+   * Optional: events found other than in the ring (what the user side decides from a table, such as
+   * requests that timed out), handed to `emit` as `event` would return them. Called every
+   * `pollMs` (default 100) while the tool runs, and once more with `last` after the ring's final
+   * drain.
+   */
+  poll?(emit: (fields: R & { time: string }) => void, last: boolean): void;
+  readonly pollMs?: number;
+  /** Once asked to stop, before the last drain and poll: time to finish what is in flight. */
+  finish?(): Promise<void>;
   /** Fields of the final record beyond `events` and the losses. */
   final?(): F;
   renderFinal?(rec: FinalEnvelope & F): string;
@@ -205,7 +219,7 @@ function makeTool(kind: ToolKind, spec: ToolBase<Uses, ToolKind, z.ZodRawShape> 
     ...baseShape,
     ...(u.interval !== undefined ? intervalShape : {}),
     ...(u.top !== undefined ? topShape : {}),
-    ...(u.filter === 'packet' ? filterSchema.shape : u.filter === 'device' ? deviceFilterSchema.shape : {}),
+    ...(u.filter === 'packet' ? filterSchema.shape : u.filter === 'flow' ? flowFilterSchema.shape : u.filter === 'device' ? deviceFilterSchema.shape : {}),
     ...(kind === 'details' ? ringShape : {}),
     ...spec.schema,
   });
@@ -232,6 +246,7 @@ function toolOptions(kind: ToolKind, spec: ToolBase<Uses, ToolKind, z.ZodRawShap
   const g = 'Output:';
   let y: Argv = y0;
   if (u.filter === 'packet') y = withFilterOptions(y);
+  if (u.filter === 'flow') y = withFlowFilterOptions(y);
   if (u.filter === 'device') y = withDeviceFilterOptions(y);
   if (spec.options) y = spec.options(y);
   if (u.interval !== undefined) y = y.option('interval', { type: 'number', default: u.interval, describe: 'seconds between reports', group: g });

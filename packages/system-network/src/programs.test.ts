@@ -11,5 +11,9 @@ describeVerifier('system-network', tools, {
   variants: {
     system_network_latency_summary: [{ targ_stages: true, targ_sample: 4 }, { targ_direct_reads: false }, { targ_direct_reads: false, targ_stages: true }],
     system_network_latency_details: [{ targ_stack: true, targ_stages: true }, { targ_sample: 4 }, { targ_direct_reads: false, targ_stages: true, targ_stack: true }],
+    // Forwarded pings (--rx-interface): the other half of its programs' code.
+    icmp_rtt_details: [{ targ_rx_ifindex: 1, targ_tx_ifindex: 2, targ_threshold_ns: 1000n }],
+    // --window, and the tracepoints' arguments of kernels before 6.10 / 6.13 (no reset reason, no err).
+    tcp_health_summary: [{ targ_window: true }, { targ_retrans_err: false, targ_rst_reason: false }],
   },
 });

@@ -340,16 +340,20 @@ static __always_inline bool nst_sock_flow(const struct sock *sk, __u8 protocol, 
 	f->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	f->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (family == NST_AF_INET) {
+		/* By value: BPF_CORE_READ_INTO into an array would copy one element's size (a byte). */
+		__be32 saddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__be32 daddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+
 		f->family = NST_AF_INET;
 		f->ethertype = NST_ETH_P_IP;
-		BPF_CORE_READ_INTO(f->saddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO(f->daddr, sk, __sk_common.skc_daddr);
+		__builtin_memcpy(f->saddr, &saddr, 4);
+		__builtin_memcpy(f->daddr, &daddr, 4);
 		return true;
 	}
 	if (family != NST_AF_INET6)
 		return false;
-	BPF_CORE_READ_INTO(f->saddr, sk, __sk_common.skc_v6_rcv_saddr);
-	BPF_CORE_READ_INTO(f->daddr, sk, __sk_common.skc_v6_daddr);
+	bpf_core_read(f->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+	bpf_core_read(f->daddr, 16, &sk->__sk_common.skc_v6_daddr);
 	__u32 w[3];
 
 	__builtin_memcpy(w, f->daddr, sizeof(w));
