@@ -110,16 +110,17 @@ describe.runIf(run)('packet_path_summary', () => {
     });
   }
 
-  it('TCP segments to an echo server: each copy r or b dropped is counted where, the retransmissions complete', async () => {
+  for (const family of ['v4', 'v6'] as const) it(`TCP segments to an echo server: each copy r or b dropped is counted where, the retransmissions complete (IP${family})`, async () => {
     using lab = Lab.create();
     const { a, r, b } = routed(lab);
-    // Only segments with data (152 bytes; a SYN is 60, a FIN or an ACK 52): a lost handshake
-    // would only slow the test down.
-    faults(r, b.ns, { request: 'tcp dport 7 ip length > 120' }, 7, 6);
-    const echo = await startEcho(b.ns, { protocol: 'tcp', bind: b.v4, port: 7 });
+    // Only segments with data (152 bytes over IPv4, 172 over IPv6; a SYN is 60 or 80, a FIN or
+    // an ACK 52 or 72): a lost handshake would only slow the test down.
+    faults(r, b.ns, { request: 'tcp dport 7 meta length > 140' }, 7, 6);
+    const dst = family === 'v4' ? b.v4 : b.v6;
+    const echo = await startEcho(b.ns, { protocol: 'tcp', bind: dst, port: 7 });
     const P = 40;
     await using tool = await startTool(toolPath('packetPathSummary'), ['--netns', r.name, '--rx-interface', 'ra', '--tx-interface', 'rb', '--protocol', 'tcp', '--interval', '1', '--timeout-ms', '2000']);
-    const res = ask(a.ns, { protocol: 'tcp', dst: b.v4, dport: 7, count: P, size: 100 });
+    const res = ask(a.ns, { protocol: 'tcp', dst, dport: 7, count: P, size: 100 });
     await echo.stop();
     expect(res.answered).toBe(P);
     // Every message, the SYN and the FIN end complete; each dropped copy was a request of its own.

@@ -283,7 +283,8 @@ describe.runIf(run)('tcp_health_summary', () => {
 
   it('bad input: one line naming the option, exit 2, not one bpf(2) call', () => {
     const cases: [string[], RegExp][] = [
-      [['--interface', 'eth0'], /^--interface: TCP connections are followed by their sockets, not by device/],
+      // Connections are followed by their sockets, not by device.
+      [['--interface', 'eth0'], /^unknown option --interface$/],
       [['--protocol', 'udp'], /^--protocol: tcp_health_summary follows TCP only/],
       [['--protocol', 'sctp'], /^--protocol: 'sctp' is not one of tcp, udp, icmp$/],
       [['--ip', '10.0.0.300'], /^--ip: '10\.0\.0\.300' is not an IPv4 or IPv6 address$/],

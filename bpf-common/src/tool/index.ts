@@ -24,3 +24,4 @@ export {
   type MapLayout,
 } from './tool.ts';
 export { KernelRows, KEEP_ROWS, SWEEP_MS, addCounts, readCounter, ROWS_CREATED_INDEX, ROWS_CREATED_ENUMERATOR, type RowsOptions } from './rows.ts';
+export { takeExpired, type ExpiringMap } from './expire.ts';

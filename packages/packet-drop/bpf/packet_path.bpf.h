@@ -586,17 +586,21 @@ static __always_inline void path_note_drop(const struct path_pkt *p, __u64 locat
 	r->drop_point = point + 1;
 }
 
-/* skb:kfree_skb: a drop of a packet we follow. Only packets that passed a point of ours can be, so
- * the device check comes first: the drop happens on one of the two interfaces' paths. */
+/* skb:kfree_skb: a drop of a packet we follow. Between its points a request or reply is on one of
+ * the two interfaces (received by one, queued to the other), so the device check comes first: the
+ * host's other drops cost two reads. */
 static __always_inline int on_drop(void *ctx, struct sk_buff *skb, __u64 location, __u32 reason)
 {
 	struct path_pkt p = {};
-	__u16 nh = BPF_CORE_READ(skb, network_header);
+	struct net_device *dev = BPF_CORE_READ(skb, dev);
+	__u32 ifindex;
 
+	if (!dev || !path_here(dev, &ifindex))
+		return 0;
 	if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_CONSUMED) &&
 	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_CONSUMED))
 		return 0;
-	if (!path_parse(skb, nh, &p))
+	if (!path_parse(skb, BPF_CORE_READ(skb, network_header), &p))
 		return 0;
 	path_note_drop(&p, location, reason);
 	return 0;

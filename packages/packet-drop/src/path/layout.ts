@@ -2,7 +2,7 @@
  * The records of bpf/packet_path.h, declared member by member in C order; layout.test.ts checks
  * every member against the built objects' BTF.
  */
-import { array, bytes, formatAddress, nstHist, protocolName, struct, type StructValue } from '@netstrata/bpf-common';
+import { array, bytes, formatAddress, nstHist, protocolName, struct, type Flow, type StructValue } from '@netstrata/bpf-common';
 
 export const POINTS = 4;
 export const STATES = ['complete', 'internal_drop_request', 'external_drop', 'internal_drop_reply'] as const;
@@ -24,16 +24,9 @@ export const pathEvent = struct('path_event', { key: pathKey, req: pathReq, stat
 /** Every struct the tools decode, for the layout test. */
 export const LAYOUTS = [nstHist, pathFlow, pathKey, pathReq, pathStats, pathEvent];
 
-/** A request's flow in the output contract: the request's direction. */
-export interface PathFlow {
-  src: string;
-  dst: string;
-  sport: number;
-  dport: number;
-  protocol: string;
-  /** ICMP echo: the identifier (ports are 0). */
-  icmp_id?: number;
-}
+/** A request's flow in the output contract, in the request's direction; ICMP echo: `icmp_id`
+ * (ports 0). */
+export type PathFlow = Pick<Flow, 'src' | 'dst' | 'sport' | 'dport' | 'protocol' | 'icmp_id'>;
 
 export function pathFlowFields(f: StructValue<typeof pathFlow.fields>): PathFlow {
   const fam = f.family === 10 ? 6 : 4;

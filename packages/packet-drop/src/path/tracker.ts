@@ -3,7 +3,7 @@
  * out of its table and classified by the last point they passed. A request is counted exactly once:
  * by the kernel when its reply goes out (it deletes the entry), or here when this side's delete wins.
  */
-import type { BpfMap } from '@netstrata/bpf-common';
+import { takeExpired, type BpfMap } from '@netstrata/bpf-common';
 import { pathKey, pathReq, stateOf, type PathState, type RawKey, type RawReq } from './layout.ts';
 
 export interface Expired {
@@ -21,22 +21,17 @@ export class PendingRequests {
     private readonly timeoutNs: bigint,
   ) {}
 
-  /** Removes and returns the requests that entered more than the timeout before `now`. */
+  /** Removes and returns the requests that entered more than the timeout before `now`, in the
+   * order they entered. */
   expire(now = monotonicNs()): Expired[] {
     const cutoff = now - this.timeoutNs;
-    const stale: Uint8Array[] = [];
-    for (const [k, v] of this.map.entries()) if (pathReq.decode(v).ts[0]! <= cutoff) stale.push(k.slice());
-    const out: Expired[] = [];
-    for (const k of stale) {
-      // The kernel may have finished it meanwhile (then it counted it) or moved it on (then this
-      // is its latest state).
-      const v = this.map.lookupAndDelete(k);
-      if (!v) continue;
-      const req = pathReq.decode(v);
-      out.push({ key: pathKey.decode(k), req, state: stateOf(req) });
-    }
-    // In the order they entered (the table's order is its hash's).
-    return out.sort((a, b) => (a.req.ts[0]! < b.req.ts[0]! ? -1 : a.req.ts[0]! > b.req.ts[0]! ? 1 : 0));
+    const { taken } = takeExpired(this.map, (v) => pathReq.decode(v).ts[0]! <= cutoff);
+    return taken
+      .map(([k, v]): Expired => {
+        const req = pathReq.decode(v);
+        return { key: pathKey.decode(k), req, state: stateOf(req) };
+      })
+      .sort((a, b) => (a.req.ts[0]! < b.req.ts[0]! ? -1 : a.req.ts[0]! > b.req.ts[0]! ? 1 : 0));
   }
 
   /** Requests still within their timeout, by the last point they passed. */

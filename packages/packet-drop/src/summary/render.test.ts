@@ -37,6 +37,7 @@ const record = (type: 'interval' | 'final', fields: ReturnType<typeof summaryFie
   lost: 0,
   evicted: 0,
   ...losses,
+  cost: { bpf_stats: false, bpf_runs: null, bpf_ns: null, bpf_ns_per_run: null, cpu_s: 0, cpu_pct: 0, rss_mb: 0 },
 });
 
 describe('packet_drop_summary records', () => {

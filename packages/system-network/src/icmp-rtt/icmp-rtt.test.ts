@@ -122,7 +122,11 @@ function fakeMap(values: Uint8Array[]): SessionMap & { size(): number } {
     *entries() {
       for (const [k, v] of m) yield [new Uint8Array([k]), v] as [Uint8Array, Uint8Array];
     },
-    delete: (k) => m.delete(k[0]!),
+    lookupAndDelete: (k) => {
+      const v = m.get(k[0]!);
+      m.delete(k[0]!);
+      return v;
+    },
     size: () => m.size,
   };
 }
@@ -148,7 +152,7 @@ describe('the sweep of unanswered pings', () => {
 
   it('a session the kernel completed meanwhile is not counted', () => {
     const map = fakeMap([sessionBytes({ dev_queue: 1n }, {})]);
-    const s = new Sweeper({ entries: () => map.entries(), delete: () => false }, T);
+    const s = new Sweeper({ entries: () => map.entries(), lookupAndDelete: () => undefined }, T);
     s.sweep(10n * T);
     expect(s.unanswered).toBe(0);
   });

@@ -4,14 +4,11 @@
  * its reply completes; the sweep deletes one when it has timed out; whichever deletes it first
  * counts it, so no ping is counted twice.
  */
+import { takeExpired, type ExpiringMap } from '@netstrata/bpf-common';
 import { IR_STAGES, irSession } from './layout.ts';
 
 /** What the sweep needs of a map (a BpfMap, or a test's stand-in). */
-export interface SessionMap {
-  entries(): Iterable<[Uint8Array, Uint8Array]>;
-  /** True when this call deleted the key. */
-  delete(key: Uint8Array): boolean;
-}
+export type SessionMap = ExpiringMap;
 
 export type Fate = 'waiting' | 'unanswered' | 'incomplete';
 
@@ -46,15 +43,12 @@ export class Sweeper {
   /** Lets go the sessions timed out by `nowNs` (CLOCK_MONOTONIC, as the kernel's stamps); returns
    * how many are still waiting. */
   sweep(nowNs: bigint = process.hrtime.bigint()): number {
-    const done: [Uint8Array, Exclude<Fate, 'waiting'>][] = [];
-    let waiting = 0;
-    for (const [k, v] of this.map.entries()) {
+    const { taken, kept } = takeExpired(this.map, (v) => fate(v, nowNs, this.timeoutNs) !== 'waiting');
+    for (const [, v] of taken) {
       const f = fate(v, nowNs, this.timeoutNs);
-      if (f === 'waiting') waiting++;
-      else done.push([k, f]);
+      if (f !== 'waiting') this[f]++;
     }
-    for (const [k, f] of done) if (this.map.delete(k)) this[f]++;
-    return waiting;
+    return kept;
   }
 }
 

@@ -36,7 +36,7 @@ export const tcpHealthSummary = defineSummary({
     'Flows are as the local socket sees them: --src-ip/--src-port match the local end, --dst-ip/--dst-port the remote end. Output fields: docs/output-fields.md',
   hooks: ALL_TCP_HEALTH_HOOKS,
   hooksFor: (o) => tcpHealthHooks(o.window),
-  uses: { filter: 'packet', interval: 5, top: 10 },
+  uses: { filter: 'flow', interval: 5, top: 10 },
   options: (y) =>
     y.option('window', {
       type: 'boolean',
@@ -46,7 +46,6 @@ export const tcpHealthSummary = defineSummary({
   schema: { window: z.boolean() },
   check: (o) => {
     if (o.protocol !== undefined && o.protocol !== 6) throw new UsageError('--protocol: tcp_health_summary follows TCP only (leave it out, or give tcp)');
-    if (o.interface !== undefined) throw new UsageError('--interface: TCP connections are followed by their sockets, not by device; use --netns, --ip or --port');
   },
   object,
   kernelRodata: tcpHealthKernelRodata,
