@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bucketOf, Lab, rank, shapeTbf, requireRoot, sendUdp, startTool, toolPath, twoHosts, type Netns } from './index.ts';
+import { DropReasons } from '@netstrata/bpf-common';
+import { AgentContextWitness, bucketOf, Lab, rank, shapeTbf, requireRoot, sendUdp, startTool, toolPath, twoHosts, type Netns } from './index.ts';
 
 const run = requireRoot('system_network_metrics_summary end-to-end tests');
 
@@ -151,6 +152,13 @@ describe.runIf(run)('system_network_metrics_summary', () => {
     const N = 50;
     const size = 1000;
     const frame = size + 8 + 20 + 14;
+    // tbf sends from its watchdog timer, and what follows (b's receive and drop) runs in the same
+    // softirq: in whatever thread was interrupted, the VM agent's included, where this kernel runs
+    // no BPF program. The witnesses count those dequeues and drops.
+    const ifindexA = Number(a.ns.exec('cat', [`/sys/class/net/${a.dev}/ifindex`]));
+    const tbfHandle = parseInt((JSON.parse(a.ns.tc('-j', 'qdisc', 'show', 'dev', a.dev)) as { kind: string; handle: string }[]).find((q) => q.kind === 'tbf')!.handle, 16) * 0x10000;
+    using dequeues = new AgentContextWitness('qdisc:qdisc_dequeue', `ifindex == ${ifindexA} && handle == ${tbfHandle} && packets > 0`);
+    using noSocket = new AgentContextWitness('skb:kfree_skb', `reason == ${DropReasons.fromKernel().code('NO_SOCKET')} && protocol == 2048`);
     // Nothing listens on b's port 40001: every packet that reaches b is a NO_SOCKET drop there.
     const noPortsBefore = udpNoPorts(b.ns);
     const sent = sendUdp(a.ns, { dst: b.v4, dport: 40001, count: N, size });
@@ -167,26 +175,28 @@ describe.runIf(run)('system_network_metrics_summary', () => {
     const recA = await final(onA);
     const recB = await final(onB);
     const recH = await final(host);
+    const unseen = { dequeues: dequeues.counts().withheld, drops: noSocket.counts().withheld };
+    if (unseen.dequeues || unseen.drops) console.log(`tbf test: ${unseen.dequeues} dequeues and ${unseen.drops} drops where the kernel runs no BPF program`);
 
     const qa = (recA.queues as Queue[]).find((q) => q.device === a.dev)!;
-    expect(qa.qdisc_dequeued).toBeGreaterThanOrEqual(N);
+    expect(qa.qdisc_dequeued).toBeGreaterThanOrEqual(N - unseen.dequeues);
     const predicted = tbf.waitsUs(N, frame);
     const h = qa.qdisc_sojourn_us;
-    expect(h.count).toBeGreaterThanOrEqual(N);
+    expect(h.count).toBeGreaterThanOrEqual(N - unseen.dequeues);
     expect(Math.abs(bucketOf(h.percentiles!.p50.low) - bucketOf(rank(predicted, 0.5)))).toBeLessThanOrEqual(1);
     expect(Math.abs(bucketOf(h.percentiles!.p99.low) - bucketOf(rank(predicted, 0.99)))).toBeLessThanOrEqual(1);
     console.log(`tbf sojourn: count ${h.count}, p50 [${h.percentiles!.p50.low}, ${h.percentiles!.p50.high}) µs (predicted ${Math.round(rank(predicted, 0.5))}), p99 [${h.percentiles!.p99.low}, ${h.percentiles!.p99.high}) µs (predicted ${Math.round(rank(predicted, 0.99))})`);
 
     // Drops by reason, named from BTF: exactly the N packets to the closed port, on b's device.
     const dropsB = recB.drops as Drop[];
-    expect(dropsB.find((d) => d.device === b.dev && d.reason === 'NO_SOCKET')?.count).toBe(N);
+    expect(dropsB.find((d) => d.device === b.dev && d.reason === 'NO_SOCKET')?.count).toBe(N - unseen.drops);
     expect((recA.drops as Drop[]).filter((d) => d.reason === 'QDISC_DROP')).toEqual([]);
 
     // veth hands packets to the receiving CPU's backlog, a NAPI instance with no device: its polls
     // carried at least the N packets b received (and whatever else the host received meanwhile).
     const backlog = (recH.queues as Queue[]).find((q) => q.ifindex === 0)!;
     expect(backlog.napi_polls).toBeGreaterThan(0);
-    expect(backlog.napi_packets).toBeGreaterThanOrEqual(N);
+    expect(backlog.napi_packets).toBeGreaterThanOrEqual(N - unseen.drops);
     expect(backlog.napi_polls).toBeLessThanOrEqual(backlog.napi_packets + backlog.napi_polls);
     // A filtered tool counts only its own devices: b has no NAPI of its own, so no device-less rows.
     expect((recB.queues as Queue[]).filter((q) => q.ifindex === 0)).toEqual([]);

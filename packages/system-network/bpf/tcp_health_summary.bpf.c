@@ -137,10 +137,16 @@ static __always_inline bool skb_key(struct sk_buff *skb, bool incoming, struct t
 {
 	__u32 ifindex;
 
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u8 l4 = nst_skb_l4_hint(skb, nh);
+
+	/* Every drop of the host comes here: one byte says whether it can be TCP. */
+	if (l4 != NST_IPPROTO_TCP && !nst_ipv6_ext(l4))
+		return false;
 	nst_skb_dev(skb, &ifindex, &key->netns);
 	if (targ_filter.netns && targ_filter.netns != key->netns)
 		return false;
-	if (!nst_skb_flow(skb, &key->flow) || key->flow.protocol != NST_IPPROTO_TCP)
+	if (!nst_skb_flow_at(skb, &key->flow, nh, BPF_CORE_READ(skb, transport_header)) || key->flow.protocol != NST_IPPROTO_TCP)
 		return false;
 	if (incoming)
 		flow_swap(&key->flow);

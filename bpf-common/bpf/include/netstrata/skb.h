@@ -187,6 +187,31 @@ static __always_inline bool nst_skb_flow(struct sk_buff *skb, struct nst_flow *f
 	return nst_skb_flow_at(skb, flow, BPF_CORE_READ(skb, network_header), BPF_CORE_READ(skb, transport_header));
 }
 
+/* The IP protocol of an skb from one byte of its network header at nh: a cheap first check for a
+ * hook that runs for every packet of the host and wants one protocol. For IPv6 it is the first
+ * next header (an extension header's number when there is one: such packets need the full parse).
+ * 0 when the header is not there or not IP. */
+static __always_inline __u8 nst_skb_l4_hint(struct sk_buff *skb, __u16 nh)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u8 b[10];
+
+	if (nh == NST_HDR_UNSET || bpf_probe_read_kernel(b, sizeof(b), head + nh))
+		return 0;
+	if (b[0] >> 4 == 4)
+		return b[9];
+	if (b[0] >> 4 == 6)
+		return b[6];
+	return 0;
+}
+
+/* Whether an IPv6 next header is an extension header nst_skb_flow_at walks past. */
+static __always_inline bool nst_ipv6_ext(__u8 nexthdr)
+{
+	return nexthdr == NST_IPPROTO_HOPOPTS || nexthdr == NST_IPPROTO_ROUTING || nexthdr == NST_IPPROTO_FRAGMENT ||
+	       nexthdr == NST_IPPROTO_DSTOPTS;
+}
+
 /* Offset of skb->data from skb->head: where the network header starts on the receive path at
  * net:netif_receive_skb, before the stack resets network_header (which may still be stale then). */
 static __always_inline __u16 nst_skb_data_off(struct sk_buff *skb)

@@ -42,7 +42,9 @@ export const virtnetIrqSummary = defineSummary({
     /** Follows the virtio-net vectors there are now (a NIC can come and go), and names their devices. */
     const scan = () => {
       const found = virtioNetIrqs(readInterrupts(), isVirtioNet);
-      if (found.length !== irqs.length || found.some((f, i) => f.irq !== irqs[i]?.irq || f.name !== irqs[i]?.name) || !devices.size) {
+      const changed = found.length !== irqs.length || found.some((f, i) => f.irq !== irqs[i]?.irq || f.name !== irqs[i]?.name);
+      // The devices are looked up again only for vectors to name (a host with none asks nothing).
+      if (changed || (found.length && !devices.size)) {
         devices = new Map(netDevices(filter.netnsPath).flatMap((d) => (d.virtio ? [[d.virtio, { ifname: d.ifname, ifindex: d.ifindex, netns }] as const] : [])));
         // --interface: that NIC's vectors; --netns alone: those of the NICs in that namespace.
         const wanted = filter.ifindex || filter.netns ? new Set([...devices].filter(([, d]) => !filter.ifindex || d.ifindex === filter.ifindex).map(([v]) => v)) : undefined;
