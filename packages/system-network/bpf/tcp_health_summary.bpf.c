@@ -456,11 +456,23 @@ int tcp_retransmit_skb_raw_tp(__u64 *ctx)
 {
 	return on_retransmit((const struct sock *)ctx[0], (const struct sk_buff *)ctx[1], targ_retrans_err ? (int)ctx[2] : 0);
 }
+/* Before tcp_retransmit_skb and tcp_send_reset had records of their own (6.10), both used the
+ * tcp_event_sk_skb template's: the same first members. */
+struct trace_event_raw_tcp_event_sk_skb___old {
+	struct trace_entry ent;
+	const void *skbaddr;
+	const void *skaddr;
+} __attribute__((preserve_access_index));
+
 SEC("tracepoint/tcp/tcp_retransmit_skb")
-int tcp_retransmit_skb_tp(struct trace_event_raw_tcp_retransmit_skb *args)
+int tcp_retransmit_skb_tp(void *ctx)
 {
+	struct trace_event_raw_tcp_retransmit_skb *args = ctx;
+	struct trace_event_raw_tcp_event_sk_skb___old *old = ctx;
 	int err = 0;
 
+	if (!bpf_core_type_exists(struct trace_event_raw_tcp_retransmit_skb))
+		return on_retransmit((const struct sock *)BPF_CORE_READ(old, skaddr), (const struct sk_buff *)BPF_CORE_READ(old, skbaddr), 0);
 	if (bpf_core_field_exists(args->err))
 		err = BPF_CORE_READ(args, err);
 	return on_retransmit((const struct sock *)BPF_CORE_READ(args, skaddr), (const struct sk_buff *)BPF_CORE_READ(args, skbaddr), err);
@@ -480,10 +492,14 @@ int tcp_send_reset_raw_tp(__u64 *ctx)
 	return on_reset_sent((const struct sock *)ctx[0], (struct sk_buff *)ctx[1], targ_rst_reason ? (__u32)ctx[2] : 0);
 }
 SEC("tracepoint/tcp/tcp_send_reset")
-int tcp_send_reset_tp(struct trace_event_raw_tcp_send_reset *args)
+int tcp_send_reset_tp(void *ctx)
 {
+	struct trace_event_raw_tcp_send_reset *args = ctx;
+	struct trace_event_raw_tcp_event_sk_skb___old *old = ctx;
 	__u32 reason = 0;
 
+	if (!bpf_core_type_exists(struct trace_event_raw_tcp_send_reset))
+		return on_reset_sent((const struct sock *)BPF_CORE_READ(old, skaddr), (struct sk_buff *)BPF_CORE_READ(old, skbaddr), 0);
 	if (bpf_core_field_exists(args->reason))
 		reason = BPF_CORE_READ(args, reason);
 	return on_reset_sent((const struct sock *)BPF_CORE_READ(args, skaddr), (struct sk_buff *)BPF_CORE_READ(args, skbaddr), reason);
@@ -496,7 +512,9 @@ NST_TP_FLAVOURS(tcp, tcp_rcv_space_adjust, (struct sock *sk), on_io(sk),
 /* The classic record of tcp_sendmsg_locked has no socket: BTF flavours only. */
 NST_BTF_FLAVOURS(tcp_sendmsg_locked, (const struct sock *sk, const struct msghdr *msg, const struct sk_buff *skb, int size_goal),
 		 on_io(sk))
+/* The classic record names its socket only since 6.3 (skaddr); before, this flavour has nothing to
+ * go on and the BTF flavours (which every such kernel has) are the ones chosen. */
 NST_TP_FLAVOURS(tcp, tcp_probe, (struct sock *sk, const struct sk_buff *skb), on_probe(sk),
-		tcp_probe, on_probe((const struct sock *)BPF_CORE_READ(args, skaddr)))
+		tcp_probe, bpf_core_field_exists(args->skaddr) ? on_probe((const struct sock *)BPF_CORE_READ(args, skaddr)) : 0)
 
 #include "netstrata/kfree_skb_flavours.h"
