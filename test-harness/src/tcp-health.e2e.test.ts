@@ -13,61 +13,16 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { Histogram } from '@netstrata/bpf-common';
+import type { TcpHealthRecord } from '@netstrata/system-network';
 import { publish } from './examples.ts';
 import { Lab, TapRelay, bucketOf, requireRoot, runToolOnce, sendTcp, startSink, startSlowReader, startTool, tapVm, tcpSynToClosedPort, twoHosts, until, type Host, type Netns, type ToolRecord } from './index.ts';
 
 const run = requireRoot('tcp_health_summary end-to-end tests');
 const TOOL = fileURLToPath(new URL('../../packages/system-network/dist/tcp_health_summary.js', import.meta.url));
 
-interface Bounds {
-  low: number;
-  high: number;
-}
-interface Hist {
-  count: number;
-  buckets: { start: number; end: number; count: number }[];
-  percentiles: { p50: Bounds; p99: Bounds } | null;
-}
-interface Retransmits {
-  total: number;
-  syn: number;
-  synack: number;
-  timeout: number;
-  fast: number;
-  probe: number;
-  failed: number;
-}
-interface ReasonCount {
-  reason: string;
-  count: number;
-}
-interface FlowHealth {
-  flow: { src: string; dst: string; sport: number; dport: number; protocol: string } | null;
-  netns: number;
-  handshakes: { active: number; passive: number; failed: number };
-  handshake_us: number | null;
-  retransmits: Retransmits;
-  resets: { sent: number; received: number };
-  drops: { total: number; by_reason: ReasonCount[] };
-  srtt_us: number | null;
-  rtt_us: Hist;
-}
-interface Health {
-  host: {
-    handshakes: { active: number; passive: number; failed: number; active_us: Hist; passive_us: Hist };
-    retransmits: Retransmits;
-    resets: { sent: number; received: number; sent_by_reason: ReasonCount[] };
-    drops: { total: number; by_reason: ReasonCount[] };
-    rtt_us: Hist;
-  };
-  flows: FlowHealth[];
-  more_flows: number;
-  lost: number;
-  map_full: number;
-  evicted: number;
-  missed: number;
-  cost: { bpf_runs: number | null };
-}
+/** The final record: the tool's fields and the loss block. */
+type Health = TcpHealthRecord;
 
 const final = (records: ToolRecord[]) => records.find((r) => r.type === 'final') as unknown as Health;
 const addr = (h: Host, family: 4 | 6) => (family === 4 ? h.v4 : h.v6);
@@ -220,7 +175,7 @@ describe.runIf(run)('tcp_health_summary', () => {
       // a window update), and the congestion window never went below its initial 10 (no loss). Every
       // segment acknowledged once: a sample each, or a run the kernel skipped (an ACK processed from
       // the socket's backlog interrupted by one arriving: the program does not nest), counted in missed.
-      const w = rec as unknown as { host: { cwnd: Hist; in_flight: Hist } };
+      const w = rec as unknown as { host: { cwnd: Histogram; in_flight: Histogram } };
       expect(w.host.in_flight.count + rec.missed).toBeGreaterThanOrEqual(COUNT);
       expect(w.host.cwnd.count).toBe(w.host.in_flight.count);
       for (const b of w.host.in_flight.buckets) expect(b.end).toBeLessThanOrEqual(2);

@@ -11,3 +11,4 @@ export { tcpHealthSummary };
 
 /** Every tool this package ships. */
 export const tools = [metricsSummary, latencySummary, latencyDetails, icmpRttDetails, tcpHealthSummary];
+export type { FlowHealth, HostHealth, TcpHealthFields, TcpHealthRecord } from './tcp-health/report.ts';
