@@ -8,8 +8,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { PingEventRecord } from '@netstrata/system-network';
-import { Lab, TapRelay, ToolGroup, requireRoot, runToolOnce, startTool, type Netns, type ToolRecord } from './index.ts';
+import type { PingEventRecord, PingFinal } from '@netstrata/system-network';
+import { Lab, TapRelay, ToolGroup, ping as pingN, requireRoot, runToolOnce, startTool, type Netns, type Pinged, type ToolRecord } from './index.ts';
 import { publish } from './examples.ts';
 
 const run = requireRoot('icmp_rtt_details end-to-end tests');
@@ -66,44 +66,35 @@ function pingLab(lab: Lab): { a: Netns; r: Netns; b: Netns } {
   return { a, r, b };
 }
 
-interface Pinged {
-  sent: number;
-  received: number;
-  /** Round trip ping measured, by sequence number, in µs, and half its last printed digit. */
-  rttUs: Map<number, { us: number; slackUs: number }>;
-}
+/** `count` requests 0.2 s apart (each reply back long before the next request: exactly `count`
+ * sent), then ping waits for the replies still due (at least 0.2 s); with none, a second (past the
+ * tools' --timeout-ms, so the unanswered ones are counted when ping returns). */
+const ping = (ns: Netns, dst: string, count: number): Pinged => pingN(ns, dst, count, { intervalS: 0.2 });
 
-/** iputils ping, one reply line per answered request: `count` requests 0.2 s apart (each reply
- * back long before the next request: exactly `count` sent), then it waits for the replies still
- * due (at least 0.2 s); with none, a second (-W 1: past the tools' --timeout-ms, so the
- * unanswered ones are counted when ping returns). */
-function ping(ns: Netns, dst: string, count: number): Pinged {
-  const out = ns.exec('ping', ['-n', '-c', String(count), '-i', '0.2', '-W', '1', dst], { allowFail: true });
-  const m = /(\d+) packets transmitted, (\d+) received/.exec(out);
-  const rttUs = new Map<number, { us: number; slackUs: number }>();
-  for (const l of out.matchAll(/icmp_seq=(\d+) .*time=([\d.]+) ms/g)) {
-    const decimals = l[2]!.split('.')[1]?.length ?? 0;
-    rttUs.set(Number(l[1]), { us: Number(l[2]) * 1000, slackUs: 500 * 10 ** -decimals });
-  }
-  return { sent: Number(m?.[1] ?? 0), received: Number(m?.[2] ?? 0), rttUs };
-}
-
-interface Final {
-  events: number;
-  answered: number;
-  unanswered: number;
-  late: number;
-  incomplete: number;
-  replaced: number;
-  pending: number;
-  lost: number;
-  evicted: number;
-  map_full: number;
-}
+/** The final record: the tool's counts and the losses every tool reports. */
+type Final = PingFinal & { events: number; lost: number; evicted: number; map_full: number };
 
 const finalOf = (records: ToolRecord[]) => records.find((r) => r.type === 'final') as unknown as Final;
 const eventsOf = (records: ToolRecord[]) => records.filter((r) => r.type === 'event') as unknown as PingEventRecord[];
 const sum = (xs: { delta_us: number }[]) => xs.reduce((s, x) => s + x.delta_us, 0);
+
+/** N pings to b and M to its dropped address from `from`, each family: ping's truth of the answered ones. */
+function pingBoth(from: Netns): Record<(typeof FAMILIES)[number], Pinged> {
+  const truth = {} as Record<(typeof FAMILIES)[number], Pinged>;
+  for (const f of FAMILIES) {
+    truth[f] = ping(from, ADDR.b[f], N);
+    expect(truth[f]).toMatchObject({ sent: N, received: N });
+    expect(ping(from, ADDR.dropped[f], M)).toMatchObject({ sent: M, received: 0 });
+  }
+  return truth;
+}
+
+/** The events of the pings to b in one family: one for each of its N sequence numbers. */
+function answered(events: PingEventRecord[], f: (typeof FAMILIES)[number]): PingEventRecord[] {
+  const mine = events.filter((e) => e.flow.dst === ADDR.b[f]);
+  expect(mine.map((e) => e.icmp.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
+  return mine;
+}
 
 /** `want` appears in `stages`, in that order (function stages may come between where the kernel has them). */
 function expectInOrder(stages: { stage: string }[], want: string[]): void {
@@ -148,22 +139,16 @@ describe.runIf(run)('icmp_rtt_details', () => {
     const v6only = await tools.start(BIN, ['--netns', r.name, '--rx-interface', index('ra'), '--tx-interface', index('tap0'), '--timeout-ms', '300', '--dst-ip', ADDR.b.v6]);
     // And one on the classic tracepoints (the BTF flavours off), as a kernel without them runs it.
     const classic = await tools.start(BIN, common, { env: { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp' } });
-    const truth: Record<string, Pinged> = {};
-    for (const f of FAMILIES) {
-      truth[f] = ping(a, ADDR.b[f], N);
-      expect(truth[f]).toMatchObject({ sent: N, received: N });
-      expect(ping(a, ADDR.dropped[f], M)).toMatchObject({ sent: M, received: 0 });
-    }
+    const truth = pingBoth(a);
     const res = await all.stop();
     expect(res.exitCode).toBe(0);
     const events = eventsOf(res.records);
     expect(events).toHaveLength(2 * N);
     for (const f of FAMILIES) {
-      const mine = events.filter((e) => e.flow.dst === ADDR.b[f]);
-      expect(mine.map((e) => e.icmp.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
+      const mine = answered(events, f);
       for (const e of mine) {
         expect(e).toMatchObject({ kind: 'forwarded', rx_interface: 'ra', tx_interface: 'tap0', netns: r.inode, flow: { src: ADDR.a[f], protocol: f === 'v4' ? 'ICMP' : 'ICMPv6' } });
-        checkEvent(e, truth[f]!, { request: ['receive', 'dev_queue', 'start_xmit', 'xmit'], reply: ['receive', 'dev_queue', 'start_xmit', 'xmit'] });
+        checkEvent(e, truth[f], { request: ['receive', 'dev_queue', 'start_xmit', 'xmit'], reply: ['receive', 'dev_queue', 'start_xmit', 'xmit'] });
       }
     }
     const counts = { answered: 2 * N, unanswered: 2 * M, late: 0, incomplete: 0, replaced: 0, pending: 0, lost: 0, evicted: 0, map_full: 0 };
@@ -209,24 +194,18 @@ describe.runIf(run)('icmp_rtt_details', () => {
     const args = ['--netns', r.name, '--tx-interface', 'tap0', '--timeout-ms', '300'];
     const tool = await tools.start(BIN, args);
     const classic = await tools.start(BIN, args, { env: { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp' } });
-    const truth: Record<string, Pinged> = {};
-    for (const f of FAMILIES) {
-      truth[f] = ping(r, ADDR.b[f], N);
-      expect(truth[f]).toMatchObject({ sent: N, received: N });
-      expect(ping(r, ADDR.dropped[f], M)).toMatchObject({ sent: M, received: 0 });
-    }
+    const truth = pingBoth(r);
     const res = await tool.stop();
     expect(res.exitCode).toBe(0);
     const events = eventsOf(res.records);
     expect(events).toHaveLength(2 * N);
     for (const f of FAMILIES) {
-      const mine = events.filter((e) => e.flow.dst === ADDR.b[f]);
-      expect(mine.map((e) => e.icmp.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
+      const mine = answered(events, f);
       for (const e of mine) {
         expect(e).toMatchObject({ kind: 'local', rx_interface: null, tx_interface: 'tap0', flow: { src: ADDR.tap[f] }, pinger: { comm: 'ping' } });
         // The send call is joined when the request reaches the device on the CPU ping entered
         // sendto on (a thread moved in between has none): before dev_queue when there.
-        checkEvent(e, truth[f]!, { request: e.request[0]!.stage === 'send' ? ['send', 'dev_queue', 'start_xmit', 'xmit'] : ['dev_queue', 'start_xmit', 'xmit'], reply: ['receive', 'socket'] });
+        checkEvent(e, truth[f], { request: e.request[0]!.stage === 'send' ? ['send', 'dev_queue', 'start_xmit', 'xmit'] : ['dev_queue', 'start_xmit', 'xmit'], reply: ['receive', 'socket'] });
       }
       expect(mine.filter((e) => e.request[0]!.stage === 'send').length).toBeGreaterThan(0);
     }

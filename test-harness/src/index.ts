@@ -1,6 +1,6 @@
 export { Lab, Netns, sweepStaleLabs, LAB_PREFIX } from './lab.ts';
 export { twoHosts, routed, type Host } from './topology.ts';
-export { sendUdp, sendTcp, sendPaced, sendPacedAsync, tcpSynToClosedPort, ping, startSink, startEcho, ask, startSlowReader, type Flow, type Sent, type Sink } from './traffic.ts';
+export { sendUdp, sendTcp, sendPaced, sendPacedAsync, tcpSynToClosedPort, ping, pingAsync, startSink, startEcho, ask, startSlowReader, type Flow, type Pinged, type PingOptions, type Sent, type Sink } from './traffic.ts';
 export { startTool, runToolOnce, parseNdjson, ToolGroup, DISPOSE_GRACE_MS, type RunningTool, type ToolRecord, type ToolResult } from './runner.ts';
 export { bpfState, bpfAdded, heldBy, heldByProcesses, mapEntries, mapsHeldBy, programsAddedSince, waitForNoLeftovers, type BpfState, type HeldMap } from './bpf-state.ts';
 export { isRoot, requireRoot } from '@netstrata/bpf-common/testing/root';

@@ -1,6 +1,6 @@
 /**
- * ovs_upcall_latency_summary and ovs_megaflow_details on an Open vSwitch bridge (kernel datapath)
- * with two ports, each a veth to a namespace of its own. Megaflows are off (ovs-appctl
+ * ovs_upcall_latency_summary, ovs_megaflow_details, and icmp_rtt_details's pings through OVS, on an
+ * Open vSwitch bridge (kernel datapath) with two ports, each a veth to a namespace of its own. Megaflows are off (ovs-appctl
  * upcall/disable-megaflows) unless a test says otherwise, so each new flow is one datapath flow and
  * its first packet one upcall. Truth: the datapath's own counters
  * (ovs-dpctl show: missed = upcalls, lost = upcalls that failed) and flows (ovs-dpctl dump-flows),
@@ -15,11 +15,13 @@ import { publish } from './examples.ts';
 import { describe, expect, it } from 'vitest';
 import { DropReasons } from '@netstrata/bpf-common';
 import type { MegaflowRecord, UpcallRecord } from '@netstrata/ovs';
-import { Lab, OvsSwitch, ToolGroup, ovsAvailable, requireRoot, sendUdp, startTool, until, type Netns, type ToolRecord } from './index.ts';
+import type { PingEventRecord, PingFinal } from '@netstrata/system-network';
+import { Lab, OvsSwitch, ToolGroup, ovsAvailable, ping, pingAsync, requireRoot, sendUdp, startTool, until, type Netns, type ToolRecord } from './index.ts';
 
 const DROPS = fileURLToPath(new URL('../../packages/packet-drop/dist/packet_drop_summary.js', import.meta.url));
 const SUMMARY = fileURLToPath(new URL('../../packages/ovs/dist/ovs_upcall_latency_summary.js', import.meta.url));
 const MEGAFLOWS = fileURLToPath(new URL('../../packages/ovs/dist/ovs_megaflow_details.js', import.meta.url));
+const ICMP_RTT = fileURLToPath(new URL('../../packages/system-network/dist/icmp_rtt_details.js', import.meta.url));
 
 const available = ovsAvailable();
 if (available !== true && process.env.CI) throw new Error(`OVS tests: ${available}`);
@@ -47,7 +49,7 @@ function switched(lab: Lab, o: { megaflows?: boolean } = {}) {
   const ovs = OvsSwitch.start(sw);
   ovs.bridge('nstbr0', ['pa', 'pb'], [['pa', 'pb'], ['pb', 'pa']]);
   if (!o.megaflows) ovs.appctl('upcall/disable-megaflows');
-  return { a, sw, b, ovs };
+  return { a, sw, b, ovs, macs: { a: la.aMac, b: lb.aMac } };
 }
 
 describe.runIf(run)('ovs_upcall_latency_summary', () => {
@@ -263,5 +265,89 @@ describe.runIf(run)('drops in the datapath', () => {
       // Before 6.8 the datapath frees a packet with no action left as consumed: not a drop.
       expect(rows).toEqual([]);
     }
+  });
+});
+
+/** b's second address: its nftables drops the echo requests to it. */
+const UNANSWERED = { v4: '10.230.0.3', v6: 'fd00:230::3' } as const;
+const pingEvents = (records: ToolRecord[]) => records.filter((r) => r.type === 'event') as unknown as PingEventRecord[];
+const pingFinal = (records: ToolRecord[]) => records.find((r) => r.type === 'final') as unknown as PingFinal & { events: number; lost: number; evicted: number };
+const stagesOf = (leg: { stage: string }[]) => leg.map((s) => s.stage);
+const delta = (leg: { stage: string; delta_us: number }[], stage: string) => leg.find((s) => s.stage === stage)!.delta_us;
+/** A leg switched by the datapath: its device stages, and the datapath's action, after an upcall where it missed. */
+const SWITCHED = ['receive', 'ovs', 'dev_queue', 'start_xmit', 'xmit'];
+const UPCALLED = ['receive', 'ovs_upcall', 'ovs', 'dev_queue', 'start_xmit', 'xmit'];
+
+describe.runIf(run)('icmp_rtt_details through Open vSwitch', () => {
+  it('pings switched by the datapath (IPv4, IPv6): one event each, the datapath\'s action a stage both ways, an upcall stage for every miss the datapath counted; the dropped ones unanswered, exactly', async () => {
+    using lab = Lab.create();
+    const [N, M] = [6, 2];
+    const { a, sw, b, ovs, macs } = switched(lab);
+    using _ovs = ovs;
+    for (const [f, plen] of [['v4', 24], ['v6', 64]] as const) {
+      b.addr('eth0', `${UNANSWERED[f]}/${plen}`);
+      a.neigh('eth0', UNANSWERED[f], macs.b);
+    }
+    b.nft(`table inet nstping { chain in { type filter hook input priority 0; ip daddr ${UNANSWERED.v4} icmp type echo-request drop; ip6 daddr ${UNANSWERED.v6} icmpv6 type echo-request drop; }; }`);
+    await using tool = await startTool(ICMP_RTT, ['--netns', sw.name, '--rx-interface', 'pa', '--tx-interface', 'pb', '--timeout-ms', '300']);
+    const l0 = ovs.lookups();
+    const truth = { v4: ping(a, ADDRS.v4[1], N, { intervalS: 0.2 }), v6: ping(a, ADDRS.v6[1], N, { intervalS: 0.2 }) };
+    const l1 = ovs.lookups();
+    for (const f of ['v4', 'v6'] as const) {
+      expect(truth[f]).toMatchObject({ sent: N, received: N });
+      expect(ping(a, UNANSWERED[f], M, { intervalS: 0.2 })).toMatchObject({ sent: M, received: 0 });
+    }
+    const res = await tool.stop();
+    expect(res.exitCode).toBe(0);
+    const events = pingEvents(res.records);
+    expect(events).toHaveLength(2 * N);
+    let upcalls = 0;
+    for (const f of ['v4', 'v6'] as const) {
+      const mine = events.filter((e) => e.flow.dst === ADDRS[f][1]);
+      expect(mine.map((e) => e.icmp.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
+      for (const e of mine) {
+        expect(e).toMatchObject({ kind: 'forwarded', rx_interface: 'pa', tx_interface: 'pb', flow: { src: ADDRS[f][0] } });
+        for (const leg of [e.request, e.reply]) {
+          expect([SWITCHED, UPCALLED]).toContainEqual(stagesOf(leg));
+          if (stagesOf(leg).includes('ovs_upcall')) upcalls++;
+        }
+        expect(e.request_us + e.outside_us + e.reply_us).toBeCloseTo(e.rtt_us, 3);
+        const p = truth[f].rttUs.get(e.icmp.seq)!;
+        expect(e.rtt_us).toBeLessThanOrEqual(p.us + p.slackUs);
+      }
+    }
+    // The datapath starts with no flow for either direction of either family; with megaflows off,
+    // ping's identifier and sequence are not in its flows: one miss each way and family at least.
+    expect(l1.missed - l0.missed).toBeGreaterThanOrEqual(4);
+    expect(upcalls).toBe(l1.missed - l0.missed);
+    expect(pingFinal(res.records)).toMatchObject({ events: 2 * N, answered: 2 * N, unanswered: 2 * M, late: 0, incomplete: 0, replaced: 0, pending: 0, lost: 0, evicted: 0 });
+  });
+
+  it('an upcall held 200 ms (ovs-vswitchd stopped): the request\'s time from the upcall to the datapath\'s action is the hold', async () => {
+    using lab = Lab.create();
+    const HOLD_MS = 200;
+    const { a, sw, ovs } = switched(lab);
+    using _ovs = ovs;
+    await using tool = await startTool(ICMP_RTT, ['--netns', sw.name, '--rx-interface', 'pa', '--tx-interface', 'pb', '--timeout-ms', '3000']);
+    const before = ovs.lookups();
+    ovs.pause();
+    let pinging: Promise<ReturnType<typeof ping>>;
+    try {
+      pinging = pingAsync(a, ADDRS.v4[1], 1);
+      // The request is up (the datapath missed) before the hold is timed.
+      await until(() => ovs.lookups().missed > before.missed, 'the upcall');
+      await new Promise((r) => setTimeout(r, HOLD_MS));
+    } finally {
+      ovs.resume();
+    }
+    expect(await pinging).toMatchObject({ sent: 1, received: 1 });
+    await tool.records('event', 1);
+    const res = await tool.stop();
+    const [e, ...more] = pingEvents(res.records);
+    expect(more).toEqual([]);
+    expect(stagesOf(e!.request)).toEqual(UPCALLED);
+    expect(delta(e!.request, 'ovs')).toBeGreaterThanOrEqual(HOLD_MS * 1000);
+    expect(e!.request_us).toBeGreaterThanOrEqual(HOLD_MS * 1000);
+    expect(pingFinal(res.records)).toMatchObject({ events: 1, answered: 1, unanswered: 0, incomplete: 0, lost: 0 });
   });
 });

@@ -49,14 +49,53 @@ export function tcpSynToClosedPort(ns: Netns, o: { dst: string; dport: number })
   return JSON.parse(agent(ns, { mode: 'tcp-refused', ...o })) as { refused: boolean };
 }
 
-/** ICMP echo requests with iputils ping; returns requests sent and replies received. */
-export function ping(ns: Netns, dst: string, count: number, opts: { ttl?: number; size?: number } = {}): { sent: number; received: number } {
-  const args = ['-n', '-q', '-c', String(count), '-i', '0.002', '-W', '1'];
-  if (opts.ttl) args.push('-t', String(opts.ttl));
-  if (opts.size) args.push('-s', String(opts.size));
-  const out = ns.exec('ping', [...args, dst], { allowFail: true });
+/** What iputils ping sent and got back: the requests, the replies, and each reply's round trip
+ * as ping measured it (µs, by sequence number), with half its last printed digit. */
+export interface Pinged {
+  sent: number;
+  received: number;
+  rttUs: Map<number, { us: number; slackUs: number }>;
+}
+
+export interface PingOptions {
+  ttl?: number;
+  size?: number;
+  /** Seconds between requests (default 0.002). */
+  intervalS?: number;
+}
+
+function pingArgs(dst: string, count: number, o: PingOptions): string[] {
+  // -W 1: with no reply, ping waits a second for one after its last request.
+  const args = ['-n', '-c', String(count), '-i', String(o.intervalS ?? 0.002), '-W', '1'];
+  if (o.ttl) args.push('-t', String(o.ttl));
+  if (o.size) args.push('-s', String(o.size));
+  return [...args, dst];
+}
+
+function pinged(out: string): Pinged {
   const m = /(\d+) packets transmitted, (\d+) received/.exec(out);
-  return { sent: Number(m?.[1] ?? 0), received: Number(m?.[2] ?? 0) };
+  const rttUs = new Map<number, { us: number; slackUs: number }>();
+  for (const l of out.matchAll(/icmp_seq=(\d+) .*time=([\d.]+) ms/g)) {
+    const decimals = l[2]!.split('.')[1]?.length ?? 0;
+    rttUs.set(Number(l[1]), { us: Number(l[2]) * 1000, slackUs: 500 * 10 ** -decimals });
+  }
+  return { sent: Number(m?.[1] ?? 0), received: Number(m?.[2] ?? 0), rttUs };
+}
+
+/** ICMP echo requests with iputils ping, `count` of them. */
+export function ping(ns: Netns, dst: string, count: number, opts: PingOptions = {}): Pinged {
+  return pinged(ns.exec('ping', pingArgs(dst, count, opts), { allowFail: true }));
+}
+
+/** The same, while the caller goes on (to hold the datapath or a reader meanwhile, say). */
+export function pingAsync(ns: Netns, dst: string, count: number, opts: PingOptions = {}): Promise<Pinged> {
+  const child = spawn('ip', ['netns', 'exec', ns.name, 'ping', ...pingArgs(dst, count, opts)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => void (out += d.toString('utf8')));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', () => resolve(pinged(out)));
+  });
 }
 
 export interface Sink {

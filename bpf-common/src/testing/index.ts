@@ -20,6 +20,7 @@ import type { Tool } from '../tool/tool.ts';
 import { requireRoot } from './root.ts';
 
 export { isRoot, requireRoot } from './root.ts';
+export { loadModules } from './modules.ts';
 
 export interface VerifierOptions {
   /** Rodata sets each tool is verified with besides its defaults (code the verifier otherwise

@@ -1,8 +1,11 @@
 /** Every flavour of every system-network program against this kernel's verifier. Flavours this
  * kernel can attach are tested end to end in test-harness; here each must load, or be refused for
  * the reason the kernel's feature probe gives. */
-import { describeVerifier } from '@netstrata/bpf-common/testing';
+import { describeVerifier, loadModules } from '@netstrata/bpf-common/testing';
 import { tools } from './index.ts';
+
+// icmp_rtt_details follows forwarded pings through the OVS datapath where openvswitch is loaded.
+loadModules('crc32c_generic', 'openvswitch');
 
 // The latency tools again with --stages (and details with --stack, and --sample), and with the probe
 // reads kernels before 6.2 get where this one has direct reads: each turns on code the verifier

@@ -54,7 +54,7 @@ const TUN: Suite = {
 const VMNET: Suite = { dir: 'test-harness', file: 'src/vm-network.e2e.test.ts' };
 /** The vm-network tools on a VM switched by Open vSwitch's kernel datapath. */
 const VMNET_OVS: Suite = { dir: 'test-harness', file: 'src/vm-network-ovs.in-guest.test.ts' };
-/** ovs_upcall_latency_summary and ovs_megaflow_details on an OVS bridge between two namespaces. */
+/** ovs_upcall_latency_summary, ovs_megaflow_details and icmp_rtt_details on an OVS bridge between two namespaces. */
 const OVS: Suite = { dir: 'test-harness', file: 'src/ovs.in-guest.test.ts', env: { NETSTRATA_EXAMPLES_OUT: '/mnt/out/examples' } };
 /** The virtio tools on the guest's own probe NICs (guest/vm.ts PROBE_NICS). */
 const VIRTIO: Suite = { dir: 'test-harness', file: 'src/virtio.in-guest.test.ts', env: { NETSTRATA_EXAMPLES_OUT: '/mnt/out/examples' } };
@@ -203,7 +203,7 @@ describe.runIf(guestTierRuns())('kernel support', () => {
       });
       suiteTest('tun_ring_summary and _details see each TAP ring fill, drop FULL_RING and hold packets for a slow reader, exactly', TUN, 'oldest', TUN.only ? 4 : 9, ['tun']);
       suiteTest("vm_network_latency_summary and _details follow a VM's packets through an Open vSwitch datapath, its upcalls to ovs-vswitchd timed, exactly", VMNET_OVS, 'newest', 3, ['tun']);
-      suiteTest("ovs_upcall_latency_summary times every upcall to ovs-vswitchd and counts the failed and unanswered ones as the datapath does, ovs_megaflow_details shows each flow installed as the datapath lists it, and the datapath's drops carry the kernel's OVS reasons, exactly", OVS, 'newest', 8, [], () => {
+      suiteTest("ovs_upcall_latency_summary times every upcall to ovs-vswitchd and counts the failed and unanswered ones as the datapath does, ovs_megaflow_details shows each flow installed as the datapath lists it, the datapath's drops carry the kernel's OVS reasons, and icmp_rtt_details times pings through the datapath and its upcalls, exactly", OVS, 'newest', 10, [], () => {
         if (kernel === GUEST_KERNELS.at(-1)) expect(publishCaptured(join(guest.outDir, 'examples'))).toEqual(expect.arrayContaining(['ovs_upcall_latency_summary.txt', 'ovs_megaflow_details.txt']));
       });
       suiteTest("virtnet_poll_summary and virtnet_irq_summary count every packet at its queue's polls and every interrupt on its CPU as the driver and the kernel do, and busy polling's polls without interrupts", VIRTIO, 'oldest', 3, [], () => {
