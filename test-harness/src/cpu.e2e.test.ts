@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { octaveOf, type Histogram } from '@netstrata/bpf-common';
 import type { LockRow, OffcpuRow, ThreadRow, VectorRow } from '@netstrata/cpu';
-import { Lab, release, requireRoot, runToolOnce, sendUdp, startTool, SwitchWitness, toolPath, twoHosts, type ToolRecord } from './index.ts';
+import { AgentContextWitness, Lab, release, requireRoot, runToolOnce, sendUdp, startTool, SwitchWitness, toolPath, twoHosts, type ToolRecord } from './index.ts';
 
 const run = requireRoot('cpu tools end-to-end tests');
 const SLEEPER = fileURLToPath(new URL('../agents/sleeper.py', import.meta.url));
@@ -100,29 +100,36 @@ describe.runIf(run)('softirq_latency_summary', () => {
 
 describe.runIf(run)('sched_latency_summary', () => {
   /** A sleeper pinned to `cpu`, timed by the tool chosen by its pid; with a hog on the same CPU or not. */
-  async function measure(cpu: number, hog: boolean): Promise<ThreadRow[]> {
+  async function measure(cpu: number, hog: boolean): Promise<{ threads: ThreadRow[]; withheld: number }> {
     // The hog runs at a higher priority (nice -10, about 9 times the weight): the sleeper's waits
     // grow by milliseconds, far above what other work on a test machine adds.
     const hogProc = hog ? spawnPinned(cpu, ['nice', '-n', '-10', 'sh', '-c', 'while :; do :; done']) : undefined;
     const sleeper = spawnPinned(cpu, ['python3', SLEEPER, 'nst-sleeper', '100', '5', '1']);
     await using tool = await startTool(toolPath('schedLatencySummary'), ['--pid', String(sleeper.pid), '--interval', '3600']);
+    // The sleeper's timer wakes it from an interrupt, in whatever task the CPU was running: on this
+    // machine no BPF program runs in the VM agent's (docs/kernel-support.md), and those wakeups are
+    // not the tool's to see.
+    using witness = new AgentContextWitness('sched:sched_wakeup', `pid == ${sleeper.pid}`);
     release(sleeper);
     expect(await exited(sleeper)).toBe(0);
     hogProc?.kill('SIGKILL');
-    return final((await tool.stop()).records).threads as ThreadRow[];
+    const threads = final((await tool.stop()).records).threads as ThreadRow[];
+    const { withheld } = witness.counts();
+    if (withheld) console.log(`${withheld} of the sleeper's wakeups happened where the kernel runs no BPF program`);
+    return { threads, withheld };
   }
 
   it('a thread woken every 5 ms waits longer for its CPU with a hog pinned beside it', async () => {
     const cpu = 1 % cpus().length;
-    const quiet = await measure(cpu, false);
-    const busy = await measure(cpu, true);
-    for (const rows of [quiet, busy]) {
+    const { threads: quiet, withheld: quietWithheld } = await measure(cpu, false);
+    const { threads: busy, withheld: busyWithheld } = await measure(cpu, true);
+    for (const [rows, withheld] of [[quiet, quietWithheld], [busy, busyWithheld]] as const) {
       // Only the chosen process: its one thread, named as it named itself, on the pinned CPU.
       expect(rows).toHaveLength(1);
       expect(rows[0]!.comm).toBe('nst-sleeper');
       expect(rows[0]!.cpus.map((c) => c.cpu)).toEqual([cpu]);
       // 100 wakeups from the loop (and the release's), each timed.
-      expect(rows[0]!.wakeups).toBeGreaterThanOrEqual(100);
+      expect(rows[0]!.wakeups).toBeGreaterThanOrEqual(100 - withheld);
       expect(rows[0]!.wait.count).toBe(rows[0]!.wakeups + rows[0]!.preempted);
     }
     const q = quiet[0]!.wait;
@@ -137,11 +144,12 @@ describe.runIf(run)('sched_latency_summary', () => {
     const cpu = 0;
     const sleeper = spawnPinned(cpu, ['python3', SLEEPER, 'nst-sleeper', '40', '5', '0']);
     await using tool = await startTool(toolPath('schedLatencySummary'), ['--comm', 'nst-sl*', '--interval', '3600']);
+    using witness = new AgentContextWitness('sched:sched_wakeup', `pid == ${sleeper.pid}`);
     release(sleeper);
     expect(await exited(sleeper)).toBe(0);
     const rows = final((await tool.stop()).records).threads as ThreadRow[];
     expect(rows.map((r) => r.pid)).toEqual([sleeper.pid]);
-    expect(rows[0]!.wakeups).toBeGreaterThanOrEqual(40);
+    expect(rows[0]!.wakeups).toBeGreaterThanOrEqual(40 - witness.counts().withheld);
   });
 
   it('bad input is one line naming the option, exit 2, before anything loads', () => {
