@@ -9,10 +9,11 @@ have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok ins
 # libc6-dev (and linux-libc-dev, its dependency): the tests and the bench build small C programs (lock
 # contention, the flood, the ring producer). bpftrace: the bench compares the tools with bpftrace scripts.
 # strace: the bad-input tests prove a rejected invocation made no bpf(2) call at all.
+# conntrack: conntrack_summary counts each table's entries by zone from conntrack(8)'s dump.
 # qemu-system-x86, busybox-static, kmod, cpio, xz-utils, zstd: the guest tier boots Debian's kernels under
 # QEMU (their image packages are downloaded, never installed); openvswitch-switch: OVS in those guests; ethtool: the virtio NICs' per-queue counters in them.
 for p in clang llvm libbpf-dev libbpf1 libc6-dev bpftool iproute2 nftables iputils-ping util-linux libelf1 zlib1g python3 strace bpftrace prometheus \
-  qemu-system-x86 busybox-static kmod cpio xz-utils zstd openvswitch-switch ethtool; do
+  qemu-system-x86 busybox-static kmod cpio xz-utils zstd openvswitch-switch ethtool conntrack; do
   have "$p" || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then

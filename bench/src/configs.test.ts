@@ -38,6 +38,8 @@ describe('the configurations', () => {
       'packet_path_details_match',
       'system_network_latency_details_nomatch',
       'system_network_latency_details_match',
+      'conntrack_details_nomatch',
+      'conntrack_details_match',
       'tun_ring_details_nomatch',
       'tun_ring_details_match',
       'icmp_rtt_details',

@@ -17,6 +17,7 @@ import type { Histogram } from '@netstrata/bpf-common';
 import type { TcpHealthRecord } from '@netstrata/system-network';
 import { publish } from './examples.ts';
 import { Lab, TapRelay, bucketOf, requireRoot, runToolOnce, sendTcp, startSink, startSlowReader, startTool, tapVm, tcpSynToClosedPort, twoHosts, until, type Host, type Netns, type ToolRecord } from './index.ts';
+import { expectUsageErrors } from './usage-errors.ts';
 
 const run = requireRoot('tcp_health_summary end-to-end tests');
 const TOOL = fileURLToPath(new URL('../../packages/system-network/dist/tcp_health_summary.js', import.meta.url));
@@ -249,15 +250,7 @@ describe.runIf(run)('tcp_health_summary', () => {
       [['--window=often'], /^--window: 'often' is not true or false/],
       [['--netns', 'nstlab-no-such-ns'], /^--netns: no network namespace 'nstlab-no-such-ns'/],
     ];
-    for (const [args, message] of cases) {
-      const r = runToolOnce(TOOL, args, { traceBpf: true });
-      const lines = r.stderr.split('\n').filter((l) => l !== '');
-      expect({ args, exit: r.exitCode, lines: lines.length }).toEqual({ args, exit: 2, lines: 1 });
-      expect(lines[0]!.startsWith('tcp_health_summary: '), lines[0]).toBe(true);
-      expect(lines[0]!.slice('tcp_health_summary: '.length)).toMatch(message);
-      expect(r.stdout).toBe('');
-      expect(r.bpfCalls).toEqual([]);
-    }
+    expectUsageErrors(TOOL, cases);
   });
 
   it('the example for the docs: a client with a lossy transfer and refused connections (text)', async () => {

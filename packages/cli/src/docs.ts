@@ -4,7 +4,7 @@ import type { ToolInfo } from './registry.ts';
 /** The README's table of tools: name, package and the question each answers. */
 export function toolTable(tools: readonly ToolInfo[]): string {
   const rows = tools.map((t) => `| \`${t.name}\` | ${t.domain} | ${t.describe} |`);
-  return ['| tool | package | question |', '|---|---|---|', ...rows, '| `netstrata doctor` | cli | What can this kernel do, and which hook would each tool use? |', '| `netstrata list` | cli | The tools, one line each. |'].join('\n');
+  return ['| tool | package | question |', '|---|---|---|', ...rows, '| `netstrata doctor` | cli | What can this kernel do, and which hook would each tool use? |', "| `netstrata audit` | cli | What in this host's configuration is off, and why does it matter for drops and latency? Rule by rule: TAP and NIC rings, offloads, rp_filter, conntrack, NIC interrupts and RPS/XPS against CPUs and NUMA nodes, busy polling, vhost and vCPU pinning, ksoftirqd; each with its evidence and the setting to change ([docs/audit.md](docs/audit.md)). |", '| `netstrata list` | cli | The tools, one line each. |'].join('\n');
 }
 
 /** Replaces the block between `<!-- name -->` and `<!-- /name -->` in a document. */

@@ -1,8 +1,9 @@
-/** `netstrata`: list the tools, check what this kernel supports. */
+/** `netstrata`: list the tools, check what this kernel supports, audit the host's network configuration. */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { Sink, handleErrors, helpWidth, wrapWords, yargsMessage, UsageError } from '@netstrata/bpf-common';
 import { doctor, renderDoctor } from './doctor.ts';
+import { AUDIT_COMMAND, parseAuditOptions, runAudit, withAuditOptions } from './audit/command.ts';
 import { TOOLS } from './registry.ts';
 
 export function listText(): string {
@@ -13,9 +14,10 @@ export function listText(): string {
 export async function main(argv = hideBin(process.argv)): Promise<number> {
   try {
     const first = argv[0];
-    if (first && !first.startsWith('-') && !['list', 'doctor'].includes(first)) {
-      throw new UsageError(`unknown command '${first}' (commands: list, doctor)`);
+    if (first && !first.startsWith('-') && !['list', 'doctor', 'audit'].includes(first)) {
+      throw new UsageError(`unknown command '${first}' (commands: list, doctor, audit)`);
     }
+    let status = 0;
     await yargs(argv)
       .scriptName('netstrata')
       .usage(`$0 <command>\n\n${wrapWords('Find where packets are dropped and delayed on Linux hosts that run virtual machines.', helpWidth() - 2)}`)
@@ -31,17 +33,21 @@ export async function main(argv = hideBin(process.argv)): Promise<number> {
           new Sink(a.output).record(r, () => renderDoctor(r));
         },
       )
-      .demandCommand(1, 'give a command: list or doctor')
+      .command('audit', AUDIT_COMMAND, (y) => withAuditOptions(y).strict(), async (a) => {
+        status = await runAudit(parseAuditOptions(a), [process.execPath, ...process.argv.slice(1, 2)]);
+      })
+      .demandCommand(1, 'give a command: list, doctor or audit')
       .strict()
       .version(false)
       .example('$0 doctor', 'check this host before running the tools')
       .example('$0 list', 'what each tool answers')
+      .example('$0 audit', "what in this host's configuration is off, and why it matters")
       .fail((msg, err) => {
         throw err ?? new UsageError(yargsMessage(msg, argv));
       })
       .exitProcess(false)
       .parseAsync();
-    return 0;
+    return status;
   } catch (err) {
     return handleErrors('netstrata', err);
   }

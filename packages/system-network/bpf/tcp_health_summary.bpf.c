@@ -81,27 +81,6 @@ static __always_inline struct tcp_flow_stats *flow_row(const struct tcp_flow_key
 	return nst_lookup_or_init(&flows, key, &zero);
 }
 
-/* Add one to a counter keyed in a hash map (nst_counter_add without counting the row as created:
- * see the drop table); a full map is counted. */
-static __always_inline void count_one(void *map, const void *key)
-{
-	__u64 *v = bpf_map_lookup_elem(map, key), one = 1;
-	long err;
-
-	if (v) {
-		__sync_fetch_and_add(v, 1);
-		return;
-	}
-	err = bpf_map_update_elem(map, key, &one, BPF_NOEXIST);
-	if (err == -17 /* EEXIST: another CPU created it first */) {
-		v = bpf_map_lookup_elem(map, key);
-		if (v)
-			__sync_fetch_and_add(v, 1);
-	} else if (err) {
-		nst_count_loss(NST_MAP_FULL);
-	}
-}
-
 /* A socket's flow (any sock_common: a request or timewait socket too), through the filters. A full
  * socket (`full`) that lets its port go as it closes (inet_put_port zeroes skc_num before the state
  * change is traced) still has its source port in inet_sport. */
@@ -157,7 +136,7 @@ static __always_inline void reason_add(__u32 kind, __u32 reason)
 {
 	struct tcp_reason_key k = { .kind = kind, .reason = reason };
 
-	count_one(&reasons, &k);
+	nst_hash_count_one(&reasons, &k);
 }
 
 /* The smoothed RTT the kernel keeps for the socket, into the flow's and the host's histograms. Reads
@@ -385,7 +364,7 @@ static __always_inline int on_drop(void *ctx, struct sk_buff *skb, __u64 locatio
 	if (!skb || !skb_key(skb, BPF_CORE_READ(skb, skb_iif) != 0, &key.flow))
 		return 0;
 	key.reason = reason;
-	count_one(&drops, &key);
+	nst_hash_count_one(&drops, &key);
 	reason_add(TCP_REASON_DROP, reason);
 	h = host_row();
 	if (h)

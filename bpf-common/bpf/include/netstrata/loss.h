@@ -84,8 +84,9 @@ static __always_inline void *nst_lookup_or_init(void *map, const void *key, cons
 	return v;
 }
 
-/* Add to a counter keyed in a hash map, creating it when new; a full map is counted, not hidden. */
-static __always_inline void nst_counter_add(void *map, const void *key, __u64 n)
+/* Add to a counter keyed in a map, creating it when new; a full map is counted, not hidden. `row`:
+ * count the row as created (an LRU table whose evictions the user side derives from it). */
+static __always_inline void nst_counter_bump(void *map, const void *key, __u64 n, bool row)
 {
 	__u64 *v = bpf_map_lookup_elem(map, key);
 
@@ -96,15 +97,29 @@ static __always_inline void nst_counter_add(void *map, const void *key, __u64 n)
 	__u64 init = n;
 	long err = bpf_map_update_elem(map, key, &init, BPF_NOEXIST);
 
-	if (!err)
-		nst_row_created();
-	else if (err == -17 /* EEXIST: another CPU created it first */) {
+	if (!err) {
+		if (row)
+			nst_row_created();
+	} else if (err == -17 /* EEXIST: another CPU created it first */) {
 		v = bpf_map_lookup_elem(map, key);
 		if (v)
 			__sync_fetch_and_add(v, n);
-	} else if (err) {
+	} else {
 		nst_count_loss(NST_MAP_FULL);
 	}
+}
+
+/* A counter in an LRU table: its rows are counted as created. */
+static __always_inline void nst_counter_add(void *map, const void *key, __u64 n)
+{
+	nst_counter_bump(map, key, n, true);
+}
+
+/* One more in a counter of a plain hash table (a full one refuses: counted map_full), its rows not
+ * counted as created (another table of the object is the LRU whose evictions are derived). */
+static __always_inline void nst_hash_count_one(void *map, const void *key)
+{
+	nst_counter_bump(map, key, 1, false);
 }
 
 #endif

@@ -4,7 +4,7 @@
  * reading taken when the tool was ready, and an interval the reading before it.
  */
 import { Deltas } from '@netstrata/bpf-common';
-import { CONNTRACK_COUNTERS, conntrackId, conntrackShown, type ConntrackRow } from './conntrack.ts';
+import { CONNTRACK_COUNTERS, conntrackId, conntrackShown, type ConntrackRow } from '../conntrack/stats.ts';
 import { CPU_COUNTERS, byCpu, bySoftirq, cpuId, softirqId, type CpuRow, type HostReading, type SoftirqCountRow } from './cpus.ts';
 import { COUNTERS, type DeviceRow, type NamespaceReading } from './devices.ts';
 import { QDISC_COUNTERS, qdiscId, qdiscOrder, qdiscShown, type QdiscRow } from './qdiscs.ts';

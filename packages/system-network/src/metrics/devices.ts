@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { networkNamespaces, type NetnsRef, type ResolvedFilter } from '@netstrata/bpf-common';
-import { parseConntrack, type ConntrackRow } from './conntrack.ts';
+import { conntrackScript, parseConntrack, type ConntrackRow } from '../conntrack/stats.ts';
 import { parseQdiscs, type QdiscRow } from './qdiscs.ts';
 
 export const COUNTERS = ['rx_packets', 'rx_bytes', 'tx_packets', 'tx_bytes', 'tx_errors'] as const;
@@ -48,11 +48,7 @@ const SCRIPT = [
   `echo ${SEP}`,
   'tc -s -j qdisc show 2>/dev/null',
   `echo ${SEP}`,
-  'cat /proc/net/stat/nf_conntrack 2>/dev/null',
-  `echo ${SEP}`,
-  'cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null',
-  `echo ${SEP}`,
-  'cat /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null',
+  ...conntrackScript(SEP),
   'true',
 ].join('; ');
 

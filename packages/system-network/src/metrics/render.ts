@@ -1,7 +1,7 @@
 /** Pure renderers of system_network_metrics_summary records. */
 import { spanHeading, formatValue, renderHistogram, type CostFields, type Envelope, type Histogram, type LossFields, type SummaryEnvelope } from '@netstrata/bpf-common';
 import type { DeviceRow, KernelCounts } from './aggregate.ts';
-import type { ConntrackRow } from './conntrack.ts';
+import type { ConntrackRow } from '../conntrack/stats.ts';
 import type { CpuRow, SoftirqCountRow } from './cpus.ts';
 import { CONNTRACK_FIELDS, CPU_FIELDS, DEVICE_FIELDS, QDISC_FIELDS, QUEUE_FIELDS } from './fields.ts';
 import type { QdiscRow } from './qdiscs.ts';
