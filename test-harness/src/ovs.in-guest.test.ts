@@ -241,6 +241,9 @@ describe.runIf(run)('drops in the datapath', () => {
     using _ovs = ovs;
     // Above the bridge's forwarding rules (OpenFlow's default priority, 32768).
     ovs.addFlow('nstbr0', 'priority=40000,udp,tp_dst=9400,actions=drop');
+    // ovs-vswitchd removes a datapath flow idle for 10 s, and the tool's start under an emulated
+    // CPU can take that long: the flow must outlive it for every packet to hit it.
+    ovs.vsctl('set', 'Open_vSwitch', '.', 'other_config:max-idle=600000');
     // The flow's first packet goes up to ovs-vswitchd, which installs the datapath flow (no
     // actions: a drop); the test's packets all hit it, and the datapath counts each hit once it
     // has executed (dropped) the packet.
