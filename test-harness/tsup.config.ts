@@ -1,4 +1,4 @@
 import { defineConfig } from 'tsup';
 import { toolBundle } from '../bpf-common/config/tsup.shared.ts';
 
-export default defineConfig({ ...toolBundle({ demo: 'src/demo.ts', guest: 'src/guest/cli.ts' }), external: ['koffi'] });
+export default defineConfig({ ...toolBundle({ guest: 'src/guest/cli.ts', lab: 'src/lab-cli.ts' }), external: ['koffi'] });

@@ -14,8 +14,10 @@
  * Drops the kernel showed to no BPF program (on this machine, those in the context of the VM agent's
  * threads) are counted by a tracefs witness, and the tools held to the truth less those.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DropReasons } from '@netstrata/bpf-common';
@@ -42,6 +44,10 @@ function ctStat(ns: Netns, column: string): number {
 }
 
 const ctCount = (ns: Netns) => Number(ns.exec('cat', ['/proc/sys/net/netfilter/nf_conntrack_count']).trim());
+
+/** The namespace's entries in one zone, as conntrack(8) lists them by its own zone filter (`-w`). */
+const zoneCount = (ns: Netns, zone: number) =>
+  ns.exec('sh', ['-c', `{ conntrack -L -f ipv4 -w ${zone}; conntrack -L -f ipv6 -w ${zone}; } 2>/dev/null`]).split('\n').filter((l) => l.trim()).length;
 
 /** Packets an nftables rule's counter saw (the first counter of the table). */
 const nftCount = (ns: Netns, table: string) => Number(/counter packets (\d+)/.exec(ns.exec('nft', ['list', 'table', 'inet', table]))?.[1] ?? NaN);
@@ -73,6 +79,25 @@ async function startAgent(ns: Netns, spec: object): Promise<{ first: Record<stri
     },
   };
 }
+
+/**
+ * A conntrack(8) first on the tool's PATH that notes the arguments of every call, then runs the real
+ * one: what the tool asked of conntrack(8) (`-L`: a dump of a table; `-E`: the --confirmed listener).
+ */
+function conntrackCalls() {
+  const real = execFileSync('sh', ['-c', 'command -v conntrack'], { encoding: 'utf8' }).trim();
+  const dir = mkdtempSync(join(tmpdir(), 'nst-ct-'));
+  const log = join(dir, 'calls');
+  writeFileSync(log, '');
+  writeFileSync(join(dir, 'conntrack'), `#!/bin/sh\necho "$*" >> ${log}\nexec ${real} "$@"\n`);
+  chmodSync(join(dir, 'conntrack'), 0o755);
+  return {
+    env: { PATH: `${dir}:${process.env.PATH ?? ''}` },
+    calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean),
+    [Symbol.dispose]: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+const dumps = (calls: string[]) => calls.filter((c) => /(^| )-L( |$)/.test(c));
 
 /** A witness of the NETFILTER_DROP drops in the lab's namespaces no BPF program was shown. */
 const witness = () => new AgentContextWitness('skb:kfree_skb', `reason == ${DropReasons.fromKernel().code('NETFILTER_DROP')!}`);
@@ -160,12 +185,13 @@ describe.runIf(run)('conntrack_summary and conntrack_details', () => {
       expect(d.records.find((r) => r.type === 'final')).toMatchObject({ events: N - withheld, lost: 0, by_state: { none: N - withheld } });
     });
 
-    it(`a full table refuses N new flows: table_full = the kernel's drop count = N, the zones' entries, one event each (IPv${family})`, async () => {
+    it(`a full table refuses N new flows: table_full = the kernel's drop count = N, --zones: the zones' entries, one event each (IPv${family})`, async () => {
       using lab = Lab.create();
       const { a, b } = twoHosts(lab);
       const [K1, K2, N, PORT] = [4, 2, 30, 5301];
       await using _held = await heldConnections(a, b, K1, K2, PORT);
-      await using summary = await startTool(SUMMARY, [...SUMMARY_ARGS(b.ns), '--confirmed']);
+      using ct = conntrackCalls();
+      await using summary = await startTool(SUMMARY, [...SUMMARY_ARGS(b.ns), '--confirmed', '--zones'], { env: ct.env });
       await using details = await startTool(DETAILS, TOOL_ARGS(b.ns));
       const [drop0, insert0] = [ctStat(b.ns, 'drop'), ctStat(b.ns, 'insert')];
       using w = witness();
@@ -186,7 +212,11 @@ describe.runIf(run)('conntrack_summary and conntrack_details', () => {
       if (own) expect(row).toMatchObject({ max: K1 + K2, fullness_pct: 100 });
       else expect(row.max).toBe(Number(b.ns.exec('cat', [CT_MAX]).trim()));
       expect(row.counters).toMatchObject({ drop: N - room, insert: 0, insert_failed: 0 });
+      // The entries by zone as the kernel's table holds them (conntrack -L in the namespace, beside the tool).
       expect(row.zones.map((z) => [z.zone, z.entries])).toEqual([[0, K1], [7, K2]]);
+      expect([zoneCount(b.ns, 0), zoneCount(b.ns, 7)]).toEqual([K1, K2]);
+      // --zones dumps the table (through conntrack(8) -L).
+      expect(dumps(ct.calls()).length).toBeGreaterThan(0);
       expect(row.netfilter_drops).toMatchObject({ total: N - withheld, none: N - withheld });
       expect(s.host).toMatchObject({ table_full: N - room, entries: K1 + K2 });
       // One flow each, as sent.
@@ -215,7 +245,8 @@ describe.runIf(run)('conntrack_summary and conntrack_details', () => {
   }
 }
 `);
-      await using summary = await startTool(SUMMARY, [...SUMMARY_ARGS(b.ns), '--confirmed']);
+      using ct = conntrackCalls();
+      await using summary = await startTool(SUMMARY, [...SUMMARY_ARGS(b.ns), '--confirmed'], { env: ct.env });
       await using details = await startTool(DETAILS, [...TOOL_ARGS(b.ns), '--state', 'new,untracked,established']);
       using w = witness();
       const n = sendUdp(a.ns, { dst: addr(b, family), dport: 9100, count: NEW });
@@ -234,6 +265,12 @@ describe.runIf(run)('conntrack_summary and conntrack_details', () => {
       expect(row.netfilter_drops).toMatchObject({ total: NEW + UNTRACKED + PINGS - 1, none: 0, new: NEW, untracked: UNTRACKED, established: PINGS - 1, related: 0 });
       expect(row.zones.find((z) => z.zone === 7)?.netfilter_drops).toMatchObject({ total: NEW, new: NEW });
       expect(row.zones.find((z) => z.zone === 0)?.netfilter_drops).toMatchObject({ total: PINGS - 1, established: PINGS - 1 });
+      // Without --zones: the zones are those of the drops, with no entry counts, and no table was
+      // dumped (conntrack(8) ran only as the --confirmed listener).
+      expect(row.zones.map((z) => Object.keys(z))).toEqual([['zone', 'netfilter_drops'], ['zone', 'netfilter_drops']]);
+      expect(s.namespaces.flatMap((r) => r.zones).filter((z) => 'entries' in z)).toEqual([]);
+      expect(dumps(ct.calls())).toEqual([]);
+      expect(ct.calls().filter((c) => /(^| )-E( |$)/.test(c))).toHaveLength(1);
       const flow = (sport: number, dport: number) => ({ src: addr(a, family), dst: addr(b, family), sport, dport, protocol: 'UDP' });
       expect(s.flows).toEqual(
         expect.arrayContaining([
@@ -276,7 +313,7 @@ describe.runIf(run)('conntrack_summary and conntrack_details', () => {
     const { a, b } = twoHosts(lab);
     await using _held = await heldConnections(a, b, 4, 2, 5301);
     b.ns.nft('table inet ctinv {\n  chain in { type filter hook input priority 0; policy accept; ct state invalid counter drop; }\n}\n');
-    const sargs = ['--netns', b.ns.name, '--interval', '60', '--top', '5'];
+    const sargs = ['--netns', b.ns.name, '--interval', '60', '--top', '5', '--zones'];
     const dargs = ['--netns', b.ns.name];
     await using summary = await startTool(SUMMARY, sargs, { json: false });
     await using details = await startTool(DETAILS, dargs, { json: false });

@@ -9,7 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { PingEventRecord, PingFinal } from '@netstrata/system-network';
-import { Lab, TapRelay, ToolGroup, ping as pingN, requireRoot, runToolOnce, startTool, type Netns, type Pinged, type ToolRecord } from './index.ts';
+import { Lab, TapRelay, ToolGroup, ping as pingN, requireRoot, runToolOnce, startTool, type Netns, type Pinged, type RunningTool, type ToolRecord, type ToolResult } from './index.ts';
 import { publish } from './examples.ts';
 
 const run = requireRoot('icmp_rtt_details end-to-end tests');
@@ -89,6 +89,17 @@ function pingBoth(from: Netns): Record<(typeof FAMILIES)[number], Pinged> {
   return truth;
 }
 
+/** pingBoth from `from` while `tool` runs, then stops the tool: ping's truth, and the tool's result
+ * and events, checked to be a clean exit and one event per answered ping. */
+async function pingThrough(tool: RunningTool, from: Netns): Promise<{ truth: ReturnType<typeof pingBoth>; res: ToolResult; events: PingEventRecord[] }> {
+  const truth = pingBoth(from);
+  const res = await tool.stop();
+  expect(res.exitCode).toBe(0);
+  const events = eventsOf(res.records);
+  expect(events).toHaveLength(2 * N);
+  return { truth, res, events };
+}
+
 /** The events of the pings to b in one family: one for each of its N sequence numbers. */
 function answered(events: PingEventRecord[], f: (typeof FAMILIES)[number]): PingEventRecord[] {
   const mine = events.filter((e) => e.flow.dst === ADDR.b[f]);
@@ -139,14 +150,9 @@ describe.runIf(run)('icmp_rtt_details', () => {
     const v6only = await tools.start(BIN, ['--netns', r.name, '--rx-interface', index('ra'), '--tx-interface', index('tap0'), '--timeout-ms', '300', '--dst-ip', ADDR.b.v6]);
     // And one on the classic tracepoints (the BTF flavours off), as a kernel without them runs it.
     const classic = await tools.start(BIN, common, { env: { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp' } });
-    const truth = pingBoth(a);
-    const res = await all.stop();
-    expect(res.exitCode).toBe(0);
-    const events = eventsOf(res.records);
-    expect(events).toHaveLength(2 * N);
+    const { truth, res, events } = await pingThrough(all, a);
     for (const f of FAMILIES) {
-      const mine = answered(events, f);
-      for (const e of mine) {
+      for (const e of answered(events, f)) {
         expect(e).toMatchObject({ kind: 'forwarded', rx_interface: 'ra', tx_interface: 'tap0', netns: r.inode, flow: { src: ADDR.a[f], protocol: f === 'v4' ? 'ICMP' : 'ICMPv6' } });
         checkEvent(e, truth[f], { request: ['receive', 'dev_queue', 'start_xmit', 'xmit'], reply: ['receive', 'dev_queue', 'start_xmit', 'xmit'] });
       }
@@ -194,11 +200,7 @@ describe.runIf(run)('icmp_rtt_details', () => {
     const args = ['--netns', r.name, '--tx-interface', 'tap0', '--timeout-ms', '300'];
     const tool = await tools.start(BIN, args);
     const classic = await tools.start(BIN, args, { env: { NETSTRATA_DISABLE_FEATURES: 'tp_btf,raw_tp' } });
-    const truth = pingBoth(r);
-    const res = await tool.stop();
-    expect(res.exitCode).toBe(0);
-    const events = eventsOf(res.records);
-    expect(events).toHaveLength(2 * N);
+    const { truth, res, events } = await pingThrough(tool, r);
     for (const f of FAMILIES) {
       const mine = answered(events, f);
       for (const e of mine) {

@@ -6,17 +6,12 @@
  * the latency tools' sessions.
  */
 import { describe, expect, it } from 'vitest';
-import { Lab, mapEntries, mapsHeldBy, requireRoot, sendUdp, startTool, toolPath, twoHosts, type Netns, type RunningTool, type ToolRecord } from './index.ts';
+import { Lab, mapEntries, mapsHeldBy, netCounters, requireRoot, sendUdp, startTool, toolPath, twoHosts, type Netns, type RunningTool, type ToolRecord } from './index.ts';
 
 const run = requireRoot('loss and memory-bound tests');
 
-/** A counter of the kernel's /proc/net/snmp, read inside a namespace ("Udp", "NoPorts"). */
-function snmp(ns: Netns, group: string, field: string): number {
-  const lines = ns.exec('cat', ['/proc/net/snmp']).split('\n').filter((l) => l.startsWith(`${group}: `));
-  const names = lines[0]!.split(/\s+/).slice(1);
-  const values = lines[1]!.split(/\s+/).slice(1);
-  return Number(values[names.indexOf(field)]);
-}
+/** Datagrams a namespace refused for want of a socket (/proc/net/snmp Udp NoPorts). */
+const udpNoPorts = (ns: Netns): number => netCounters(ns).get('Udp.NoPorts')!;
 
 /** A device's own packet counters, inside its namespace. */
 function devStat(ns: Netns, dev: string, stat: string): number {
@@ -55,24 +50,32 @@ const finalOf = (records: ToolRecord[]) => {
   return fin[0]!;
 };
 
+/** Stops a details tool whose ring overflowed and holds its final record to the truth: every event
+ * delivered counted, and lost exactly the `produced` events it did not deliver (some: the ring was
+ * full). */
+async function stopAndCheckLost(tool: RunningTool, produced: number): Promise<ToolRecord> {
+  const res = await tool.stop();
+  expect(res.exitCode).toBe(0);
+  const fin = finalOf(res.records);
+  const delivered = res.records.filter((r) => r.type === 'event').length;
+  expect(fin.events).toBe(delivered);
+  expect(fin.lost).toBe(produced - delivered);
+  expect(fin.lost).toBeGreaterThan(0);
+  return fin;
+}
+
 describe.runIf(run)('details tools: a full ring buffer is counted, exactly', () => {
   it('packet_drop_details: lost == drops produced (UdpNoPorts) − events delivered', async () => {
     using lab = Lab.create();
     const { a, b } = twoHosts(lab);
     // A 64 KiB ring holds about 130 events; the tool is stopped (SIGSTOP) while 2000 drops happen.
     await using tool = await startTool(toolPath('packetDropDetails'), ['--netns', b.ns.name, '--dst-port', '40000', '--ring-size', '64']);
-    const noPorts = snmp(b.ns, 'Udp', 'NoPorts');
+    const noPorts = udpNoPorts(b.ns);
     const sent = whileStopped(tool, () => sendUdp(a.ns, { dst: b.v4, dport: 40000, count: 2000 }));
-    const produced = snmp(b.ns, 'Udp', 'NoPorts') - noPorts;
-    const res = await tool.stop();
-    expect(res.exitCode).toBe(0);
-    const fin = finalOf(res.records);
-    const delivered = res.records.filter((r) => r.type === 'event').length;
+    const produced = udpNoPorts(b.ns) - noPorts;
     // Every packet sent was a drop the kernel counted: one event produced each.
     expect(produced).toBe(sent.sent);
-    expect(fin.events).toBe(delivered);
-    expect(fin.lost).toBe(produced - delivered);
-    expect(fin.lost).toBeGreaterThan(0);
+    await stopAndCheckLost(tool, produced);
   });
 
   it('system_network_latency_details: lost == packets sent through the device − events delivered', async () => {
@@ -85,15 +88,9 @@ describe.runIf(run)('details tools: a full ring buffer is counted, exactly', () 
     const tx0 = devStat(a.ns, 'eth0', 'tx_packets') + devStat(a.ns, 'eth0', 'tx_dropped');
     const sent = whileStopped(tool, () => sendUdp(a.ns, { dst: b.v4, dport: 40000, count: 2000 }));
     const produced = devStat(a.ns, 'eth0', 'tx_packets') + devStat(a.ns, 'eth0', 'tx_dropped') - tx0;
-    const res = await tool.stop();
-    expect(res.exitCode).toBe(0);
-    const fin = finalOf(res.records);
-    const delivered = res.records.filter((r) => r.type === 'event').length;
     // The device's counters see whatever else the namespace sent meanwhile, and so does the tool.
     expect(produced).toBeGreaterThanOrEqual(sent.sent);
-    expect(fin.events).toBe(delivered);
-    expect(fin.lost).toBe(produced - delivered);
-    expect(fin.lost).toBeGreaterThan(0);
+    const fin = await stopAndCheckLost(tool, produced);
     // Nothing waited anywhere: no session was let go.
     expect([fin.evicted, fin.map_full]).toEqual([0, 0]);
   });
@@ -106,9 +103,9 @@ describe.runIf(run)('bounded memory: maps stay within their sizes, and overflow 
     // DROPS_MAX (packages/packet-drop/bpf/packet_drop.h) is 10240 keys: 12000 one-packet flows.
     const FLOWS = 12_000;
     await using tool = await startTool(toolPath('packetDropSummary'), ['--netns', b.ns.name, '--group-by', 'flow', '--top', '3', '--interval', '3600']);
-    const noPorts = snmp(b.ns, 'Udp', 'NoPorts');
+    const noPorts = udpNoPorts(b.ns);
     const sent = sendUdp(a.ns, { dst: b.v4, dport: 20_000, dportCount: FLOWS, count: FLOWS });
-    const injected = snmp(b.ns, 'Udp', 'NoPorts') - noPorts;
+    const injected = udpNoPorts(b.ns) - noPorts;
     expect(injected).toBe(sent.sent);
     const drops = checkMapsBounded(tool, 'drops');
     expect(drops.maxEntries).toBe(10_240);
@@ -140,11 +137,11 @@ describe.runIf(run)('bounded memory: maps stay within their sizes, and overflow 
     await using details = await startTool(toolPath('systemNetworkLatencyDetails'), [...common, '--latency-threshold-us', '1000000000']);
     // Queued packets hold their socket's send buffer: a few sockets of 100 each.
     let sent = 0;
-    const noPorts = snmp(b.ns, 'Udp', 'NoPorts');
+    const noPorts = udpNoPorts(b.ns);
     for (let i = 0; i < 5; i++) sent += sendUdp(a.ns, { dst: b.v4, dport: 40000, count: 100 }).sent;
     // The test's packets that left (b has no socket on the port: each one that arrived is counted
     // there); the others are still queued, since the qdisc dropped none.
-    const left = snmp(b.ns, 'Udp', 'NoPorts') - noPorts;
+    const left = udpNoPorts(b.ns) - noPorts;
     const queued = sent - left;
     const q = (JSON.parse(a.ns.exec('tc', ['-s', '-j', 'qdisc', 'show', 'dev', 'eth0'])) as { kind: string; drops: number; qlen: number }[]).find((x) => x.kind === 'tbf')!;
     expect(q.drops).toBe(0);

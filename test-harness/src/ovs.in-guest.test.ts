@@ -17,6 +17,7 @@ import { DropReasons } from '@netstrata/bpf-common';
 import type { MegaflowRecord, UpcallRecord } from '@netstrata/ovs';
 import type { PingEventRecord, PingFinal } from '@netstrata/system-network';
 import { Lab, OvsSwitch, ToolGroup, ovsAvailable, ping, pingAsync, requireRoot, sendUdp, startTool, until, type Netns, type ToolRecord } from './index.ts';
+import { ADDRS, switched } from './ovs-lab.ts';
 
 const DROPS = fileURLToPath(new URL('../../packages/packet-drop/dist/packet_drop_summary.js', import.meta.url));
 const SUMMARY = fileURLToPath(new URL('../../packages/ovs/dist/ovs_upcall_latency_summary.js', import.meta.url));
@@ -29,28 +30,6 @@ const run = requireRoot('OVS upcall end-to-end tests') && available === true;
 
 const final = (records: ToolRecord[]) => records.find((r) => r.type === 'final') as unknown as UpcallRecord;
 const rx = (ns: Netns, dev: string): number => ns.linkStats(dev).rx.packets;
-
-const ADDRS = { v4: ['10.230.0.1', '10.230.0.2'], v6: ['fd00:230::1', 'fd00:230::2'] } as const;
-
-/** a -- pa [OVS bridge in sw] pb -- b, each port's packets sent to the other by one OpenFlow rule. */
-function switched(lab: Lab, o: { megaflows?: boolean } = {}) {
-  const [a, sw, b] = [lab.netns('a'), lab.netns('sw'), lab.netns('b')];
-  const la = lab.veth(a, 'eth0', sw, 'pa');
-  const lb = lab.veth(b, 'eth0', sw, 'pb');
-  for (const [ns, i] of [[a, 0], [b, 1]] as const) {
-    ns.addr('eth0', `${ADDRS.v4[i]}/24`);
-    ns.addr('eth0', `${ADDRS.v6[i]}/64`);
-  }
-  // Permanent neighbours: no ARP or neighbour discovery, so every upcall is one of the test's packets.
-  for (const f of ['v4', 'v6'] as const) {
-    a.neigh('eth0', ADDRS[f][1], lb.aMac);
-    b.neigh('eth0', ADDRS[f][0], la.aMac);
-  }
-  const ovs = OvsSwitch.start(sw);
-  ovs.bridge('nstbr0', ['pa', 'pb'], [['pa', 'pb'], ['pb', 'pa']]);
-  if (!o.megaflows) ovs.appctl('upcall/disable-megaflows');
-  return { a, sw, b, ovs, macs: { a: la.aMac, b: lb.aMac } };
-}
 
 describe.runIf(run)('ovs_upcall_latency_summary', () => {
   for (const family of ['v4', 'v6'] as const) {

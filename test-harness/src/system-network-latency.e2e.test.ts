@@ -5,44 +5,11 @@
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { tracepointDefined } from '@netstrata/bpf-common';
+import { tracepointDefined, type Histogram } from '@netstrata/bpf-common';
+import type { DirectionRow as Direction, PairRow as Pair } from '@netstrata/system-network';
 import { bucketOf, Lab, XmitWitness, rank, routed, sendTcp, shapeTbf, requireRoot, sendPaced, sendPacedAsync, sendUdp, startSlowReader, startTool, ToolGroup, toolPath, twoHosts, type Host, type ToolRecord } from './index.ts';
 
 const run = requireRoot('system_network_latency end-to-end tests');
-
-interface Bounds {
-  low: number;
-  high: number;
-}
-interface Hist {
-  count: number;
-  percentiles: { p50: Bounds; p90: Bounds; p99: Bounds; p999: Bounds } | null;
-}
-interface Pair {
-  from: string;
-  to: string;
-  count: number;
-  histogram: Hist;
-}
-interface Direction {
-  direction: 'rx' | 'tx';
-  pairs: Pair[];
-  end_to_end: Pair | null;
-  packets: {
-    started: number;
-    completed: number;
-    segmented: number;
-    segments: number;
-    dropped: number;
-    consumed: number;
-    timed_out: number;
-    evicted: number;
-    in_flight: number;
-    untracked: number;
-    unstamped: number;
-  };
-  drops: { reason: string; count: number }[];
-}
 
 /** Every started packet accounted for and none let go. */
 const ALL_DONE = { segmented: 0, dropped: 0, consumed: 0, timed_out: 0, evicted: 0, in_flight: 0 };
@@ -84,7 +51,7 @@ const FUNCTION_HOOKS = ['/sys/kernel/tracing/kprobe_events', '/sys/kernel/debug/
 const FUNCTION_STAGES = { rx: ['ip_rcv', 'ip_local_deliver', 'l4_rcv'], tx: ['ip_xmit', 'ip_output'] };
 
 /** The P50 and P99 of a histogram each within one log2 bucket of a latency the lab predicts. */
-function expectNear(h: Hist, p50us: number, p99us: number): void {
+function expectNear(h: Histogram, p50us: number, p99us: number): void {
   expect(Math.abs(bucketOf(h.percentiles!.p50.low) - bucketOf(p50us))).toBeLessThanOrEqual(1);
   expect(Math.abs(bucketOf(h.percentiles!.p99.low) - bucketOf(p99us))).toBeLessThanOrEqual(1);
 }

@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import type { Histogram } from '@netstrata/bpf-common';
 import type { TcpHealthRecord } from '@netstrata/system-network';
 import { publish } from './examples.ts';
-import { Lab, TapRelay, bucketOf, requireRoot, runToolOnce, sendTcp, startSink, startSlowReader, startTool, tapVm, tcpSynToClosedPort, twoHosts, until, type Host, type Netns, type ToolRecord } from './index.ts';
+import { Lab, TapRelay, netCounters, requireRoot, runToolOnce, sendTcp, startSink, startSlowReader, startTool, tapVm, tcpSynToClosedPort, twoHosts, until, type Host, type Netns, type ToolRecord } from './index.ts';
 import { expectUsageErrors } from './usage-errors.ts';
 
 const run = requireRoot('tcp_health_summary end-to-end tests');
@@ -28,22 +28,6 @@ type Health = TcpHealthRecord;
 const final = (records: ToolRecord[]) => records.find((r) => r.type === 'final') as unknown as Health;
 const addr = (h: Host, family: 4 | 6) => (family === 4 ? h.v4 : h.v6);
 const PORT = 5201;
-
-/** A namespace's TCP counters, as the kernel keeps them (/proc/net/snmp and /proc/net/netstat are
- * per namespace): `Tcp.RetransSegs`, `TcpExt.TCPFastRetrans`, ... */
-function mib(ns: Netns): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const file of ['/proc/net/snmp', '/proc/net/netstat']) {
-    const lines = ns.exec('cat', [file]).trim().split('\n');
-    for (let i = 0; i + 1 < lines.length; i += 2) {
-      const names = lines[i]!.split(/\s+/);
-      const values = lines[i + 1]!.split(/\s+/);
-      const group = names[0]!.replace(/:$/, '');
-      names.slice(1).forEach((n, j) => out.set(`${group}.${n}`, Number(values[j + 1])));
-    }
-  }
-  return out;
-}
 
 /** Packets an nftables rule's counter saw (the first counter of the table). */
 const nftCount = (ns: Netns, table: string) => Number(/counter packets (\d+)/.exec(ns.exec('nft', ['list', 'table', 'inet', table]))?.[1] ?? NaN);
@@ -106,8 +90,8 @@ describe.runIf(run)('tcp_health_summary', () => {
       // The sender's process is gone once its data is in the kernel: wait for TCP to finish.
       await until(() => !busy(a.ns) && !busy(b.ns), 'the transfer to finish');
       const dropped = nftCount(b.ns, 'nstloss');
-      const retransSegs = mib(a.ns).get('Tcp.RetransSegs')!;
-      const duplicates = mib(b.ns).get('TcpExt.DelayedACKLost')!;
+      const retransSegs = netCounters(a.ns).get('Tcp.RetransSegs')!;
+      const duplicates = netCounters(b.ns).get('TcpExt.DelayedACKLost')!;
       const tx = final((await sender.stop()).records);
       const rx = final((await receiver.stop()).records);
       expect(await sink.stop()).toBe(sent.bytes);
@@ -136,11 +120,11 @@ describe.runIf(run)('tcp_health_summary', () => {
       expect(rx.host.retransmits.total).toBe(0);
       for (const r of [tx, rx]) expect([r.lost, r.map_full, r.evicted]).toEqual([0, 0, 0]);
       // What the tool cost the sender's host, in BPF runs per data segment sent (not a timing).
-      const segments = mib(a.ns).get('Tcp.OutSegs')!;
-      console.log(`tcp_health_summary (IPv${family}): sender ${tx.cost.bpf_runs} BPF runs for ${segments} segments sent, ${mib(a.ns).get('Tcp.InSegs')} received; receiver ${rx.cost.bpf_runs} BPF runs for ${mib(b.ns).get('Tcp.InSegs')} segments received`);
+      const segments = netCounters(a.ns).get('Tcp.OutSegs')!;
+      console.log(`tcp_health_summary (IPv${family}): sender ${tx.cost.bpf_runs} BPF runs for ${segments} segments sent, ${netCounters(a.ns).get('Tcp.InSegs')} received; receiver ${rx.cost.bpf_runs} BPF runs for ${netCounters(b.ns).get('Tcp.InSegs')} segments received`);
     });
 
-    it(`a relay holding each frame 24 ms: every smoothed-RTT sample at least 24 ms and in the power of two of 24 ms (IPv${family})`, async () => {
+    it(`a relay holding each frame 24 ms: every smoothed-RTT sample at least the hold and at most the exchange's time (IPv${family})`, async () => {
       using lab = Lab.create();
       const DELAY_MS = 24;
       const COUNT = 12;
@@ -150,7 +134,9 @@ describe.runIf(run)('tcp_health_summary', () => {
       const reader = await startSlowReader(guest, { protocol: 'tcp', bind: addrs.guest[family === 4 ? 'v4' : 'v6'], port: PORT, count: COUNT, delayMs: 0, size: 100 });
       await using tool = await startTool(TOOL, ['--netns', host.name, '--interval', '3600', '--window']);
       // Each segment alone on the path: sent once the one before was acknowledged, 20 ms later.
+      const t0 = performance.now();
       const sent = sendAcked(host, { dst: addrs.guest[family === 4 ? 'v4' : 'v6'], dport: PORT, count: COUNT, size: 100, gapMs: 20 });
+      const elapsedUs = (performance.now() - t0) * 1000;
       expect(sent.sent).toBe(COUNT);
       expect(await reader.done).toBe(COUNT);
       await until(() => !busy(host), 'the connection to close');
@@ -158,19 +144,20 @@ describe.runIf(run)('tcp_health_summary', () => {
       const [flow, ...others] = flowFrom(rec, sent.sport);
       expect(others).toEqual([]);
       const low = DELAY_MS * 1000;
-      const octave = bucketOf(low);
       expect(flow!.rtt_us.count).toBeGreaterThanOrEqual(2);
+      // Every sample is at least the relay's hold (its bucket ends above it) and, a smoothed RTT being
+      // a weighted mean of round trips, no more than the whole exchange took (the sender's own clock).
+      // Nothing tighter: a busy machine adds delay to every round trip, and a bound that it could
+      // break would time the machine, not the tool.
       for (const b of flow!.rtt_us.buckets) {
-        // Each sample's bucket holds a value of at least the relay's hold, in its power of two.
         expect(b.end).toBeGreaterThan(low);
-        expect(bucketOf(b.start)).toBe(octave);
+        expect(b.start).toBeLessThanOrEqual(elapsedUs);
       }
-      expect(bucketOf(flow!.srtt_us!)).toBe(octave);
       expect(flow!.srtt_us!).toBeGreaterThanOrEqual(low);
+      expect(flow!.srtt_us!).toBeLessThanOrEqual(elapsedUs);
       // The handshake: SYN held by the relay, SYN-ACK straight back.
       expect(flow!.handshake_us!).toBeGreaterThanOrEqual(low);
-      expect(bucketOf(flow!.handshake_us!)).toBe(octave);
-      expect(bucketOf(rec.host.rtt_us.percentiles!.p50.low)).toBe(octave);
+      expect(rec.host.rtt_us.percentiles!.p50.high).toBeGreaterThan(low);
       expect(flow!.retransmits.total).toBe(0);
       // --window: at each ACK of a segment alone on the path, that one segment is in flight (none at
       // a window update), and the congestion window never went below its initial 10 (no loss). Every
@@ -221,8 +208,8 @@ describe.runIf(run)('tcp_health_summary', () => {
       const c = final((await client.stop()).records);
       const s = final((await server.stop()).records);
       expect(await sink.stop()).toBe(K * 100);
-      expect(mib(a.ns).get('Tcp.ActiveOpens')).toBe(K);
-      expect(mib(b.ns).get('Tcp.PassiveOpens')).toBe(K);
+      expect(netCounters(a.ns).get('Tcp.ActiveOpens')).toBe(K);
+      expect(netCounters(b.ns).get('Tcp.PassiveOpens')).toBe(K);
       expect(c.host.handshakes).toMatchObject({ active: K, passive: 0, failed: 0 });
       expect(c.host.handshakes.active_us.count).toBe(K);
       expect(s.host.handshakes).toMatchObject({ active: 0, passive: K, failed: 0 });

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { VxlanRecord, VxlanRow } from '@netstrata/system-network';
 import { publish } from './examples.ts';
-import { Lab, requireRoot, runToolOnce, sendUdp, startSink, startTool, type Netns, type ToolRecord } from './index.ts';
+import { Lab, netCounters, requireRoot, runToolOnce, sendUdp, startSink, startTool, type Netns, type ToolRecord } from './index.ts';
 import { expectUsageErrors } from './usage-errors.ts';
 
 const run = requireRoot('vxlan_summary end-to-end tests');
@@ -82,19 +82,6 @@ function vxlanPair(lab: Lab, o: PairOptions): { a: End; b: End } {
 function stats(ns: Netns, dev: string): { rx: number; tx: number; rxDropped: number; txDropped: number; rxErrors: number; txErrors: number } {
   const s = (JSON.parse(ns.ip('-s', '-j', 'link', 'show', 'dev', dev)) as { stats64: { rx: Record<string, number>; tx: Record<string, number> } }[])[0]!.stats64;
   return { rx: s.rx.packets!, tx: s.tx.packets!, rxDropped: s.rx.dropped!, txDropped: s.tx.dropped!, rxErrors: s.rx.errors!, txErrors: s.tx.errors! };
-}
-
-/** A namespace's IP counters (/proc/net/snmp is per namespace): `Ip.FragFails`, `Udp.NoPorts`... */
-function snmp(ns: Netns): Map<string, number> {
-  const out = new Map<string, number>();
-  const lines = ns.exec('cat', ['/proc/net/snmp']).trim().split('\n');
-  for (let i = 0; i + 1 < lines.length; i += 2) {
-    const names = lines[i]!.split(/\s+/);
-    const values = lines[i + 1]!.split(/\s+/);
-    const group = names[0]!.replace(/:$/, '');
-    names.slice(1).forEach((n, j) => out.set(`${group}.${n}`, Number(values[j + 1])));
-  }
-  return out;
 }
 
 /** `count` UDP datagrams of `size` bytes with DF set whatever the path MTU says (IP_PMTUDISC_PROBE):
@@ -270,10 +257,10 @@ describe.runIf(run)('vxlan_summary', () => {
     const N = 120;
     await using tool = await startTool(TOOL, ['--netns', b.ns.name, '--interval', '3600']);
     // The kernel's counters from here: whatever the devices sent as they came up is out by now.
-    const before = snmp(b.ns).get('Udp.NoPorts')!;
+    const before = netCounters(b.ns).get('Udp.NoPorts')!;
     sendUdp(a.ns, { dst: b.inner4, dport: SINK, count: N });
     const rec = final((await tool.stop()).records);
-    expect(snmp(b.ns).get('Udp.NoPorts')! - before).toBe(N);
+    expect(netCounters(b.ns).get('Udp.NoPorts')! - before).toBe(N);
     const [row, ...others] = deviceRow(rec, b.ns.inode);
     expect(others).toEqual([]);
     expect(row).toMatchObject({ vni: 100, decapsulated: 0, drops: { total: N, rx: N, tx: 0 } });
@@ -296,10 +283,10 @@ describe.runIf(run)('vxlan_summary', () => {
       const { a, b, payload } = shrunk(lab, { underlay: 4, dfA: 'set' });
       await using tool = await startTool(TOOL, ['--netns', a.ns.name, '--interval', '3600']);
       // The kernel's counters from here: whatever the devices sent as they came up is out by now.
-      const before = { dev: stats(a.ns, 'vx0'), ip: snmp(a.ns) };
+      const before = { dev: stats(a.ns, 'vx0'), ip: netCounters(a.ns) };
       expect(sendProbe(a.ns, { dst: b.inner4, dport: SINK, count: N, size: payload })).toBe(N);
       const rec = final((await tool.stop()).records);
-      const after = { dev: stats(a.ns, 'vx0'), ip: snmp(a.ns) };
+      const after = { dev: stats(a.ns, 'vx0'), ip: netCounters(a.ns) };
       expect(after.ip.get('Ip.FragFails')! - before.ip.get('Ip.FragFails')!).toBe(N);
       expect([after.dev.txDropped - before.dev.txDropped, after.dev.tx - before.dev.tx]).toEqual([N, 0]);
       const [row, ...others] = deviceRow(rec, a.ns.inode);
@@ -316,12 +303,12 @@ describe.runIf(run)('vxlan_summary', () => {
       await using txTool = await startTool(TOOL, ['--netns', a.ns.name, '--interval', '3600']);
       await using rxTool = await startTool(TOOL, ['--netns', b.ns.name, '--interval', '3600']);
       // The kernel's counters from here: whatever the devices sent as they came up is out by now.
-      const before = { a: snmp(a.ns), b: snmp(b.ns) };
+      const before = { a: netCounters(a.ns), b: netCounters(b.ns) };
       expect(sendProbe(a.ns, { dst: b.inner4, dport: SINK, count: N, size: payload })).toBe(N);
       expect(await sink.stop()).toBe(N);
       const tx = final((await txTool.stop()).records);
       const rx = final((await rxTool.stop()).records);
-      const after = { a: snmp(a.ns), b: snmp(b.ns) };
+      const after = { a: netCounters(a.ns), b: netCounters(b.ns) };
       const d = (m: 'a' | 'b', k: string) => after[m].get(k)! - before[m].get(k)!;
       expect([d('a', 'Ip.FragOKs'), d('a', 'Ip.FragCreates'), d('b', 'Ip.ReasmOKs')]).toEqual([N, 2 * N, N]);
       expect(deviceRow(tx, a.ns.inode)).toEqual([expect.objectContaining({ encapsulated: N, drops: expect.objectContaining({ total: 0 }) })]);
@@ -425,10 +412,10 @@ describe.runIf(run)('vxlan_summary', () => {
     const N = 100;
     await using tool = await startTool(TOOL, ['--netns', b.ns.name, '--interval', '3600']);
     // The kernel's counters from here: whatever the devices sent as they came up is out by now.
-    const before = snmp(b.ns).get('Udp.NoPorts')!;
+    const before = netCounters(b.ns).get('Udp.NoPorts')!;
     sendUdp(a.ns, { dst: b.inner4, dport: 9, count: N });
     const rec = final((await tool.stop()).records);
-    expect(snmp(b.ns).get('Udp.NoPorts')! - before).toBe(N);
+    expect(netCounters(b.ns).get('Udp.NoPorts')! - before).toBe(N);
     // The replies (ICMP port unreachable, rate-limited) go back through the tunnel: b encapsulates some.
     expect(deviceRow(rec, b.ns.inode)).toEqual([expect.objectContaining({ decapsulated: N, drops: { total: 0, tx: 0, rx: 0, by_reason: [] } })]);
     expect(rec.totals.drops.total).toBe(0);

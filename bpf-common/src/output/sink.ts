@@ -28,13 +28,20 @@ export function toJson(value: unknown): string {
  * large enough that a write costs little per event, small enough to stay in the cache. */
 const CHUNK_BYTES = 256 * 1024;
 
+/** How long a write to a full non-blocking descriptor waits before it tries again: short at first
+ * (a reader that keeps up has room again within microseconds), longer while it stays full. */
+const RETRY_MIN_MS = 0.05;
+const RETRY_MAX_MS = 2;
+const pauseCell = new Int32Array(new SharedArrayBuffer(4));
+/** Blocks the thread (not only this task) for `ms`, as a blocking write(2) would wait. */
+const pause = (ms: number) => Atomics.wait(pauseCell, 0, 0, ms);
+
 export class Sink {
   /** stdout is written with write(2) on its descriptor: synchronous, so a reader that cannot keep up
    * holds the tool back (and the kernel counts what the ring cannot take) instead of output piling
    * up in memory. Any other stream (tests) is written through the stream. */
-  private fd: number | undefined;
-  /** The stream to write to: the given one, or, for a descriptor that is stdout, stdout's stream
-   * should the descriptor turn out to be non-blocking. */
+  private readonly fd: number | undefined;
+  /** The stream to write to when there is no descriptor. */
   private readonly out: Writable | undefined;
 
   /** `out`: a stream, or a descriptor to write to as stdout is (the bench's /dev/null). */
@@ -106,16 +113,22 @@ export class Sink {
       return;
     }
     let done = 0;
-    try {
-      // A signal can interrupt a write to a pipe part-way: write the rest.
-      while (done < bytes.length) done += writeSync(this.fd, bytes, done);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE') process.exit(0);
-      if (code !== 'EAGAIN' || this.out === undefined) throw e;
-      // A descriptor someone else made non-blocking: let the stream queue from here on, in order.
-      this.fd = undefined;
-      this.out.write(Buffer.from(bytes.subarray(done)));
+    let wait = RETRY_MIN_MS;
+    while (done < bytes.length) {
+      try {
+        // A signal can interrupt a write to a pipe part-way: write the rest.
+        done += writeSync(this.fd, bytes, done);
+        wait = RETRY_MIN_MS;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EPIPE') process.exit(0);
+        if (code !== 'EAGAIN') throw e;
+        // Node makes a pipe's descriptor non-blocking once process.stdout is touched: wait for the
+        // reader here as a blocking write would. Handing the rest to the stream would queue every
+        // line the reader has not taken yet, in memory, without bound.
+        pause(wait);
+        wait = Math.min(wait * 2, RETRY_MAX_MS);
+      }
     }
   }
 

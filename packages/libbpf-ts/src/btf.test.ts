@@ -5,15 +5,37 @@ import layoutObject from '../build/bpf/test_layout.bpf.o';
 import { Btf, BTF_KIND, type BtfMember } from './btf.ts';
 import { BpfObject } from './object.ts';
 
+/** Where each string starts in a string section of `strings`, in order, each ended by a NUL. */
+function offsetsOf(strings: readonly string[]): Record<string, number> {
+  const offs: Record<string, number> = {};
+  let len = 0;
+  for (const s of strings) {
+    offs[s] = len;
+    len += Buffer.byteLength(s) + 1;
+  }
+  return offs;
+}
+
+/** A BTF blob: the header, the type section of `words`, the string section of `strings`. */
+function assemble(words: readonly number[], strings: readonly string[]): Uint8Array {
+  const typeBytes = Buffer.alloc(words.length * 4);
+  words.forEach((w, i) => typeBytes.writeUInt32LE(w >>> 0, i * 4));
+  const strBytes = Buffer.concat(strings.map((s) => Buffer.from(`${s}\0`)));
+  const hdr = Buffer.alloc(24);
+  hdr.writeUInt16LE(0xeb9f, 0);
+  hdr.writeUInt8(1, 2);
+  hdr.writeUInt32LE(24, 4);
+  hdr.writeUInt32LE(0, 8);
+  hdr.writeUInt32LE(typeBytes.length, 12);
+  hdr.writeUInt32LE(typeBytes.length, 16);
+  hdr.writeUInt32LE(strBytes.length, 20);
+  return new Uint8Array(Buffer.concat([hdr, typeBytes, strBytes]));
+}
+
 /** A BTF blob built by hand: header, types, strings. */
 function blob(): Uint8Array {
   const strings = ['', 'int', 'color', 'RED', 'BLUE', 'pair', 'a', 'b', 'targ_x', '.rodata', 'f', 'big', 'nib', 'u32', 'legacy', 'packed', 'holder'];
-  const offs: Record<string, number> = {};
-  let strLen = 0;
-  for (const s of strings) {
-    offs[s] = strLen;
-    strLen += Buffer.byteLength(s) + 1;
-  }
+  const offs = offsetsOf(strings);
   const words: number[] = [];
   const type = (name: string, kind: number, vlen: number, sizeOrType: number, ...extra: number[]) =>
     words.push(offs[name]!, ((kind << 24) | vlen) >>> 0, sizeOrType, ...extra);
@@ -34,43 +56,16 @@ function blob(): Uint8Array {
   type('', BTF_KIND.ARRAY, 0, 0, 12, 1, 2); // id 13: u32[2][3]
   type('', BTF_KIND.PTR, 0, 11); // id 14
   type('holder', BTF_KIND.STRUCT, 3, 40, offs.a!, 13, 0, offs.b!, 14, 192, 0, 11, 256); // id 15: anonymous member last
-  const typeBytes = Buffer.alloc(words.length * 4);
-  words.forEach((w, i) => typeBytes.writeUInt32LE(w >>> 0, i * 4));
-  const strBytes = Buffer.concat(strings.map((s) => Buffer.from(`${s}\0`)));
-  const hdr = Buffer.alloc(24);
-  hdr.writeUInt16LE(0xeb9f, 0);
-  hdr.writeUInt8(1, 2);
-  hdr.writeUInt32LE(24, 4);
-  hdr.writeUInt32LE(0, 8);
-  hdr.writeUInt32LE(typeBytes.length, 12);
-  hdr.writeUInt32LE(typeBytes.length, 16);
-  hdr.writeUInt32LE(strBytes.length, 20);
-  return new Uint8Array(Buffer.concat([hdr, typeBytes, strBytes]));
+  return assemble(words, strings);
 }
 
 /** A module's split BTF over blob(): its names go on from the base's strings. */
 function splitBlob(baseStrLen: number, baseRed: number): Uint8Array {
   const strings = ['', 'mod_drop_reason', 'MOD_DROP_X'];
-  const local: Record<string, number> = {};
-  let len = 0;
-  for (const t of strings) {
-    local[t] = len;
-    len += Buffer.byteLength(t) + 1;
-  }
+  const local = offsetsOf(strings);
   // One ENUM, its name and one enumerator from the module's strings, one enumerator from the base's.
   const words = [baseStrLen + local.mod_drop_reason!, ((BTF_KIND.ENUM << 24) | 2) >>> 0, 4, baseStrLen + local.MOD_DROP_X!, 0x30001, baseRed, 0x30002];
-  const typeBytes = Buffer.alloc(words.length * 4);
-  words.forEach((w, i) => typeBytes.writeUInt32LE(w >>> 0, i * 4));
-  const strBytes = Buffer.concat(strings.map((t) => Buffer.from(`${t}\0`)));
-  const hdr = Buffer.alloc(24);
-  hdr.writeUInt16LE(0xeb9f, 0);
-  hdr.writeUInt8(1, 2);
-  hdr.writeUInt32LE(24, 4);
-  hdr.writeUInt32LE(0, 8);
-  hdr.writeUInt32LE(typeBytes.length, 12);
-  hdr.writeUInt32LE(typeBytes.length, 16);
-  hdr.writeUInt32LE(strBytes.length, 20);
-  return new Uint8Array(Buffer.concat([hdr, typeBytes, strBytes]));
+  return assemble(words, strings);
 }
 
 describe('Btf', () => {

@@ -11,6 +11,7 @@ export { eventFields, renderEventText } from './details/render.ts';
 export type { PathEventRecord, PathEventFields } from './path/events.ts';
 export type { PathRecord, PathFields } from './path/report.ts';
 export { dropEventJson } from './details/json.ts';
+export type { DropRow, SummaryFields as DropSummaryFields } from './summary/render.ts';
 
 /** Every tool this package ships. */
 export const tools = [packetDropSummary, packetDropDetails, packetPathSummary, packetPathDetails];

@@ -2,7 +2,7 @@
  * The records of bpf/packet_drop.h, declared member by member in C order. Offsets follow from
  * C's rules; layout.test.ts checks every member against the built objects' BTF.
  */
-import { bytes, chars, decodeStack, nstFlow, struct, type StructValue } from '@netstrata/bpf-common';
+import { bytes, chars, decodeStack, nstFlow, struct, type DropEventHead, type StructValue } from '@netstrata/bpf-common';
 
 /** Header bytes copied per dropped packet (HDR_CAPTURE). */
 export const HDR_CAPTURE = 128;
@@ -52,16 +52,15 @@ export const dropEventNoStack = struct('drop_event', dropEventHead);
 export const DROP_EVENT_SIZE = dropEvent.size;
 export const DROP_EVENT_NO_STACK_SIZE = dropEventNoStack.size;
 
+/** Where the drop ran, and the packet's device's index and namespace: by the record's own names
+ * and in its order (packet_drop_details' record takes them as they are). */
+export type DropTask = Pick<DropEventHead, 'cpu' | 'pid' | 'comm' | 'netns' | 'ifindex'> & { tid: number };
+
 export interface DropEvent {
   tsNs: bigint;
   location: bigint;
   reason: number;
-  cpu: number;
-  pid: number;
-  tid: number;
-  comm: string;
-  netns: number;
-  ifindex: number;
+  task: DropTask;
   dev: string;
   pktLen: number;
   protocol: number;
@@ -81,12 +80,7 @@ export function decodeDropEvent(v: DataView): DropEvent {
     tsNs: e.ts_ns,
     location: e.location,
     reason: e.reason,
-    cpu: e.cpu,
-    pid: e.pid,
-    tid: e.tid,
-    comm: e.comm,
-    netns: e.netns,
-    ifindex: e.ifindex,
+    task: { cpu: e.cpu, pid: e.pid, tid: e.tid, comm: e.comm, netns: e.netns, ifindex: e.ifindex },
     dev: e.dev,
     pktLen: e.pkt_len,
     protocol: e.protocol,

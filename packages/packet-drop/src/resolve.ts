@@ -2,7 +2,7 @@
  * Turns raw kernel values (reason codes, addresses, stack ids) into the names of the output
  * contract. The tools build one from the running kernel; tests build one from fixtures.
  */
-import { DropReasons, UsageError, readStack, type BpfMap, type KallsymsSymbolizer } from '@netstrata/bpf-common';
+import { DropReasons, UsageError, locationText, readStack, type BpfMap, type KallsymsSymbolizer } from '@netstrata/bpf-common';
 
 export interface Location {
   symbol: string;
@@ -54,5 +54,5 @@ export function kernelResolver(reasons: DropReasons, symbols: Pick<KallsymsSymbo
 
 /** `symbol+0xoff`, or the address when it has no symbol. */
 export function formatLocation(loc: Location | undefined, addr: bigint): string {
-  return loc ? `${loc.symbol}+0x${loc.offset.toString(16)}` : `0x${addr.toString(16)}`;
+  return loc ? locationText(loc) : `0x${addr.toString(16)}`;
 }

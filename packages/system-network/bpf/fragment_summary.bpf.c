@@ -78,6 +78,20 @@ static __always_inline bool ipv6_frag_hdr(unsigned char *head, __u16 nh, __u8 ne
 	return true;
 }
 
+/* A fragment's datagram (its addresses are the caller's to copy: their size is the family's) and its
+ * place in it: `len` bytes of IP packet after `hdrs` bytes of headers, first (offset 0), last (no
+ * more fragments). */
+static __always_inline void frag_set(struct frag_key *k, struct frag_info *fi, __u8 family, __u8 protocol, __u32 id, __u32 len, __u32 hdrs,
+				     bool first, bool last)
+{
+	k->family = family;
+	k->protocol = protocol;
+	k->id = id;
+	fi->bytes = len > hdrs ? len - hdrs : 0;
+	fi->first = first;
+	fi->last = last;
+}
+
 /* The packet's fragment fields, from its network header; false when it is not an IP fragment
  * (most drops end here, after reading the header's first 20 bytes). A fragment the reassembly
  * queue held still has its headers in its buffer at network_header (the queue pulled only data). */
@@ -96,14 +110,9 @@ static __always_inline bool frag_parse(struct sk_buff *skb, struct frag_key *k, 
 		/* A stale header offset on a packet of another kind: its protocol says. */
 		if ((proto && proto != NST_ETH_P_IP) || !(fo & (FRAG_IP_MF | FRAG_IP_OFFSET)))
 			return false;
-		k->family = NST_AF_INET;
-		k->protocol = ip.protocol;
-		k->id = bpf_ntohs(ip.id);
 		__builtin_memcpy(k->saddr, &ip.saddr, 4);
 		__builtin_memcpy(k->daddr, &ip.daddr, 4);
-		fi->bytes = len > hl ? len - hl : 0;
-		fi->first = !(fo & FRAG_IP_OFFSET);
-		fi->last = !(fo & FRAG_IP_MF);
+		frag_set(k, fi, NST_AF_INET, ip.protocol, bpf_ntohs(ip.id), len, hl, !(fo & FRAG_IP_OFFSET), !(fo & FRAG_IP_MF));
 		return true;
 	}
 	if (ip.version != 6 || (proto && proto != NST_ETH_P_IPV6))
@@ -122,14 +131,9 @@ static __always_inline bool frag_parse(struct sk_buff *skb, struct frag_key *k, 
 		return false;
 	plen = bpf_ntohs(ip6.payload_len);
 	end -= nh + sizeof(ip6);
-	k->family = NST_AF_INET6;
-	k->protocol = fh.nexthdr;
-	k->id = bpf_ntohl(fh.identification);
 	__builtin_memcpy(k->saddr, &ip6.saddr, 16);
 	__builtin_memcpy(k->daddr, &ip6.daddr, 16);
-	fi->bytes = plen > end ? plen - end : 0;
-	fi->first = !(fo & FRAG_IP6_OFFSET);
-	fi->last = !(fo & FRAG_IP6_MF);
+	frag_set(k, fi, NST_AF_INET6, fh.nexthdr, bpf_ntohl(fh.identification), plen, end, !(fo & FRAG_IP6_OFFSET), !(fo & FRAG_IP6_MF));
 	return true;
 }
 

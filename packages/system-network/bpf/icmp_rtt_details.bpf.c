@@ -166,6 +166,20 @@ static __always_inline int ir_echo(struct sk_buff *skb, __u16 nh, struct ir_key 
 	return dir;
 }
 
+/* The echo a packet on rx-if or tx-if carries (ir_echo; its network header at skb->data when
+ * `at_data`, else at network_header), with that device's ifindex in *ifindex; -1 for another
+ * device's packet, before anything else is read or written. */
+static __always_inline int ir_dev_echo(struct sk_buff *skb, const struct net_device *dev, bool at_data, struct ir_key *k, __u32 *len,
+				       __u32 *ifindex)
+{
+	*ifindex = ir_dev(dev);
+	if (!*ifindex)
+		return -1;
+	__builtin_memset(k, 0, sizeof(*k));
+	*len = 0;
+	return ir_echo(skb, at_data ? nst_skb_data_off(skb) : BPF_CORE_READ(skb, network_header), k, len);
+}
+
 /* The address filters (--src-ip: the pinger, --dst-ip: the target, --ip: either), on the request. */
 static __always_inline bool ir_pass(const struct ir_key *k)
 {
@@ -322,14 +336,11 @@ static __always_inline void ir_request_out(struct sk_buff *skb, const struct ir_
 
 static __always_inline int on_receive(struct sk_buff *skb)
 {
-	__u32 ifindex = ir_dev(BPF_CORE_READ(skb, dev)), len = 0;
-	struct ir_key k = {};
-	int dir;
-
-	if (!ifindex)
-		return 0;
+	struct ir_key k;
+	__u32 ifindex, len;
 	/* The network header is at skb->data here (the stack resets network_header later). */
-	dir = ir_echo(skb, nst_skb_data_off(skb), &k, &len);
+	int dir = ir_dev_echo(skb, BPF_CORE_READ(skb, dev), true, &k, &len, &ifindex);
+
 	if (dir == IR_REQUEST && targ_rx_ifindex && ifindex == targ_rx_ifindex) {
 		if (!ir_pass(&k))
 			return 0;
@@ -346,13 +357,10 @@ static __always_inline int on_receive(struct sk_buff *skb)
 
 static __always_inline int on_queue(struct sk_buff *skb)
 {
-	__u32 ifindex = ir_dev(BPF_CORE_READ(skb, dev)), len = 0;
-	struct ir_key k = {};
-	int dir;
+	struct ir_key k;
+	__u32 ifindex, len;
+	int dir = ir_dev_echo(skb, BPF_CORE_READ(skb, dev), false, &k, &len, &ifindex);
 
-	if (!ifindex)
-		return 0;
-	dir = ir_echo(skb, BPF_CORE_READ(skb, network_header), &k, &len);
 	if (dir == IR_REQUEST && ifindex == targ_tx_ifindex)
 		ir_request_out(skb, &k, len);
 	else if (dir == IR_REPLY && targ_rx_ifindex && ifindex == targ_rx_ifindex)
@@ -360,18 +368,23 @@ static __always_inline int on_queue(struct sk_buff *skb)
 	return 0;
 }
 
+/* This CPU's transmit in progress (net_dev_start_xmit -> net_dev_xmit). */
+static __always_inline struct ir_xmit *ir_xmit_slot(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&xmits, &zero);
+}
+
 /* To the driver: stamped, and kept on this CPU for the net_dev_xmit that follows. */
 static __always_inline int on_start_xmit(struct sk_buff *skb, const struct net_device *dev)
 {
-	__u32 ifindex = ir_dev(dev), len = 0, zero = 0;
+	__u32 ifindex, len;
 	struct ir_session *s = NULL;
-	struct ir_key k = {};
+	struct ir_key k;
 	struct ir_xmit *x;
-	int dir;
+	int dir = ir_dev_echo(skb, dev, false, &k, &len, &ifindex);
 
-	if (!ifindex)
-		return 0;
-	dir = ir_echo(skb, BPF_CORE_READ(skb, network_header), &k, &len);
 	if (dir == IR_REQUEST && ifindex == targ_tx_ifindex) {
 		s = bpf_map_lookup_elem(&sessions, &k);
 		if (!s || !s->ts[IR_REQUEST][IR_QUEUE])
@@ -386,7 +399,7 @@ static __always_inline int on_start_xmit(struct sk_buff *skb, const struct net_d
 	} else {
 		return 0;
 	}
-	x = bpf_map_lookup_elem(&xmits, &zero);
+	x = ir_xmit_slot();
 	if (!x)
 		return 0;
 	x->skb = (__u64)skb;
@@ -479,13 +492,10 @@ static __always_inline int on_send_enter(void)
  * local ping's reply. */
 static __always_inline int on_ip_rcv(struct sk_buff *skb)
 {
-	__u32 ifindex = ir_dev(BPF_CORE_READ(skb, dev)), len = 0;
-	struct ir_key k = {};
-	int dir;
+	struct ir_key k;
+	__u32 ifindex, len;
+	int dir = ir_dev_echo(skb, BPF_CORE_READ(skb, dev), true, &k, &len, &ifindex);
 
-	if (!ifindex)
-		return 0;
-	dir = ir_echo(skb, nst_skb_data_off(skb), &k, &len);
 	if ((dir == IR_REQUEST && ifindex == targ_rx_ifindex) || (dir == IR_REPLY && ifindex == targ_tx_ifindex))
 		ir_stamp_in(&k, dir, IR_IP);
 	return 0;
@@ -493,16 +503,13 @@ static __always_inline int on_ip_rcv(struct sk_buff *skb)
 
 static __always_inline int on_forward(struct sk_buff *skb)
 {
-	__u32 ifindex, len = 0;
-	struct ir_key k = {};
+	struct ir_key k;
+	__u32 ifindex, len;
 	int dir;
 
 	if (!targ_rx_ifindex)
 		return 0;
-	ifindex = ir_dev(BPF_CORE_READ(skb, dev));
-	if (!ifindex)
-		return 0;
-	dir = ir_echo(skb, BPF_CORE_READ(skb, network_header), &k, &len);
+	dir = ir_dev_echo(skb, BPF_CORE_READ(skb, dev), false, &k, &len, &ifindex);
 	if ((dir == IR_REQUEST && ifindex == targ_rx_ifindex) || (dir == IR_REPLY && ifindex == targ_tx_ifindex))
 		ir_stamp_in(&k, dir, IR_FORWARD);
 	return 0;

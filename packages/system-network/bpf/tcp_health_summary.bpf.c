@@ -98,6 +98,15 @@ static __always_inline bool sock_key(const struct sock *sk, struct tcp_flow_key 
 	return !nst_filter_needs_headers() || nst_flow_pass(&key->flow);
 }
 
+/* The flow's row and the host's, which an event counts in; false when either is missing (the flow
+ * table refused a new row). */
+static __always_inline bool flow_rows(const struct tcp_flow_key *key, struct tcp_flow_stats **s, struct tcp_host_stats **h)
+{
+	*s = flow_row(key);
+	*h = host_row();
+	return *s && *h;
+}
+
 /* A packet's flow as the local socket sees it: a received packet's destination is the local end. */
 static __always_inline void flow_swap(struct nst_flow *f)
 {
@@ -194,11 +203,7 @@ static __always_inline int on_state(const struct sock *sk, int oldstate, int new
 	} else if (!(oldstate == TCP_SYN_RECV && newstate == TCP_ESTABLISHED) && oldstate != TCP_ESTABLISHED) {
 		return 0;
 	}
-	if (!sock_key(sk, &key, true))
-		return 0;
-	s = flow_row(&key);
-	h = host_row();
-	if (!s || !h)
+	if (!sock_key(sk, &key, true) || !flow_rows(&key, &s, &h))
 		return 0;
 	if (oldstate == TCP_SYN_SENT) {
 		if (newstate != TCP_ESTABLISHED) {
@@ -256,13 +261,7 @@ static __always_inline int on_retransmit(const struct sock *sk, const struct sk_
 	__u32 kind, segs = 1;
 
 	/* EBUSY: the original is still in a queue of this host; nothing was sent again. */
-	if (err == -NST_EBUSY)
-		return 0;
-	if (!sock_key(sk, &key, true))
-		return 0;
-	s = flow_row(&key);
-	h = host_row();
-	if (!s || !h)
+	if (err == -NST_EBUSY || !sock_key(sk, &key, true) || !flow_rows(&key, &s, &h))
 		return 0;
 	if (err) {
 		__sync_fetch_and_add(&s->c.retrans_failed, 1);
@@ -297,11 +296,7 @@ static __always_inline int on_synack(const void *req)
 	struct tcp_flow_stats *s;
 	struct tcp_host_stats *h;
 
-	if (!sock_key((const struct sock *)req, &key, false))
-		return 0;
-	s = flow_row(&key);
-	h = host_row();
-	if (!s || !h)
+	if (!sock_key((const struct sock *)req, &key, false) || !flow_rows(&key, &s, &h))
 		return 0;
 	__sync_fetch_and_add(&s->c.retrans[TCP_RT_SYNACK], 1);
 	__sync_fetch_and_add(&h->c.retrans[TCP_RT_SYNACK], 1);
@@ -324,11 +319,7 @@ static __always_inline int on_reset_sent(const struct sock *sk, struct sk_buff *
 	} else if (!sock_key(sk, &key, false)) {
 		return 0;
 	}
-	if (targ_filter.netns && targ_filter.netns != key.netns)
-		return 0;
-	s = flow_row(&key);
-	h = host_row();
-	if (!s || !h)
+	if ((targ_filter.netns && targ_filter.netns != key.netns) || !flow_rows(&key, &s, &h))
 		return 0;
 	__sync_fetch_and_add(&s->c.resets_sent, 1);
 	__sync_fetch_and_add(&h->c.resets_sent, 1);
@@ -343,11 +334,7 @@ static __always_inline int on_reset_received(const struct sock *sk)
 	struct tcp_flow_stats *s;
 	struct tcp_host_stats *h;
 
-	if (!sock_key(sk, &key, true))
-		return 0;
-	s = flow_row(&key);
-	h = host_row();
-	if (!s || !h)
+	if (!sock_key(sk, &key, true) || !flow_rows(&key, &s, &h))
 		return 0;
 	__sync_fetch_and_add(&s->c.resets_received, 1);
 	__sync_fetch_and_add(&h->c.resets_received, 1);
@@ -397,11 +384,7 @@ static __always_inline int on_probe(const struct sock *sk)
 	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 	__u32 cwnd, out, left, in_flight;
 
-	if (!targ_window || !sk || !sock_key(sk, &key, true))
-		return 0;
-	s = flow_row(&key);
-	h = host_row();
-	if (!s || !h)
+	if (!targ_window || !sk || !sock_key(sk, &key, true) || !flow_rows(&key, &s, &h))
 		return 0;
 	cwnd = BPF_CORE_READ(tp, snd_cwnd);
 	out = BPF_CORE_READ(tp, packets_out);

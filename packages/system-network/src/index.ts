@@ -23,3 +23,4 @@ export type { DatagramDrops, FragmentFields, FragmentRecord } from './fragment/r
 export type { ConntrackFields, ConntrackRecord, FlowConntrack, NamespaceConntrack } from './conntrack/report.ts';
 export type { CtEventFields, CtEventRecord } from './conntrack/details.ts';
 export type { VxlanFields, VxlanRecord, VxlanRow } from './vxlan/report.ts';
+export type { DirectionRow, PairRow } from './latency/aggregate.ts';

@@ -56,6 +56,8 @@ const VMNET: Suite = { dir: 'test-harness', file: 'src/vm-network.e2e.test.ts' }
 const VMNET_OVS: Suite = { dir: 'test-harness', file: 'src/vm-network-ovs.in-guest.test.ts' };
 /** ovs_upcall_latency_summary, ovs_megaflow_details and icmp_rtt_details on an OVS bridge between two namespaces. */
 const OVS: Suite = { dir: 'test-harness', file: 'src/ovs.in-guest.test.ts', env: { NETSTRATA_EXAMPLES_OUT: '/mnt/out/examples' } };
+/** netstrata diagnose on the OVS upcall tail lab case (lab-cases/ovs-upcall.ts). */
+const DIAGNOSE_OVS: Suite = { dir: 'test-harness', file: 'src/diagnose.in-guest.test.ts' };
 /** The virtio tools on the guest's own probe NICs (guest/vm.ts PROBE_NICS). */
 const VIRTIO: Suite = { dir: 'test-harness', file: 'src/virtio.in-guest.test.ts', env: { NETSTRATA_EXAMPLES_OUT: '/mnt/out/examples' } };
 /** kvm_irqfd_summary on VMs an agent makes through the KVM API (KVM under TCG's emulated SVM). */
@@ -206,6 +208,7 @@ describe.runIf(guestTierRuns())('kernel support', () => {
       suiteTest("ovs_upcall_latency_summary times every upcall to ovs-vswitchd and counts the failed and unanswered ones as the datapath does, ovs_megaflow_details shows each flow installed as the datapath lists it, the datapath's drops carry the kernel's OVS reasons, and icmp_rtt_details times pings through the datapath and its upcalls, exactly", OVS, 'newest', 10, [], () => {
         if (kernel === GUEST_KERNELS.at(-1)) expect(publishCaptured(join(guest.outDir, 'examples'))).toEqual(expect.arrayContaining(['ovs_upcall_latency_summary.txt', 'ovs_megaflow_details.txt']));
       });
+      suiteTest('netstrata diagnose finds the OVS upcall tail of the ovs-upcall lab case: verdict latency, exactly the held upcalls slow', DIAGNOSE_OVS, 'newest', 1);
       suiteTest("virtnet_poll_summary and virtnet_irq_summary count every packet at its queue's polls and every interrupt on its CPU as the driver and the kernel do, and busy polling's polls without interrupts", VIRTIO, 'oldest', 3, [], () => {
         if (kernel === GUEST_KERNELS[0]) expect(publishCaptured(join(guest.outDir, 'examples'))).toEqual(expect.arrayContaining(['virtnet_poll_summary.txt', 'virtnet_irq_summary.txt']));
       });

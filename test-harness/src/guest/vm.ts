@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { Lab, type Netns } from '../lab.ts';
+import { Lab, sweepStaleLabs, type Netns } from '../lab.ts';
 import { agentPath, guestFile } from '../agents.ts';
 import type { KernelImage } from './image.ts';
 
@@ -61,6 +61,9 @@ process.on('exit', () => {
   for (const g of live) g.kill();
 });
 
+/** Namespaces of the labs guests are booted in start with this. */
+export const GUEST_LAB_PREFIX = 'nstgst';
+
 export class Guest {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -87,7 +90,10 @@ export class Guest {
 
   static async boot(image: KernelImage, opts: BootOptions = {}): Promise<Guest> {
     const started = performance.now();
-    const lab = Lab.create('nstgst');
+    // A run killed before its shutdown (SIGKILL, a lost terminal) leaves its lab: remove those whose
+    // process is gone; a guest another process still runs keeps its own.
+    sweepStaleLabs(GUEST_LAB_PREFIX);
+    const lab = Lab.create(GUEST_LAB_PREFIX);
     const hostNs = lab.netns('host');
     const tap = 'gtap0';
     hostNs.ip('tuntap', 'add', 'dev', tap, 'mode', 'tap');

@@ -1,6 +1,6 @@
 /** Busy polling (net.core.busy_read, busy_poll) and per-device NAPI interrupt deferral
  * (napi_defer_hard_irqs, gro_flush_timeout). */
-import { rule } from './findings.ts';
+import { aboutDevice, rule } from './findings.ts';
 
 /** The largest value Documentation/admin-guide/sysctl/net.rst recommends for busy_read and busy_poll
  * (50 for a few sockets, 100 for several hundred; beyond that, epoll). */
@@ -56,8 +56,7 @@ export const napiDefer = rule(
       if (defer > 0 && timeout === 0) {
         c.find({
           severity: 'warning',
-          subject: d.name,
-        about: { devices: [d.name] },
+          ...aboutDevice(d.name),
           summary: `napi_defer_hard_irqs is ${defer} but gro_flush_timeout is 0: interrupts are never deferred`,
           why: 'Deferring hard interrupts re-arms a timer of gro_flush_timeout ns instead of the device interrupt; with no timeout there is no timer, so the setting does nothing and the device interrupts as before.',
           fix: `echo 20000 > /sys/class/net/${d.name}/gro_flush_timeout (or echo 0 > /sys/class/net/${d.name}/napi_defer_hard_irqs)`,
@@ -67,8 +66,7 @@ export const napiDefer = rule(
         const us = timeout / 1000;
         c.find({
           severity: 'info',
-          subject: d.name,
-        about: { devices: [d.name] },
+          ...aboutDevice(d.name),
           summary: `gro_flush_timeout is ${us} µs${defer > 0 ? ` with napi_defer_hard_irqs ${defer}` : ''}: received packets can wait that long`,
           why: `GRO keeps packets it has not flushed until the timer fires instead of at the end of each poll${defer > 0 ? ', and with deferral the device interrupt stays off while polls find work, so a packet waits for the next timer poll' : ''}: fewer interrupts and larger GRO packets, for up to ${us} µs more receive latency per packet.`,
           fix: `echo 0 > /sys/class/net/${d.name}/gro_flush_timeout${defer > 0 ? ` && echo 0 > /sys/class/net/${d.name}/napi_defer_hard_irqs` : ''} (or keep it, if the interrupt savings are wanted)`,

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { z } from 'zod';
+import { once } from '../options.ts';
 import { Sink, UsageError, currentNetns, helpWidth, networkNamespaces, num, resolveNetns, wrapWords } from '@netstrata/bpf-common';
 import type { NamespaceFacts } from './facts.ts';
 import { readNamespaceFacts } from './read-namespace.ts';
@@ -40,17 +41,6 @@ export function withAuditOptions<T>(y: Argv<T>) {
       ),
     );
 }
-
-/** An option given once: yargs makes an array of one given twice. */
-const once = <T extends z.ZodType>(option: string, inner: T) =>
-  z
-    .any()
-    .transform((v, ctx) => {
-      if (!Array.isArray(v)) return v as unknown;
-      ctx.addIssue({ code: 'custom', message: `--${option}: given more than once` });
-      return z.NEVER;
-    })
-    .pipe(inner);
 
 export const auditSchema = z.object({
   netns: once('netns', z.string().min(1, '--netns: give a namespace (a name, a path or an inode)')).optional(),

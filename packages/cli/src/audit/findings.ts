@@ -69,6 +69,9 @@ export interface Rule {
 
 type FindingBody = Omit<Finding, 'rule' | 'scope' | 'source'>;
 
+/** The subject and `about` of a finding about one device and nothing else. */
+export const aboutDevice = (name: string): Pick<Finding, 'subject' | 'about'> => ({ subject: name, about: { devices: [name] } });
+
 /** Collects a rule's results; `need` unwraps a reading, recording it as unread when it is not. */
 export class Collector {
   readonly findings: Finding[] = [];

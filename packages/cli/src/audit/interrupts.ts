@@ -3,17 +3,26 @@
  * the queues' interrupts spread over CPUs, and RPS/XPS.
  */
 import { formatCpuList, formatCpuMask, subsetOf } from './cpus.ts';
-import type { Device, Facts, InterruptFact } from './facts.ts';
-import { rule, type Collector } from './findings.ts';
+import type { Device, Facts, InterruptFact, RxQueue } from './facts.ts';
+import { aboutDevice, rule, type Collector } from './findings.ts';
+
+/** A device with a bus device behind it (PCI, virtio): a NIC, whose queues have interrupts. */
+type Nic = Device & { bus: NonNullable<Device['bus']> };
+
+/** An interrupt that has fired, with the CPUs it lands on. */
+interface FiredIrq {
+  irq: InterruptFact;
+  cpus: number[];
+}
 
 /** The device's interrupts that have fired at least once (a vector never used, such as a
  * configuration vector, says nothing about where packets are handled), with where each lands. */
-export function firedIrqs(d: Device, facts: Facts, c: Collector): { irq: InterruptFact; cpus: number[] }[] {
+export function firedIrqs(d: Device, facts: Facts, c: Collector): FiredIrq[] {
   if (!d.bus) return [];
   const irqs = c.need(d.bus.irqs);
   const all = c.need(facts.host.interrupts);
   if (!irqs || !all) return [];
-  const out: { irq: InterruptFact; cpus: number[] }[] = [];
+  const out: FiredIrq[] = [];
   for (const n of irqs) {
     const irq = all.find((i) => i.irq === n);
     if (!irq || irq.total === 0) continue;
@@ -37,6 +46,21 @@ function nodeCpus(d: Device, facts: Facts, c: Collector): { node: number; cpus: 
 
 const irqLabel = (i: InterruptFact) => `IRQ ${i.irq} (${i.name})`;
 
+/** The NICs of the audited namespace. */
+function nics(facts: Facts, c: Collector): Nic[] {
+  return (c.need(facts.ns.devices) ?? []).filter((d): d is Nic => d.bus !== undefined);
+}
+
+/** Each NIC whose RX queues could be read and whose queue interrupts have fired, with both: what
+ * the rules on where receive processing runs look at. */
+function* receivingNics(facts: Facts, c: Collector): Generator<{ d: Nic; rx: RxQueue[]; fired: FiredIrq[] }> {
+  for (const d of nics(facts, c)) {
+    const rx = c.need(d.rxQueues);
+    const fired = firedIrqs(d, facts, c);
+    if (rx && fired.length) yield { d, rx, fired };
+  }
+}
+
 export const irqNuma = rule(
   {
     name: 'irq-numa',
@@ -45,8 +69,7 @@ export const irqNuma = rule(
     source: 'Documentation/networking/scaling.rst (RSS IRQ configuration); Documentation/core-api/irq/irq-affinity.rst; Red Hat Enterprise Linux Network Performance Tuning Guide (NUMA locality)',
   },
   (facts, c) => {
-    for (const d of c.need(facts.ns.devices) ?? []) {
-      if (!d.bus) continue;
+    for (const d of nics(facts, c)) {
       const fired = firedIrqs(d, facts, c);
       if (!fired.length) continue;
       c.check(d.name);
@@ -80,11 +103,7 @@ export const irqSpread = rule(
   },
   (facts, c) => {
     const online = c.need(facts.host.online);
-    for (const d of c.need(facts.ns.devices) ?? []) {
-      if (!d.bus) continue;
-      const rx = c.need(d.rxQueues);
-      const fired = firedIrqs(d, facts, c);
-      if (!rx || !fired.length) continue;
+    for (const { d, rx, fired } of receivingNics(facts, c)) {
       c.check(d.name);
       if (rx.length < 2 || fired.length < 2 || !online || online.length < 2) continue;
       const cpus = new Set(fired.flatMap((f) => f.cpus));
@@ -113,11 +132,8 @@ export const rps = rule(
   },
   (facts, c) => {
     const online = c.need(facts.host.online);
-    for (const d of c.need(facts.ns.devices) ?? []) {
-      if (!d.bus) continue;
-      const rx = c.need(d.rxQueues);
-      const fired = firedIrqs(d, facts, c);
-      if (!rx || !fired.length || !online) continue;
+    for (const { d, rx, fired } of receivingNics(facts, c)) {
+      if (!online) continue;
       c.check(d.name);
       const withRps = rx.map((q) => ({ q, cpus: c.need(q.rps) })).filter((x): x is { q: typeof x.q; cpus: number[] } => x.cpus !== undefined);
       if (withRps.length !== rx.length) continue;
@@ -127,8 +143,7 @@ export const rps = rule(
         const targets = node?.cpus ?? online;
         c.find({
           severity: 'info',
-          subject: d.name,
-        about: { devices: [d.name] },
+          ...aboutDevice(d.name),
           summary: `one RX queue and RPS off: all receive processing of ${d.name} runs on CPU ${formatCpuList(irqCpus)}, where its interrupt lands`,
           why: 'With a single queue every packet is handled up the stack (IP, netfilter, bridge, TCP/UDP) in the softirq of the CPU that took the interrupt. When that CPU is busy the backlog and the ring fill and drop while other CPUs idle; RPS hashes flows to other CPUs after the driver.',
           fix: `echo ${formatCpuMask(targets)} > /sys/class/net/${d.name}/queues/rx-0/rps_cpus (CPUs ${formatCpuList(targets)}${node ? `, NUMA node ${node.node}` : ''})`,
@@ -144,8 +159,7 @@ export const rps = rule(
       if (rx.length >= online.length && on.length) {
         c.find({
           severity: 'info',
-          subject: d.name,
-        about: { devices: [d.name] },
+          ...aboutDevice(d.name),
           summary: `RPS is on for ${on.length} of ${rx.length} RX queues, though the NIC has a queue per CPU`,
           why: 'With as many hardware queues as CPUs, RSS already spreads flows; RPS then moves packets from the CPU that polled them to another one, an inter-processor interrupt and a cache miss per batch for no gain.',
           fix: on.map((x) => `echo 0 > /sys/class/net/${d.name}/queues/${x.q.name}/rps_cpus`).join('; '),
@@ -157,8 +171,7 @@ export const rps = rule(
         if (remote.length) {
           c.find({
             severity: 'warning',
-            subject: d.name,
-        about: { devices: [d.name] },
+            ...aboutDevice(d.name),
             summary: `RPS sends packets of ${remote.length} RX queues to CPUs outside NUMA node ${node.node} (CPUs ${formatCpuList(node.cpus)})`,
             why: `Packets steered to a CPU of another node are processed there while their buffers sit on node ${node.node}: remote memory access for every packet.`,
             fix: remote.map((x) => `echo ${formatCpuMask(node.cpus)} > /sys/class/net/${d.name}/queues/${x.q.name}/rps_cpus`).join('; '),
@@ -179,8 +192,7 @@ export const xps = rule(
   },
   (facts, c) => {
     const online = c.need(facts.host.online);
-    for (const d of c.need(facts.ns.devices) ?? []) {
-      if (!d.bus) continue;
+    for (const d of nics(facts, c)) {
       const tx = c.need(d.txQueues);
       if (!tx || !online || !firedIrqs(d, facts, c).length) continue;
       c.check(d.name);
@@ -190,8 +202,7 @@ export const xps = rule(
       if (maps.some((m) => m!.length > 0)) continue;
       c.find({
         severity: 'info',
-        subject: d.name,
-        about: { devices: [d.name] },
+        ...aboutDevice(d.name),
         summary: `${tx.length} TX queues and no XPS map: each packet's queue is chosen by a hash of its flow`,
         why: 'Without XPS, CPUs share transmit queues by hash: several CPUs contend for one queue lock, and a queue\'s completions (and their interrupt) come back to a CPU other than the sender. XPS gives each CPU its own queue.',
         fix: tx.map((q, i) => `echo ${formatCpuMask(online.filter((cpu) => cpu % tx.length === i))} > /sys/class/net/${d.name}/queues/${q.name}/xps_cpus`).filter((s) => !s.startsWith('echo 0 ')).join('; '),

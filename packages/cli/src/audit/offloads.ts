@@ -1,5 +1,5 @@
 /** Offloads: GRO, GSO, TSO and checksum offloads turned off where the device could have them on. */
-import { rule } from './findings.ts';
+import { aboutDevice, rule } from './findings.ts';
 
 interface Offload {
   feature: string;
@@ -71,8 +71,7 @@ export const offloads = rule(
         }
         c.find({
           severity: 'warning',
-          subject: d.name,
-        about: { devices: [d.name] },
+          ...aboutDevice(d.name),
           summary: `${o.feature} is off (the device supports it)`,
           why: o.why,
           fix: `ethtool -K ${d.name} ${o.short} on`,

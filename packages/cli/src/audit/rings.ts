@@ -1,6 +1,6 @@
 /** Rings: a TAP's ring (its txqueuelen) and a NIC's RX/TX descriptor rings (ethtool -g). */
 import type { Facts } from './facts.ts';
-import { rule, type Collector } from './findings.ts';
+import { aboutDevice, rule, type Collector } from './findings.ts';
 
 /** The kernel's default net.core.netdev_budget, used when the sysctl cannot be read. */
 export const DEFAULT_NETDEV_BUDGET = 300;
@@ -34,8 +34,7 @@ export const tapRing = rule(
       const dropped = d.txDropped.ok ? d.txDropped.value : undefined;
       c.find({
         severity: 'warning',
-        subject: d.name,
-        about: { devices: [d.name] },
+        ...aboutDevice(d.name),
         summary: `${d.tun === 'tap' ? 'TAP' : 'TUN'} ring holds ${len} packet${len === 1 ? '' : 's'} (txqueuelen ${len}), fewer than one NET_RX softirq run may deliver (${budget})`,
         why: `The transmit queue length of a ${d.tun === 'tap' ? 'TAP' : 'TUN'} device is the size of the ring between the host and the reader (the VM's vhost worker or QEMU). Packets that arrive while the ring is full are dropped (drop reason FULL_RING); one softirq run can hand the device up to net.core.netdev_budget packets before the reader gets a CPU.`,
         fix: `ip link set dev ${d.name} txqueuelen ${Math.max(TAP_RING, budget)}`,
@@ -70,8 +69,7 @@ export const nicRing = rule(
       const parts = [rxShort ? `RX ${rings.rx} of ${rings.rxMax}` : '', txShort ? `TX ${rings.tx} of ${rings.txMax}` : ''].filter(Boolean);
       c.find({
         severity: noRoom ? 'warning' : 'info',
-        subject: d.name,
-        about: { devices: [d.name] },
+        ...aboutDevice(d.name),
         summary: `rings below the driver's maximum: ${parts.join(', ')}${noRoom ? `; the NIC already dropped ${noRoom} frames for want of room` : ''}`,
         why: 'The RX ring holds the frames the NIC has received and the driver has not processed yet. When the CPU falls behind (a burst, a busy CPU, a long softirq) a full ring makes the NIC drop frames (rx_missed_errors, rx_fifo_errors); a larger ring absorbs the burst, at the cost of memory and, under sustained overload, some queueing delay.',
         fix: `ethtool -G ${d.name}${rxShort ? ` rx ${rings.rxMax}` : ''}${txShort ? ` tx ${rings.txMax}` : ''}`,

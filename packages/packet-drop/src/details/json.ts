@@ -6,7 +6,7 @@
  * headers are decoded in place and written by bpf-common's header JSON. Few, large pieces: joining
  * the pieces of a line costs more than making them.
  */
-import { CStringJson, decodePacket, flowFromHeaders, flowJson, headersJson, jsonString, type WallClock } from '@netstrata/bpf-common';
+import { CStringJson, DropJsonText, decodePacket, flowFromHeaders, flowJson, headersJson, type WallClock } from '@netstrata/bpf-common';
 import { DROP_EVENT_NO_STACK_SIZE, DROP_EVENT_SIZE, HDR_CAPTURE, dropEvent } from '../layout.ts';
 import type { DropResolver } from '../resolve.ts';
 
@@ -27,8 +27,6 @@ const HDR_LEN = at('hdr_len');
 const HDR_START = at('hdr_start');
 const HDR = at('hdr');
 const HDR_START_MAC = 0;
-/** Distinct drop locations kept as JSON; a kernel has a few hundred drop sites at most. */
-const LOCATIONS_KEPT = 4096;
 
 export type DropEventJson = (ring: DataView, offset: number, length: number) => string;
 
@@ -36,25 +34,9 @@ export type DropEventJson = (ring: DataView, offset: number, length: number) => 
 export function dropEventJson(clock: WallClock, r: DropResolver): DropEventJson {
   const comm = new CStringJson(16);
   const dev = new CStringJson(16);
-  const reasons = new Map<number, string>();
-  const locations = new Map<number, { low: number; high: number; json: string }>();
+  const drop = new DropJsonText((c) => r.reasonName(c), (a) => r.location(a));
   let view: DataView | undefined;
   let bytes: Uint8Array = new Uint8Array(0);
-  const reasonJson = (code: number) => {
-    let s = reasons.get(code);
-    if (s === undefined) reasons.set(code, (s = `,"reason":${jsonString(r.reasonName(code))},"reason_code":${code},"location":`));
-    return s;
-  };
-  const locationJson = (low: number, high: number) => {
-    const e = locations.get(low | 0);
-    if (e && e.low === low && e.high === high) return e.json;
-    if (locations.size >= LOCATIONS_KEPT) locations.clear();
-    const addr = (BigInt(high) << 32n) | BigInt(low);
-    const loc = r.location(addr);
-    const json = `{"symbol":${jsonString(loc?.symbol ?? '?')},"offset":${loc?.offset ?? 0},"address":"0x${addr.toString(16)}"},"len":`;
-    locations.set(low | 0, { low, high, json });
-    return json;
-  };
   return (ring, o, length) => {
     if (length !== DROP_EVENT_NO_STACK_SIZE && length !== DROP_EVENT_SIZE) throw new Error(`struct drop_event is ${length} bytes, the decoder expects ${DROP_EVENT_NO_STACK_SIZE} or ${DROP_EVENT_SIZE}`);
     if (ring !== view) {
@@ -71,7 +53,7 @@ export function dropEventJson(clock: WallClock, r: DropResolver): DropEventJson 
     return (
       `"time":"${clock.isoAt(ring.getUint32(o + TS, true), ring.getUint32(o + TS + 4, true))}","cpu":${ring.getUint32(o + CPU, true)},"pid":${ring.getUint32(o + PID, true)}` +
       `,"tid":${ring.getUint32(o + TID, true)},"comm":${comm.at(bytes, o + COMM)},"netns":${ring.getUint32(o + NETNS, true)},"ifindex":${ring.getUint32(o + IFINDEX, true)}` +
-      `,"device":${dev.at(bytes, o + DEV)}${reasonJson(ring.getUint32(o + REASON, true))}${locationJson(ring.getUint32(o + LOCATION, true), ring.getUint32(o + LOCATION + 4, true))}` +
+      `,"device":${dev.at(bytes, o + DEV)}${drop.reason(ring.getUint32(o + REASON, true))}${drop.location(ring.getUint32(o + LOCATION, true), ring.getUint32(o + LOCATION + 4, true))}` +
       `${ring.getUint32(o + PKT_LEN, true)},"ethertype":${protocol},"flow":${flowJson(flowFromHeaders(headers))},"headers":${headersJson(headers)}`
     );
   };

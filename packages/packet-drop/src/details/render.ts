@@ -1,24 +1,15 @@
 /** Pure renderers of packet_drop_details records. */
-import { timeOfDay, decodePacket, flowFromHeaders, type Decoded, type EventEnvelope, type Flow, type WallClock } from '@netstrata/bpf-common';
+import { decodePacket, dropEventHeadText, flowFromHeaders, type Decoded, type DropEventHead, type EventEnvelope, type Flow, type WallClock } from '@netstrata/bpf-common';
 import type { DropEvent } from '../layout.ts';
-import type { DropResolver, Location } from '../resolve.ts';
+import type { DropResolver } from '../resolve.ts';
 
 /** Decoded headers, as bpf-common's packet decoder returns them. */
 export type Headers = Decoded;
 
-export interface DropEventFields {
-  time: string;
-  cpu: number;
-  pid: number;
+/** The drop's head (bpf-common DropEventHead), then the thread, the ethertype, the flow, the
+ * decoded headers and, with --stack, the kernel stack. */
+export interface DropEventFields extends DropEventHead {
   tid: number;
-  comm: string;
-  netns: number;
-  ifindex: number;
-  device: string;
-  reason: string;
-  reason_code: number;
-  location: Location & { address: string };
-  len: number;
   ethertype: number;
   flow: Flow | null;
   headers: Headers;
@@ -33,12 +24,7 @@ export function eventFields(e: DropEvent, clock: WallClock, r: DropResolver, sta
   const loc = r.location(e.location);
   const rec: DropEventFields = {
     time: clock.toIso(e.tsNs),
-    cpu: e.cpu,
-    pid: e.pid,
-    tid: e.tid,
-    comm: e.comm,
-    netns: e.netns,
-    ifindex: e.ifindex,
+    ...e.task,
     device: e.dev,
     reason: r.reasonName(e.reason),
     reason_code: e.reason,
@@ -53,9 +39,7 @@ export function eventFields(e: DropEvent, clock: WallClock, r: DropResolver, sta
 }
 
 export function renderEventText(e: DropEventRecord): string {
-  const where = `${e.location.symbol}+0x${e.location.offset.toString(16)}`;
-  const dev = e.device ? `dev ${e.device}` : e.ifindex ? `ifindex ${e.ifindex}` : 'no dev';
-  const lines = [`${timeOfDay(e.time, true)} CPU${e.cpu} ${e.reason} at ${where} ${dev} netns ${e.netns} pid ${e.pid} (${e.comm}) len ${e.len}`];
+  const lines = [`${dropEventHeadText(e)} pid ${e.pid} (${e.comm}) len ${e.len}`];
   lines.push(`    ${headerLine(e)}`);
   for (const frame of e.stack ?? []) lines.push(`        ${frame}`);
   return lines.join('\n');

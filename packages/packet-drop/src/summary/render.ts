@@ -1,5 +1,5 @@
 /** Pure renderers of packet_drop_summary records: JSON objects first, text from the same rows. */
-import { timeOfDay, flowFromRaw, formatFlow, type Flow, type SummaryEnvelope, type Tick } from '@netstrata/bpf-common';
+import { timeOfDay, flowFromRaw, formatFlow, locationText, type Flow, type SummaryEnvelope, type Tick } from '@netstrata/bpf-common';
 import type { DropCount, DropSnapshot } from './aggregate.ts';
 import type { DropResolver, Location } from '../resolve.ts';
 
@@ -120,7 +120,7 @@ function cell(row: DropRow, c: GroupKey): string {
     case 'reason':
       return row.reason ?? '';
     case 'location':
-      return row.location ? `${row.location.symbol}+0x${row.location.offset.toString(16)}` : '';
+      return row.location ? locationText(row.location) : '';
     case 'device':
       return row.device ? `${row.device} (netns ${row.netns})` : row.ifindex ? `ifindex ${row.ifindex} (netns ${row.netns})` : '-';
     case 'flow':

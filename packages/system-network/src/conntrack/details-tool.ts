@@ -5,6 +5,7 @@ import { z } from 'zod';
 import object from '../../build/bpf/conntrack_details.bpf.o';
 import { metricsDropHook } from '../hooks.ts';
 import { eventFields, renderEventText, renderFinalText, StateTally, statusNames, type CtFinal } from './details.ts';
+import { ctEventJson } from './json.ts';
 import { CT_STATES, ctEvent, type CtState } from './layout.ts';
 import { checkNetfilterDrop, netfilterDrop } from './summary-tool.ts';
 
@@ -73,9 +74,11 @@ export const conntrackDetails = defineDetails({
     return {
       event: (data) => {
         const e = eventFields(ctEvent.read(data), clock, names);
-        tally.add(e);
+        tally.add(e.state);
         return e;
       },
+      // --output json: the same text, straight from the ring (one event per dropped packet of a flood).
+      json: ctEventJson(clock, names, tally),
       render: renderEventText,
       final: (): CtFinal => ({ by_state: tally.counts }),
       renderFinal: renderFinalText,

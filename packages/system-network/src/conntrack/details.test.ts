@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { nstFlow, UsageError, type WallClock } from '@netstrata/bpf-common';
+import { nstFlow, timeOfDay, UsageError, type WallClock } from '@netstrata/bpf-common';
 import { stateMask } from './details-tool.ts';
 import { eventFields, renderEventText, renderFinalText, StateTally, statusNames, type Names } from './details.ts';
 import { CT_HAS_ENTRY, CT_HAS_MARK, CT_HAS_ZONE, CT_REPLY, CT_TEMPLATE, ctEvent } from './layout.ts';
@@ -26,7 +26,8 @@ describe('conntrack_details events', () => {
     expect(e).toMatchObject({ reason: 'NETFILTER_DROP', reason_code: 12, state: 'none', direction: null, entry: null, template_zone: null, netns: 99, device: 'eth0' });
     expect(e.flow).toEqual({ src: '10.200.0.1', dst: '10.200.0.2', sport: 40000, dport: 80, protocol: 'TCP' });
     expect(e.tcp).toEqual({ flags: 'FIN,SYN', seq: 5 });
-    expect(renderEventText({ type: 'event', tool: 'conntrack_details', ...e })).toMatch(/NETFILTER_DROP at nft_do_chain\+0x1a dev eth0 netns 99 len 40: 10\.200\.0\.1:40000 -> 10\.200\.0\.2:80 \(TCP\) \[FIN,SYN\] seq 5 ct none$/);
+    expect(renderEventText({ type: 'event', tool: 'conntrack_details', ...e })).toBe(`${timeOfDay(e.time, true)} CPU1 NETFILTER_DROP at nft_do_chain+0x1a dev eth0 netns 99 len 40: 10.200.0.1:40000 -> 10.200.0.2:80 (TCP) [FIN,SYN] seq 5 ct none`);
+    expect(renderEventText({ type: 'event', tool: 'conntrack_details', ...e, device: '' })).toMatch(/ at nft_do_chain\+0x1a ifindex 2 netns 99 len 40: /);
   });
 
   it('a packet of an entry: state, direction, zone, mark and status bits', () => {
@@ -44,7 +45,7 @@ describe('conntrack_details events', () => {
 
   it('counts events by state for the final record', () => {
     const t = new StateTally();
-    for (const s of [0, 0, 1]) t.add(eventFields(event({ state: s }), clock, names));
+    for (const s of [0, 0, 1]) t.add(eventFields(event({ state: s }), clock, names).state);
     expect(t.counts).toMatchObject({ total: 3, none: 2, new: 1 });
     expect(renderFinalText({ events: 3, by_state: t.counts })).toBe('3 drop events (none 2, new 1)');
   });

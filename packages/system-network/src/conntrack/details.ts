@@ -1,22 +1,12 @@
 /** conntrack_details records: one per packet netfilter dropped, with its connection's state, and
  * their renderers. Pure but for the names read from the kernel's BTF. */
-import { flowFromRaw, formatFlow, kernelBtf, timeOfDay, type EventEnvelope, type Flow, type WallClock } from '@netstrata/bpf-common';
+import { dropEventHeadText, flowFromRaw, formatFlow, kernelBtf, type DropEventHead, type EventEnvelope, type Flow, type WallClock } from '@netstrata/bpf-common';
 import { tcpFlags } from '../latency/details-render.ts';
 import { CT_HAS_ENTRY, CT_HAS_MARK, CT_REPLY, CT_TEMPLATE, stateName, zoneOf, type CtEvent, type CtState } from './layout.ts';
 import { emptyStates, statesText, type StateCounts } from './report.ts';
 
-export interface CtEventFields {
-  time: string;
-  cpu: number;
-  pid: number;
-  comm: string;
-  netns: number;
-  ifindex: number;
-  device: string;
-  reason: string;
-  reason_code: number;
-  location: { symbol: string; offset: number; address: string };
-  len: number;
+/** The drop's head (bpf-common DropEventHead), then the packet's flow and its conntrack state. */
+export interface CtEventFields extends DropEventHead {
   flow: Flow | null;
   /** TCP only: its flags and sequence number. */
   tcp: { flags: string; seq: number } | null;
@@ -84,21 +74,19 @@ export function eventFields(e: CtEvent, clock: WallClock, names: Names): CtEvent
 /** Counts by state for the final record. */
 export class StateTally {
   readonly counts = emptyStates();
-  add(e: CtEventFields): void {
-    this.counts[e.state]++;
+  add(state: CtState): void {
+    this.counts[state]++;
     this.counts.total++;
   }
 }
 
 export function renderEventText(e: CtEventRecord): string {
-  const where = `${e.location.symbol}+0x${e.location.offset.toString(16)}`;
-  const dev = e.device ? `dev ${e.device}` : e.ifindex ? `ifindex ${e.ifindex}` : 'no dev';
   const what = e.flow ? formatFlow(e.flow) : 'not IP';
   const tcp = e.tcp ? ` [${e.tcp.flags}] seq ${e.tcp.seq}` : '';
   const ct = e.entry
     ? `${e.state} ${e.direction}${e.entry.zone !== null ? ` zone ${e.entry.zone}` : ''}${e.entry.mark ? ` mark 0x${e.entry.mark.toString(16)}` : ''} status ${e.entry.status.join(',') || '-'}`
     : `${e.state}${e.template_zone !== null ? ` (template zone ${e.template_zone})` : ''}`;
-  return `${timeOfDay(e.time, true)} CPU${e.cpu} ${e.reason} at ${where} ${dev} netns ${e.netns} len ${e.len}: ${what}${tcp} ct ${ct}`;
+  return `${dropEventHeadText(e)} len ${e.len}: ${what}${tcp} ct ${ct}`;
 }
 
 export function renderFinalText(f: { events: number } & CtFinal): string {

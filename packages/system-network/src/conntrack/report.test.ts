@@ -42,6 +42,24 @@ describe('conntrack_summary records', () => {
     expect(host).toMatchObject({ namespaces: 2, entries: 7, fullest: { netns: 10, fullness_pct: 100 }, table_full: 100, counters: { invalid: 5, drop: 100 }, netfilter_drops: { total: 125, none: 105, new: 20 } });
   });
 
+  it('without --zones (no dump): zones only from drops, with no entries field; the text shows their drops alone', () => {
+    const ns = namespaceRecords({ rows: [row(10, { entries: 6, max: 6 })] }, [st(10, 'new', 3, 7, NFT)], symbolize);
+    expect(ns[0]!.zones).toEqual([{ zone: 7, netfilter_drops: expect.objectContaining({ total: 3, new: 3 }) }]);
+    expect(ns[0]!.zones.every((z) => !('entries' in z))).toBe(true);
+    // With --zones, a zone the dump did not list has 0 entries; a namespace not read has null.
+    const dumped = namespaceRecords({ rows: [row(10, { entries: 6, max: 6 })], zones: new Map([[10, new Map([[0, 6]])]]) }, [st(10, 'new', 3, 7, NFT), st(11, 'new', 1, 3, NFT)], symbolize);
+    expect(dumped.find((r) => r.netns === 10)!.zones.map((z) => [z.zone, z.entries])).toEqual([[0, 6], [7, 0]]);
+    expect(dumped.find((r) => r.netns === 11)!.zones.map((z) => [z.zone, z.entries])).toEqual([[3, null]]);
+    const rec = {
+      type: 'interval', tool: 'conntrack_summary', time: new Date(0).toISOString(), interval_s: 5,
+      lost: 0, map_full: 0, stack_failed: 0, evicted: 0, missed: 0, cost: { bpf_runs: 0, bpf_run_ns: 0 } as never,
+      host: hostRecord(ns), namespaces: ns, flows: [], more_flows: 0,
+    } satisfies ConntrackRecord;
+    const text = renderConntrackText(rec);
+    expect(text).toMatch(/^\s+zone 7: drops new 3$/m);
+    expect(text).not.toMatch(/entries$/m);
+  });
+
   it('a namespace with drops but no table reading is still a row; no limit is no fullness', () => {
     const ns = namespaceRecords({ rows: [row(3, { entries: 2, max: 0 })], zones: new Map() }, [st(4, 'untracked', 2, null)], symbolize);
     expect(ns.find((r) => r.netns === 3)).toMatchObject({ fullness_pct: null });

@@ -1,6 +1,6 @@
 /** conntrack_summary records: each namespace's table and counters, the packets netfilter dropped by
  * their connection state (per namespace, zone and flow), and the host's sum. Pure. */
-import { formatFlow, spanHeading, textTable, type Flow, type SummaryEnvelope } from '@netstrata/bpf-common';
+import { formatFlow, locationText, spanHeading, textTable, type Flow, type KernelLocation, type SummaryEnvelope } from '@netstrata/bpf-common';
 import { CT_STATES, type CtState, type FlowEntry, type StateEntry } from './layout.ts';
 import type { Confirmed } from './events.ts';
 import { CONNTRACK_COUNTERS, type ConntrackCounter, type ConntrackRow } from './stats.ts';
@@ -11,7 +11,7 @@ export type StateCounts = Record<CtState, number> & { total: number };
 export interface LocationCount {
   /** Where the kernel freed the packets (nf_hook_slow: a hook's verdict, conntrack's own included;
    * nft_do_chain: an nftables rule, on kernels that free there). */
-  location: { symbol: string; offset: number };
+  location: KernelLocation;
   count: number;
 }
 
@@ -20,8 +20,9 @@ export type Counters = Record<ConntrackCounter, number | null>;
 
 export interface ZoneConntrack {
   zone: number;
-  /** Entries of this zone in the table now (null: not dumped). */
-  entries: number | null;
+  /** --zones only (absent without it): entries of this zone in the table now, from the dump
+   * (null: the namespace's table was not read). */
+  entries?: number | null;
   /** Drops of packets whose entry (or template) is in this zone. */
   netfilter_drops: StateCounts;
 }
@@ -92,13 +93,13 @@ export const fullness = (entries: number, max: number | null): number | null => 
 export interface Tables {
   /** Counters moved in this span (interval or since start), entries and max as read now. */
   rows: readonly ConntrackRow[];
-  /** Entries by zone now, by namespace (absent: not dumped). */
-  zones: ReadonlyMap<number, ReadonlyMap<number, number>>;
+  /** --zones: entries by zone now, by namespace dumped; undefined without --zones (no dump). */
+  zones?: ReadonlyMap<number, ReadonlyMap<number, number>>;
   /** --confirmed: entries confirmed in this span, by namespace. */
   confirmed?: ReadonlyMap<number, Confirmed>;
 }
 
-export type Symbolize = (address: bigint) => { symbol: string; offset: number };
+export type Symbolize = (address: bigint) => KernelLocation;
 
 /** Each namespace's record: its table and counters, and the drops in it (pure). */
 export function namespaceRecords(t: Tables, states: readonly StateEntry[], symbolize: Symbolize): NamespaceConntrack[] {
@@ -121,7 +122,7 @@ export function namespaceRecords(t: Tables, states: readonly StateEntry[], symbo
     r.fullness_pct = fullness(row.entries, row.max);
     for (const c of CONNTRACK_COUNTERS) r.counters[c] = row[c];
     r.table_full = tableFull(r.counters);
-    for (const [zone, entries] of t.zones.get(row.netns) ?? []) r.zones.push({ zone, entries, netfilter_drops: emptyStates() });
+    for (const [zone, entries] of t.zones?.get(row.netns) ?? []) r.zones.push({ zone, entries, netfilter_drops: emptyStates() });
   }
   const locations = new Map<string, LocationCount>();
   for (const { key, count } of states) {
@@ -130,7 +131,7 @@ export function namespaceRecords(t: Tables, states: readonly StateEntry[], symbo
     addState(r.netfilter_drops, key.state, count);
     if (key.zone !== null) {
       let z = r.zones.find((x) => x.zone === key.zone);
-      if (!z) r.zones.push((z = { zone: key.zone, entries: t.zones.has(key.netns) ? 0 : null, netfilter_drops: emptyStates() }));
+      if (!z) r.zones.push((z = { zone: key.zone, ...(t.zones && { entries: t.zones.has(key.netns) ? 0 : null }), netfilter_drops: emptyStates() }));
       addState(z.netfilter_drops, key.state, count);
     }
     const loc = symbolize(key.location);
@@ -221,9 +222,9 @@ export function renderConntrackText(rec: ConntrackRecord): string {
       lines.push(table[i + 1]!);
       for (const z of r.zones) {
         const drops = z.netfilter_drops.total ? `; drops ${statesText(z.netfilter_drops)}` : '';
-        lines.push(`      zone ${z.zone}: ${z.entries === null ? '' : `${z.entries} entries`}${drops}`.replace(': ;', ':'));
+        lines.push(`      zone ${z.zone}: ${z.entries == null ? '' : `${z.entries} entries`}${drops}`.replace(': ;', ':'));
       }
-      if (r.netfilter_drops.by_location.length) lines.push(`      dropped at ${r.netfilter_drops.by_location.map((l) => `${l.location.symbol}+0x${l.location.offset.toString(16)} ${l.count}`).join(', ')}`);
+      if (r.netfilter_drops.by_location.length) lines.push(`      dropped at ${r.netfilter_drops.by_location.map((l) => `${locationText(l.location)} ${l.count}`).join(', ')}`);
     });
   }
   if (rec.flows.length) {

@@ -1,8 +1,8 @@
 /**
  * Connection tracking per network namespace, from the kernel's own statistics: the table's size
  * (nf_conntrack_count, nf_conntrack_max) and the per-CPU counters of /proc/net/stat/nf_conntrack,
- * summed over CPUs; and, for conntrack_summary, the table's entries by zone (a dump). Read inside
- * each namespace, once per interval, by system_network_metrics_summary and conntrack_summary.
+ * summed over CPUs; and, for conntrack_summary --zones, the table's entries by zone (a dump). Read
+ * inside each namespace, once per interval, by system_network_metrics_summary and conntrack_summary.
  */
 
 /** JSON key → the column header the kernel prints (older kernels lack some: those stay null). */

@@ -25,22 +25,23 @@ export function checkNetfilterDrop(): void {
 
 interface Reading {
   rows: ConntrackRow[];
-  zones: Map<number, Map<number, number>>;
+  /** --zones only: entries by zone, by namespace. */
+  zones?: Map<number, Map<number, number>>;
 }
 
 function readTables(filter: ResolvedFilter, zones: boolean): Reading {
-  const out: Reading = { rows: [], zones: new Map() };
+  const out: Reading = { rows: [], ...(zones && { zones: new Map() }) };
   for (const ns of namespacesOf(filter) as NetnsRef[]) {
     const t = readTable(ns, zones);
     if (!t || !conntrackShown(t.row)) continue;
     out.rows.push(t.row);
-    if (t.zones) out.zones.set(t.row.netns, t.zones);
+    if (t.zones) out.zones?.set(t.row.netns, t.zones);
   }
   return out;
 }
 
 interface Snapshot {
-  tables: { interval: ConntrackRow[]; total: ConntrackRow[]; zones: Map<number, Map<number, number>> };
+  tables: { interval: ConntrackRow[]; total: ConntrackRow[]; zones?: Map<number, Map<number, number>> };
   confirmed?: { interval: Map<number, Confirmed>; total: Map<number, Confirmed> };
   states: Delta<StateEntry>;
   flows: Delta<FlowEntry>;
@@ -66,13 +67,14 @@ export const conntrackSummary = defineSummary({
     ['$0 --netns blue --interval 60', "namespace blue's table once a minute"],
     ['$0 --protocol udp --top 20', 'drops of UDP packets only, the 20 flows with most'],
     ['$0 --confirmed', "also count the connections each table confirmed, from conntrack's own events"],
-    ['$0 --no-zones --output json', 'without the per-zone entry counts (no table dump), as NDJSON (docs/output-fields.md)'],
+    ['$0 --netns blue --zones', "also count blue's entries by zone (a dump of its table each interval: the cost grows with the table)"],
+    ['$0 --output json', 'as NDJSON (docs/output-fields.md)'],
   ],
   epilog:
     "The table's entries and limit (nf_conntrack_count, nf_conntrack_max) and conntrack's own counters (/proc/net/stat/nf_conntrack, summed over CPUs: invalid, insert_failed, drop, early_drop, clash_resolve, ...) are the kernel's, read each interval inside every namespace whose conntrack is in use (--netns: that one). " +
     'table_full is drop less insert_failed: the packets conntrack refused because it could not make them an entry. ' +
     "Recent kernels print insert (and found) without counting them: --confirmed counts confirmed connections from conntrack's NEW events instead (a conntrack(8) listener in each namespace whose conntrack is in use as the tool starts; the kernel builds one message per new connection while it listens). " +
-    'Entries by zone come from a dump of each table (conntrack(8), one per namespace per interval: its cost grows with the table; --no-zones turns it off). ' +
+    "Nothing lists a table unless asked: --zones counts each table's entries by zone from a dump (conntrack(8), one per namespace per interval: its cost grows with the table). " +
     'Packets netfilter dropped (NETFILTER_DROP) are counted by skb:kfree_skb, one BPF run per dropped packet and none per tracked one, by the state of their connection as they carried it: none (no entry: invalid, refused for lack of room, or never looked at), new, established, related, untracked; by zone where they had an entry, and by where the kernel freed them. ' +
     'The filters select those drops; the tables are per namespace. Output fields: docs/output-fields.md',
   hooks: [metricsDropHook],
@@ -81,8 +83,8 @@ export const conntrackSummary = defineSummary({
     y
       .option('zones', {
         type: 'boolean',
-        default: true,
-        describe: "count each table's entries by zone (a dump of the table per namespace per interval, by conntrack(8))",
+        default: false,
+        describe: "count each table's entries by zone (a dump of the table per namespace per interval, by conntrack(8): its cost grows with the table)",
       })
       .option('confirmed', {
         type: 'boolean',
@@ -91,6 +93,7 @@ export const conntrackSummary = defineSummary({
       }),
   schema: { zones: z.boolean(), confirmed: z.boolean() },
   check: (o) => {
+    if (o.zones && !haveConntrackTool()) throw new UsageError('--zones: needs conntrack(8), which is not installed (Debian: apt-get install conntrack)');
     if (o.confirmed && !haveConntrackTool()) throw new UsageError('--confirmed: needs conntrack(8), which is not installed (Debian: apt-get install conntrack)');
     checkNetfilterDrop();
   },
@@ -105,8 +108,6 @@ export const conntrackSummary = defineSummary({
     if (o.confirmed) listeners.set(obj, new ConfirmedCounter(namespacesOf(filter).filter((ns) => filter.netns || inUse.has(ns.inode))));
   },
   start: ({ o, obj, filter, signal, info }) => {
-    const zones = o.zones && haveConntrackTool();
-    if (o.zones && !zones) info('entries by zone not counted: conntrack(8) is not installed (Debian: apt-get install conntrack)');
     const symbols = KallsymsSymbolizer.fromProc();
     if (!symbols.available) info(`drop locations shown as addresses: ${symbols.reason}`);
     const symbolize: Symbolize = (a) => {
@@ -129,7 +130,7 @@ export const conntrackSummary = defineSummary({
     };
     return {
       read: (): Snapshot => {
-        const now = readTables(filter, zones);
+        const now = readTables(filter, o.zones);
         return { tables: { ...tables.update(now.rows), zones: now.zones }, confirmed: readConfirmed(), states: states.read(), flows: flows.read() };
       },
       // Only the flow table is an LRU and counts the rows it creates (the state table is a hash: a

@@ -1,7 +1,8 @@
 /**
  * What the kernel counts about each namespace's conntrack table, read once per interval inside the
- * namespace (one `sh` entered into it): the counters and the table's size (stats.ts), and with
- * zones its entries by zone from a dump (conntrack(8), when installed).
+ * namespace (one `sh` entered into it): the kernel's counters and the table's size (stats.ts), and
+ * with --zones its entries by zone from a dump (conntrack(8)). Without --zones nothing lists the
+ * table: the reading costs the same whatever its size.
  */
 import { execFileSync } from 'node:child_process';
 import type { NetnsRef } from '@netstrata/bpf-common';
@@ -9,7 +10,7 @@ import { conntrackScript, parseConntrack, zoneEntries, ZONE_DUMP, type Conntrack
 
 export interface TableReading {
   row: ConntrackRow;
-  /** Entries by zone; undefined when not dumped (--no-zones, or no conntrack(8)). */
+  /** Entries by zone; undefined when not dumped (without --zones). */
   zones?: Map<number, number>;
 }
 
@@ -33,9 +34,14 @@ export function parseTable(out: string, netns: number, zones: boolean): TableRea
   return zones && dump !== undefined ? { row, zones: zoneEntries(dump) } : { row };
 }
 
+/** The script readTable runs in the namespace: the dump only with `zones`. */
+export function tableScript(zones: boolean): string {
+  return [...conntrackScript(SEP), ...(zones ? [`echo ${SEP}`, ZONE_DUMP] : []), 'true'].join('; ');
+}
+
 /** One namespace's table now. Undefined for a namespace gone meanwhile, or without conntrack. */
 export function readTable(ns: NetnsRef, zones: boolean): TableReading | undefined {
-  const script = [...conntrackScript(SEP), ...(zones ? [`echo ${SEP}`, ZONE_DUMP] : []), 'true'].join('; ');
+  const script = tableScript(zones);
   const cmd = ns.path === '/proc/self/ns/net' ? ['sh', '-c', script] : ['nsenter', `--net=${ns.path}`, 'sh', '-c', script];
   let out: string;
   try {

@@ -1,5 +1,5 @@
 /** tun_ring_details records: one packet a TAP dropped (or, with --all, sent into its ring) each. */
-import { formatFlow, formatValue, timeOfDay, type EventEnvelope, type Flow, type WallClock } from '@netstrata/bpf-common';
+import { formatFlow, formatValue, locationText, timeOfDay, type EventEnvelope, type Flow, type WallClock } from '@netstrata/bpf-common';
 import type { TunEvent } from '../layout.ts';
 
 export interface TunEventFields {
@@ -59,7 +59,7 @@ export function eventFields(e: TunEvent, clock: WallClock, r: Resolve): TunEvent
 }
 
 export function renderEventText(r: TunEventRecord): string {
-  const where = r.location && r.location.symbol !== '?' ? ` at ${r.location.symbol}+0x${r.location.offset.toString(16)}` : '';
+  const where = r.location && r.location.symbol !== '?' ? ` at ${locationText(r.location)}` : '';
   const what = r.kind === 'drop' ? `${r.reason} drop${where}` : 'xmit';
   const ring = r.ring.size
     ? `ring ${r.ring.packets}/${r.ring.size}${r.ring.full ? ' full' : ''} (producer ${r.ring.producer}, consumer ${r.ring.consumer_head}/${r.ring.consumer_tail})`
