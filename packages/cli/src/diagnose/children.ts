@@ -25,13 +25,18 @@ export const toolNamed = (name: string): Tool => TOOLS.find((t) => t.name === na
 
 export type Rec = Record<string, unknown> & { type: string };
 
+/** Events kept per tool for what layer 2 says about them: enough for the flows and threads. */
+export const EVENTS_KEPT = 10_000;
+
 export interface ChildResult {
   name: string;
   args: string[];
   /** The last `final` record, if the tool printed one. */
   final?: Rec;
-  /** Every record, in order. */
+  /** Every record in order, but events beyond the first EVENTS_KEPT (a details tool on a flood). */
   records: Rec[];
+  /** Events the tool printed, kept or not. */
+  events: number;
   /** What the tool said to people (`info` records). */
   infos: string[];
   stderr: string;
@@ -59,6 +64,7 @@ export class ToolChild {
   private out = '';
   private err = '';
   private readonly records: Rec[] = [];
+  private events = 0;
 
   private constructor(
     readonly name: string,
@@ -80,6 +86,9 @@ export class ToolChild {
         const line = this.out.slice(0, nl);
         this.out = this.out.slice(nl + 1);
         if (!line.trim()) continue;
+        if (line.startsWith('{"type":"event"')) {
+          if (++this.events > EVENTS_KEPT) continue;
+        }
         try {
           this.records.push(JSON.parse(line) as Rec);
         } catch {
@@ -96,6 +105,7 @@ export class ToolChild {
           args,
           final: [...this.records].reverse().find((r) => r.type === 'final'),
           records: this.records,
+          events: this.events,
           infos: this.records.filter((r) => r.type === 'info').map((r) => String(r.message ?? '')),
           stderr: this.err,
           code,

@@ -225,7 +225,7 @@ export async function runDiagnose(o: DiagnoseOptions, signal: AbortSignal, log: 
       const r2 = await runTogether(steps2, o.detailsDuration, dir, signal);
       r2.forEach((r, i) => {
         if (r instanceof Error) layer2Runs[i]!.error = r.message;
-        else layer2Runs[i]!.caught = caught(r.name, r.records);
+        else layer2Runs[i]!.caught = caught(r.name, r.records, r.events);
         // A reader that stalled before the tool started was never seen reading: the processes
         // holding the TAP open are its readers.
         const c = layer2Runs[i]!.caught;

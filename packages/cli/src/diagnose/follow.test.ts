@@ -44,6 +44,10 @@ describe('what layer 2 caught, and layer 3', () => {
     expect(c.flows).toEqual([{ text: '10.201.1.1:1 -> 10.201.2.1:2 (UDP)', count: 3 }]);
     expect(c.threads).toEqual([{ pid: 4242, comm: 'relay', role: 'TAP queue reader', count: 3 }]);
     expect(c.notes[0]).toContain('900–2000 µs');
+    // A flood: only the first events kept, the count still every event's.
+    const many = caught('tun_ring_details', [ev(900), ev(1000)], 50_000);
+    expect(many.events).toBe(50_000);
+    expect(many.notes[0]).toBe('flows and threads from the first 2 of 50000 events');
     const steps = layer3([c], [drop({ reason: 'FULL_RING' })]);
     expect(steps.map((s) => commandLine(s))).toEqual(['offcpu_summary --pid 4242', 'sched_latency_summary --pid 4242']);
   });

@@ -105,10 +105,12 @@ function tally<T>(items: readonly T[], key: (t: T) => string | undefined): Map<s
 
 const top = <T>(m: Map<string, { item: T; count: number }>, n: number) => [...m.values()].sort((a, b) => b.count - a.count).slice(0, n);
 
-export function caught(tool: string, records: readonly Rec[]): Caught {
+/** `total`: events the tool printed, when `records` keeps only the first of them. */
+export function caught(tool: string, records: readonly Rec[], total?: number): Caught {
   const events = records.filter((r) => r.type === 'event');
   const flows = top(tally(events, (e) => (e.flow ? formatFlow(e.flow as Flow) : undefined)), 5).map(({ item, count }) => ({ text: formatFlow(item.flow as Flow), count }));
-  const out: Caught = { tool, events: events.length, flows, threads: [], notes: [] };
+  const out: Caught = { tool, events: total ?? events.length, flows, threads: [], notes: [] };
+  if (total !== undefined && total > events.length) out.notes.push(`flows and threads from the first ${events.length} of ${total} events`);
   if (tool === 'tun_ring_details') {
     const readers = tally(events, (e) => {
       const r = e.reader as { pid: number; comm: string } | null;
